@@ -1,0 +1,1 @@
+"""Analytics on a BacktestResult or on plain pandas series."""

@@ -1,0 +1,1 @@
+"""Market data: schema, sources, validation, catalog, calendars."""

@@ -1,0 +1,1 @@
+"""Backtest engine: orders, execution, ledger, strategy API, runner, result."""
