@@ -1,0 +1,232 @@
+"""The simulated exchange: matches resting orders against each bar and books the fills.
+
+Kept free of strategy concerns: it sees orders, bars and the ledger, nothing else,
+so the live paper broker can reuse the same matching rules.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from rustybt.assets import Asset
+from rustybt.data.bars import BarPanel
+from rustybt.engine.execution import (
+    CommissionModel,
+    NoCommission,
+    NoSlippage,
+    SlippageModel,
+    reference_price,
+    volume_capacity,
+)
+from rustybt.engine.ledger import Ledger
+from rustybt.engine.orders import Order, OrderStatus, OrderType
+from rustybt.money import ZERO, to_decimal
+
+__all__ = ["Blotter", "FillLog"]
+
+FillListener = Callable[[Order, Decimal, Decimal, Decimal, Decimal], None]
+
+
+class FillLog:
+    """Column lists of every fill; turned into `BacktestResult.transactions` at the end."""
+
+    COLUMNS = (
+        "timestamp",
+        "symbol",
+        "quantity",
+        "price",
+        "commission",
+        "slippage",
+        "order_id",
+        "reference_price",
+        "decision_price",
+        "bar",
+    )
+
+    def __init__(self) -> None:
+        self.bars: list[int] = []
+        self.symbols: list[str] = []
+        self.quantities: list[Decimal] = []
+        self.prices: list[Decimal] = []
+        self.commissions: list[Decimal] = []
+        self.slippages: list[Decimal] = []
+        self.order_ids: list[str] = []
+        self.references: list[float] = []
+        self.decisions: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.bars)
+
+    def to_frame(self, index: pd.DatetimeIndex) -> pd.DataFrame:
+        bars = np.asarray(self.bars, dtype=np.int64)
+        return pd.DataFrame(
+            {
+                "timestamp": index[bars] if len(bars) else index[:0],
+                "symbol": pd.Series(self.symbols, dtype=object),
+                "quantity": pd.Series(self.quantities, dtype=object),
+                "price": pd.Series(self.prices, dtype=object),
+                "commission": pd.Series(self.commissions, dtype=object),
+                "slippage": pd.Series(self.slippages, dtype=object),
+                "order_id": pd.Series(self.order_ids, dtype=object),
+                "reference_price": np.asarray(self.references, dtype=np.float64),
+                "decision_price": np.asarray(self.decisions, dtype=np.float64),
+                "bar": bars,
+            },
+            columns=list(self.COLUMNS),
+        )
+
+
+class Blotter:
+    """Open orders, the execution models, and the matching of orders against bars."""
+
+    def __init__(
+        self,
+        panel: BarPanel,
+        ledger: Ledger,
+        *,
+        slippage: SlippageModel | None = None,
+        commission: CommissionModel | None = None,
+        volume_limit: float | None = 0.025,
+    ) -> None:
+        self.panel = panel
+        self.ledger = ledger
+        self.slippage: SlippageModel = slippage or NoSlippage()
+        self.commission: CommissionModel = commission or NoCommission()
+        self.volume_limit = volume_limit
+        self.open_orders: list[Order] = []
+        self.all_orders: list[Order] = []
+        self.fills = FillLog()
+        self.listeners: list[FillListener] = []
+        self._columns = {asset: column for column, asset in enumerate(panel.assets)}
+        self._volume_used: dict[int, Decimal] = {}
+        self._pending: dict[Asset, Decimal] = {}
+        self._volume_bar = -1
+        # Set by the engine: float mirrors updated on every fill.
+        self.on_fill: Callable[[int, Decimal], None] | None = None
+
+    def column(self, order: Order) -> int:
+        return self._columns[order.asset]
+
+    def submit(self, order: Order) -> Order:
+        self.open_orders.append(order)
+        self.all_orders.append(order)
+        self._pending[order.asset] = self._pending.get(order.asset, ZERO) + order.quantity
+        return order
+
+    def pending(self, asset: Asset) -> Decimal:
+        """Signed quantity still to fill in the asset's open orders."""
+        return self._pending.get(asset, ZERO)
+
+    def _release(self, order: Order) -> None:
+        left = self._pending.get(order.asset, ZERO) - order.remaining
+        if left:
+            self._pending[order.asset] = left
+        else:
+            self._pending.pop(order.asset, None)
+
+    def cancel(
+        self, order: Order, when: pd.Timestamp, reason: str = "cancelled by strategy"
+    ) -> None:
+        if order.is_open:
+            self._release(order)
+            order.close(OrderStatus.CANCELLED, when, reason)
+            self.open_orders.remove(order)
+
+    def cancel_all(self, when: pd.Timestamp, reason: str) -> None:
+        for order in list(self.open_orders):
+            self.cancel(order, when, reason)
+
+    def reject(self, order: Order, when: pd.Timestamp, reason: str) -> None:
+        self.all_orders.append(order)
+        order.close(OrderStatus.REJECTED, when, reason)
+
+    def process_bar(self, bar: int, *, market_at_close: bool = False) -> None:
+        """Match open orders against bar ``bar``.
+
+        With ``market_at_close`` only market orders are filled, at the bar's close
+        (same-bar-close mode, run right after the strategy placed them).
+        """
+        panel = self.panel
+        when = panel.index[bar]
+        still_open: list[Order] = []
+        for order in self.open_orders:
+            if order.created_bar >= bar and not market_at_close:
+                still_open.append(order)  # placed during this bar: trades from the next one
+                continue
+            if market_at_close and order.order_type is not OrderType.MARKET:
+                still_open.append(order)
+                continue
+            column = self._columns[order.asset]
+            if market_at_close:
+                close = float(panel.close[bar, column])
+                price = None if math.isnan(close) else close
+            else:
+                open_ = float(panel.open[bar, column])
+                if math.isnan(open_):
+                    still_open.append(order)
+                    continue
+                price = reference_price(
+                    order, open_, float(panel.high[bar, column]), float(panel.low[bar, column])
+                )
+            if price is not None:
+                self._fill(order, bar, column, price)
+            if order.is_open:
+                if order.expires_bar is not None and order.expires_bar <= bar:
+                    self._release(order)
+                    order.close(OrderStatus.EXPIRED, when, "day order not filled in its session")
+                else:
+                    still_open.append(order)
+        self.open_orders = still_open
+
+    def _fill(self, order: Order, bar: int, column: int, reference: float) -> None:
+        volume = float(self.panel.volume[bar, column])
+        quantity = order.remaining
+        if self.volume_limit is not None:
+            if self._volume_bar != bar:
+                self._volume_used.clear()
+                self._volume_bar = bar
+            used = self._volume_used.get(column, ZERO)
+            room = volume_capacity(volume, self.volume_limit, order.asset.fractional) - used
+            if room <= 0:
+                return
+            if abs(quantity) > room:
+                quantity = room if quantity > 0 else -room
+            self._volume_used[column] = used + abs(quantity)
+        ref = to_decimal(reference)
+        price = self.slippage.fill_price(ref, quantity, volume)
+        if order.limit_price is not None:
+            price = min(price, order.limit_price) if quantity > 0 else max(price, order.limit_price)
+        commission = self.commission.commission(order, quantity, price)
+        slippage = abs(quantity) * abs(price - ref)
+        self.ledger.apply_fill(order.asset, quantity, price, commission, slippage)
+        self._pending[order.asset] -= quantity
+        if not self._pending[order.asset]:
+            del self._pending[order.asset]
+        order.filled += quantity
+        order.fill_value += quantity * price
+        order.commission += commission
+        order.fills += 1
+        when = self.panel.index[bar]
+        if order.remaining == 0:
+            order.close(OrderStatus.FILLED, when)
+        else:
+            order.status = OrderStatus.PARTIALLY_FILLED
+        log = self.fills
+        log.bars.append(bar)
+        log.symbols.append(order.asset.symbol)
+        log.quantities.append(quantity)
+        log.prices.append(price)
+        log.commissions.append(commission)
+        log.slippages.append(slippage)
+        log.order_ids.append(order.id)
+        log.references.append(reference)
+        log.decisions.append(order.decision_price)
+        if self.on_fill is not None:
+            self.on_fill(column, quantity)
+        for listener in self.listeners:
+            listener(order, quantity, price, commission, slippage)

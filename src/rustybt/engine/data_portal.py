@@ -1,0 +1,213 @@
+"""`data` as the strategy sees it: prices up to the current bar and never beyond.
+
+Return types follow zipline, with one deliberate difference for speed: one asset
+and one field give a read-only numpy array (positional slicing and reductions
+behave as on a Series; label-based calls fail loudly rather than silently
+differ). Several assets or fields give a DataFrame / Series, built without copying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from rustybt.assets import Asset
+from rustybt.data.bars import BAR_FIELDS, BarPanel, FloatArray, Frequency
+from rustybt.errors import LookaheadError, StrategyError, UnknownSymbol
+
+__all__ = ["BarData"]
+
+FIELDS = (*BAR_FIELDS, "price")
+_FREQUENCY_ALIASES = {
+    Frequency.DAILY: {"1d", "d", "daily", "1day"},
+    Frequency.MINUTE: {"1m", "m", "minute", "1min"},
+}
+
+AssetLike = Asset | str
+HistoryResult = FloatArray | pd.Series | pd.DataFrame
+
+
+def _forward_fill(values: FloatArray) -> FloatArray:
+    """Carry the last valid value down each column (vectorised)."""
+    valid = ~np.isnan(values)
+    rows = np.where(valid, np.arange(values.shape[0])[:, None], 0)
+    np.maximum.accumulate(rows, axis=0, out=rows)
+    # Rows before an asset's first bar point at row 0, which is NaN for that asset.
+    filled: FloatArray = values[rows, np.arange(values.shape[1])]
+    return filled
+
+
+class BarData:
+    """Market data visible to the strategy at the current bar."""
+
+    def __init__(self, panel: BarPanel) -> None:
+        self.panel = panel
+        self.bar = -1
+        self._columns: dict[Asset, int] = {a: c for c, a in enumerate(panel.assets)}
+        self._by_symbol: dict[str, Asset] = {a.symbol: a for a in panel.assets}
+        self.price_array: FloatArray = _forward_fill(panel.close)
+        self._arrays: dict[str, FloatArray] = {f: panel.field(f) for f in BAR_FIELDS}
+        self._arrays["price"] = self.price_array
+        self._asset_index = pd.Index(panel.assets, dtype=object)
+
+    # -- lookups -----------------------------------------------------------------
+    def asset(self, asset: AssetLike) -> Asset:
+        if isinstance(asset, Asset):
+            if asset in self._columns:
+                return asset
+            symbol = asset.symbol
+        else:
+            symbol = asset
+        found = self._by_symbol.get(symbol)
+        if found is None:
+            raise UnknownSymbol(
+                f"symbol {symbol!r} is not in the backtest data",
+                context={"symbol": symbol},
+                hint="check the symbol and the data set passed to run_backtest",
+            )
+        return found
+
+    def column(self, asset: AssetLike) -> int:
+        if isinstance(asset, Asset):
+            column = self._columns.get(asset)
+            if column is not None:
+                return column
+        return self._columns[self.asset(asset)]
+
+    def _field_array(self, field: str) -> FloatArray:
+        array = self._arrays.get(field)
+        if array is None:
+            raise StrategyError(
+                f"unknown field {field!r}",
+                hint=f"use one of {', '.join(FIELDS)}",
+            )
+        return array
+
+    @property
+    def current_dt(self) -> pd.Timestamp:
+        return self.panel.index[self.bar]
+
+    # -- API -----------------------------------------------------------------------
+    def current(
+        self, assets: AssetLike | Iterable[AssetLike], fields: str | Sequence[str]
+    ) -> float | pd.Series | pd.DataFrame:
+        """Values of the current bar. ``price`` is the last traded close (forward-filled);
+        the raw fields are NaN when the asset has no bar now."""
+        if self.bar < 0:
+            raise LookaheadError("no bar is visible yet (called before the first bar)")
+        if isinstance(assets, Asset | str):
+            column = self.column(assets)
+            if isinstance(fields, str):
+                return float(self._field_array(fields)[self.bar, column])
+            return pd.Series(
+                {f: float(self._field_array(f)[self.bar, column]) for f in fields}, dtype=float
+            )
+        chosen = [self.asset(a) for a in assets]
+        columns = [self._columns[a] for a in chosen]
+        if isinstance(fields, str):
+            return pd.Series(
+                self._field_array(fields)[self.bar, columns], index=pd.Index(chosen, dtype=object)
+            )
+        return pd.DataFrame(
+            {f: self._field_array(f)[self.bar, columns] for f in fields},
+            index=pd.Index(chosen, dtype=object),
+        )
+
+    def history(
+        self,
+        assets: AssetLike | Iterable[AssetLike],
+        fields: str | Sequence[str],
+        bar_count: int,
+        frequency: str | None = None,
+    ) -> HistoryResult:
+        """The last ``bar_count`` bars up to and including the current one.
+
+        One asset, one field: a read-only float array of length ``bar_count``.
+        Several assets, one field: a DataFrame (time x assets). One asset, several
+        fields: a DataFrame (time x fields). Several of both: a DataFrame with
+        (field, asset) columns. Bars before the start of the data are NaN.
+        """
+        if (
+            frequency is not None
+            and frequency.lower() not in _FREQUENCY_ALIASES[self.panel.frequency]
+        ):
+            raise StrategyError(
+                f"history frequency {frequency!r} does not match the {self.panel.frequency} data",
+                hint="request the data's own frequency, or run the backtest at that frequency",
+            )
+        if bar_count < 1:
+            raise StrategyError("bar_count must be at least 1", context={"bar_count": bar_count})
+        if self.bar < 0:
+            raise LookaheadError("no bar is visible yet (called before the first bar)")
+        end = self.bar + 1
+        start = end - bar_count
+        if isinstance(assets, Asset | str) and isinstance(fields, str):
+            column = self.column(assets)
+            if start >= 0:
+                view = self._field_array(fields)[start:end, column]
+            else:
+                view = np.concatenate(
+                    [np.full(-start, np.nan), self._field_array(fields)[0:end, column]]
+                )
+            view.flags.writeable = False
+            return view
+        index = self._history_index(start, end)
+        field_list = [fields] if isinstance(fields, str) else list(fields)
+        single_asset = isinstance(assets, Asset | str)
+        if isinstance(assets, Asset | str):
+            chosen = [self.asset(assets)]
+        else:
+            chosen = [self.asset(a) for a in assets]
+        columns = [self._columns[a] for a in chosen]
+        blocks = {f: self._window(self._field_array(f), start, end, columns) for f in field_list}
+        if isinstance(fields, str):
+            return pd.DataFrame(
+                blocks[fields], index=index, columns=pd.Index(chosen, dtype=object), copy=False
+            )
+        if single_asset:
+            return pd.DataFrame({f: blocks[f][:, 0] for f in field_list}, index=index)
+        return pd.concat(
+            {
+                f: pd.DataFrame(blocks[f], index=index, columns=pd.Index(chosen, dtype=object))
+                for f in field_list
+            },
+            axis=1,
+        )
+
+    def _window(self, array: FloatArray, start: int, end: int, columns: list[int]) -> FloatArray:
+        if len(columns) == array.shape[1] and columns == list(range(array.shape[1])):
+            block = array[max(start, 0) : end]
+        else:
+            block = array[max(start, 0) : end][:, columns]
+        if start < 0:
+            pad = np.full((-start, block.shape[1]), np.nan)
+            block = np.vstack([pad, block])
+        return block
+
+    def _history_index(self, start: int, end: int) -> pd.DatetimeIndex:
+        index = self.panel.index
+        if start >= 0:
+            return index[start:end]
+        step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(days=1)
+        before = pd.date_range(end=index[0] - step, periods=-start, freq=step, tz="UTC")
+        return pd.DatetimeIndex(before.append(index[0:end]))
+
+    def can_trade(self, assets: AssetLike | Iterable[AssetLike]) -> bool | pd.Series:
+        """True where the asset has a bar now (a tradable open for the next fill)."""
+        if isinstance(assets, Asset | str):
+            return bool(not np.isnan(self.panel.close[self.bar, self.column(assets)]))
+        chosen = [self.asset(a) for a in assets]
+        columns = [self._columns[a] for a in chosen]
+        return pd.Series(
+            ~np.isnan(self.panel.close[self.bar, columns]), index=pd.Index(chosen, dtype=object)
+        )
+
+    def is_stale(self, asset: AssetLike) -> bool:
+        """True when the asset has traded before but has no bar now."""
+        column = self.column(asset)
+        return bool(
+            np.isnan(self.panel.close[self.bar, column])
+            and not np.isnan(self.price_array[self.bar, column])
+        )

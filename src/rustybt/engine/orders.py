@@ -1,0 +1,128 @@
+"""Orders and their life cycle.
+
+An order is created by the strategy API, then filled (possibly partially, over
+several bars) by the execution layer, cancelled, expired or rejected. Its
+history is kept in full for `BacktestResult.orders`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+import pandas as pd
+
+from rustybt.assets import Asset
+from rustybt.errors import OrderError
+from rustybt.money import ZERO
+
+__all__ = ["Order", "OrderStatus", "OrderType", "TimeInForce"]
+
+
+class OrderType(StrEnum):
+    MARKET = "market"
+    LIMIT = "limit"
+    STOP = "stop"
+    STOP_LIMIT = "stop_limit"
+
+
+class OrderStatus(StrEnum):
+    OPEN = "open"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REJECTED = "rejected"
+
+
+class TimeInForce(StrEnum):
+    GTC = "gtc"
+    DAY = "day"
+
+
+_TERMINAL = frozenset(
+    {OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED}
+)
+
+
+@dataclass(slots=True, eq=False)
+class Order:
+    """One order. ``quantity`` is signed: positive buys, negative sells."""
+
+    id: str
+    asset: Asset
+    quantity: Decimal
+    created: pd.Timestamp
+    created_bar: int
+    decision_price: float
+    order_type: OrderType = OrderType.MARKET
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    time_in_force: TimeInForce = TimeInForce.GTC
+    expires_bar: int | None = None
+    status: OrderStatus = OrderStatus.OPEN
+    filled: Decimal = ZERO
+    fill_value: Decimal = ZERO
+    commission: Decimal = ZERO
+    stop_triggered: bool = False
+    closed_at: pd.Timestamp | None = None
+    reason: str | None = None
+    fills: int = field(default=0)
+
+    def __post_init__(self) -> None:
+        if self.quantity == 0:
+            raise OrderError("order quantity must not be zero", context={"asset": self.asset})
+        needs_limit = self.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+        needs_stop = self.order_type in (OrderType.STOP, OrderType.STOP_LIMIT)
+        if needs_limit and (self.limit_price is None or self.limit_price <= 0):
+            raise OrderError(
+                f"{self.order_type} order needs a positive limit price",
+                context={"asset": self.asset.symbol, "limit_price": self.limit_price},
+            )
+        if needs_stop and (self.stop_price is None or self.stop_price <= 0):
+            raise OrderError(
+                f"{self.order_type} order needs a positive stop price",
+                context={"asset": self.asset.symbol, "stop_price": self.stop_price},
+            )
+
+    @property
+    def is_buy(self) -> bool:
+        return self.quantity > 0
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.quantity - self.filled
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in _TERMINAL
+
+    @property
+    def average_price(self) -> Decimal | None:
+        return self.fill_value / self.filled if self.filled else None
+
+    def close(self, status: OrderStatus, when: pd.Timestamp, reason: str | None = None) -> None:
+        self.status = status
+        self.closed_at = when
+        if reason is not None:
+            self.reason = reason
+
+    def to_record(self) -> dict[str, object]:
+        average = self.average_price
+        return {
+            "order_id": self.id,
+            "symbol": self.asset.symbol,
+            "created": self.created,
+            "type": str(self.order_type),
+            "time_in_force": str(self.time_in_force),
+            "quantity": self.quantity,
+            "limit_price": self.limit_price,
+            "stop_price": self.stop_price,
+            "status": str(self.status),
+            "filled": self.filled,
+            "average_price": average,
+            "commission": self.commission,
+            "closed": self.closed_at,
+            "reason": self.reason,
+        }

@@ -1,0 +1,139 @@
+"""Per-session account values: the rows of ``perf`` and ``positions``.
+
+Values are float64 snapshots taken at each session's last bar (the ledger keeps
+the exact Decimal totals); positions are recorded only where non-zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rustybt.data.bars import BarPanel, FloatArray
+from rustybt.engine.ledger import Ledger
+from rustybt.engine.scheduling import SessionLayout
+
+__all__ = ["PerformanceTracker"]
+
+PERF_COLUMNS = (
+    "portfolio_value",
+    "cash",
+    "positions_value",
+    "long_exposure",
+    "short_exposure",
+    "commission",
+    "slippage",
+)
+
+
+class PerformanceTracker:
+    def __init__(
+        self,
+        panel: BarPanel,
+        layout: SessionLayout,
+        ledger: Ledger,
+        quantities: FloatArray,
+        cost_basis: FloatArray,
+        value_prices: FloatArray,
+    ) -> None:
+        self._panel = panel
+        self._layout = layout
+        self._ledger = ledger
+        self._quantities = quantities
+        self._cost_basis = cost_basis
+        self._prices = value_prices
+        n = len(layout.sessions)
+        self._columns = {name: np.zeros(n) for name in PERF_COLUMNS}
+        self._fill_counts = np.zeros(n, dtype=np.int64)
+        self._session = 0
+        self._commission_seen = 0.0
+        self._slippage_seen = 0.0
+        self._position_parts: list[tuple[int, np.ndarray, FloatArray, FloatArray, FloatArray]] = []
+
+    def close_session(self, bar: int, fills_so_far: int) -> None:
+        session = self._session
+        prices = self._prices[bar]
+        values = self._quantities * prices
+        long = float(values[values > 0].sum())
+        short = float(values[values < 0].sum())
+        ledger = self._ledger
+        cash = float(ledger.cash)
+        commission = float(ledger.commissions)
+        slippage = float(ledger.slippage)
+        columns = self._columns
+        columns["cash"][session] = cash
+        columns["long_exposure"][session] = long
+        columns["short_exposure"][session] = short
+        columns["positions_value"][session] = long + short
+        columns["portfolio_value"][session] = cash + long + short
+        columns["commission"][session] = commission - self._commission_seen
+        columns["slippage"][session] = slippage - self._slippage_seen
+        self._fill_counts[session] = fills_so_far
+        self._commission_seen = commission
+        self._slippage_seen = slippage
+        held = np.flatnonzero(self._quantities)
+        if len(held):
+            self._position_parts.append(
+                (session, held, self._quantities[held], prices[held], self._cost_basis[held])
+            )
+        self._session += 1
+
+    def frame(self) -> pd.DataFrame:
+        sessions = self._layout.sessions
+        perf = pd.DataFrame(self._columns, index=sessions)
+        perf.index.name = "session"
+        value = perf["portfolio_value"].to_numpy()
+        previous = np.r_[float(self._ledger.starting_cash), value[:-1]]
+        perf["pnl"] = value - previous
+        perf["returns"] = value / previous - 1.0
+        gross = perf["long_exposure"] - perf["short_exposure"]
+        net = perf["long_exposure"] + perf["short_exposure"]
+        perf["gross_leverage"] = gross / perf["portfolio_value"]
+        perf["net_leverage"] = net / perf["portfolio_value"]
+        perf["fills"] = np.diff(np.r_[0, self._fill_counts])
+        order = [
+            "portfolio_value",
+            "cash",
+            "positions_value",
+            "returns",
+            "pnl",
+            "gross_leverage",
+            "net_leverage",
+            "long_exposure",
+            "short_exposure",
+            "commission",
+            "slippage",
+            "fills",
+        ]
+        return perf[order]
+
+    def positions_frame(self) -> pd.DataFrame:
+        columns = [
+            "session",
+            "symbol",
+            "quantity",
+            "last_price",
+            "market_value",
+            "cost_basis",
+            "unrealized_pnl",
+        ]
+        if not self._position_parts:
+            return pd.DataFrame(columns=columns)
+        sessions = np.concatenate([np.full(len(p[1]), p[0]) for p in self._position_parts])
+        held = np.concatenate([p[1] for p in self._position_parts])
+        quantity = np.concatenate([p[2] for p in self._position_parts])
+        price = np.concatenate([p[3] for p in self._position_parts])
+        basis = np.concatenate([p[4] for p in self._position_parts])
+        symbols = np.asarray(self._panel.symbols, dtype=object)
+        return pd.DataFrame(
+            {
+                "session": self._layout.sessions[sessions],
+                "symbol": symbols[held],
+                "quantity": quantity,
+                "last_price": price,
+                "market_value": quantity * price,
+                "cost_basis": basis,
+                "unrealized_pnl": quantity * (price - basis),
+            },
+            columns=columns,
+        )

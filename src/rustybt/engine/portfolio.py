@@ -1,0 +1,124 @@
+"""The strategy's read-only view of its account: positions, cash, equity, leverage.
+
+The view is live (it reads the ledger and current prices on access) so the
+engine never copies positions per bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from rustybt.assets import Asset
+from rustybt.data.bars import FloatArray
+from rustybt.engine.ledger import Ledger
+from rustybt.money import ZERO
+
+__all__ = ["Portfolio", "Position", "Positions"]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """One holding, as zipline names it: ``amount``, ``cost_basis``, ``last_sale_price``."""
+
+    asset: Asset
+    amount: Decimal
+    cost_basis: Decimal
+    last_sale_price: float
+
+    @property
+    def market_value(self) -> float:
+        return float(self.amount) * self.last_sale_price
+
+
+class Positions(Mapping[Asset, Position]):
+    """Held assets only (``asset in positions`` means a non-zero holding).
+
+    Like zipline, indexing an asset that is not held gives a zero position rather
+    than a KeyError, so ``positions[a].amount`` is always safe.
+    """
+
+    def __init__(self, ledger: Ledger, price_of: Callable[[Asset], float]) -> None:
+        self._ledger = ledger
+        self._price_of = price_of
+
+    def __getitem__(self, asset: Asset) -> Position:
+        held = self._ledger.positions.get(asset)
+        if held is None:
+            return Position(asset, ZERO, ZERO, self._price_of(asset))
+        return Position(asset, held.quantity, held.average_cost, self._price_of(asset))
+
+    def __contains__(self, asset: object) -> bool:
+        return asset in self._ledger.positions
+
+    def __iter__(self) -> Iterator[Asset]:
+        return iter(list(self._ledger.positions))
+
+    def __len__(self) -> int:
+        return len(self._ledger.positions)
+
+
+class Portfolio:
+    """Account state at the current bar (float values for decisions; the ledger is exact)."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        quantities: FloatArray,
+        prices: Callable[[], FloatArray],
+        price_of: Callable[[Asset], float],
+    ) -> None:
+        # ``prices`` gives the current row of last-traded prices with NaN as 0.
+        self._ledger = ledger
+        self._quantities = quantities
+        self._prices = prices
+        self.positions = Positions(ledger, price_of)
+
+    @property
+    def starting_cash(self) -> float:
+        return float(self._ledger.starting_cash)
+
+    @property
+    def cash(self) -> float:
+        return float(self._ledger.cash)
+
+    def _exposures(self) -> tuple[float, float]:
+        values = self._quantities * self._prices()
+        return float(values[values > 0].sum()), float(values[values < 0].sum())
+
+    @property
+    def positions_value(self) -> float:
+        return float(np.dot(self._quantities, self._prices()))
+
+    @property
+    def portfolio_value(self) -> float:
+        return self.cash + self.positions_value
+
+    @property
+    def pnl(self) -> float:
+        return self.portfolio_value - self.starting_cash
+
+    @property
+    def returns(self) -> float:
+        return self.portfolio_value / self.starting_cash - 1.0
+
+    @property
+    def gross_leverage(self) -> float:
+        long, short = self._exposures()
+        value = self.portfolio_value
+        return (long - short) / value if value else float("nan")
+
+    @property
+    def net_leverage(self) -> float:
+        long, short = self._exposures()
+        value = self.portfolio_value
+        return (long + short) / value if value else float("nan")
+
+    def __repr__(self) -> str:
+        return (
+            f"Portfolio(value={self.portfolio_value:,.2f}, cash={self.cash:,.2f}, "
+            f"positions={len(self.positions)})"
+        )

@@ -1,0 +1,239 @@
+"""`BacktestResult`: the one contract every analysis, report and notebook reads.
+
+Saved as a directory: one Parquet file per table plus ``metadata.json``. Decimal
+columns are written as their exact string form and listed in the metadata, so
+``load(save(r))`` gives back the same Decimals, digit for digit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from rustybt.data.bars import BarPanel, Frequency
+from rustybt.errors import CatalogError, DataNotFound
+from rustybt.money import to_decimal
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["BacktestResult"]
+
+TABLES = ("perf", "transactions", "orders", "positions", "decisions")
+FORMAT_VERSION = 1
+
+
+def _decimal_columns(frame: pd.DataFrame) -> list[str]:
+    found = []
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object:
+            sample = column.dropna()
+            if len(sample) and isinstance(sample.iloc[0], Decimal):
+                found.append(str(name))
+    return found
+
+
+def _to_strings(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    out = frame.copy()
+    for name in columns:
+        out[name] = [None if v is None or v is pd.NA else str(v) for v in out[name]]
+    return out
+
+
+def _from_strings(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    for name in columns:
+        try:
+            frame[name] = pd.Series(
+                [None if v is None else Decimal(v) for v in frame[name]],
+                index=frame.index,
+                dtype=object,
+            )
+        except InvalidOperation as exc:
+            raise CatalogError(
+                f"saved result column {name!r} holds a value that is not a decimal",
+                context={"column": name},
+            ) from exc
+    return frame
+
+
+@dataclass
+class BacktestResult:
+    """Everything a backtest produced.
+
+    Attributes:
+        perf: one row per session: portfolio_value, cash, positions_value, returns,
+            pnl, gross/net leverage, long/short exposure, commission, slippage,
+            fills, benchmark_returns (when set) and the strategy's recorded values.
+        transactions: one row per fill: timestamp, symbol, signed quantity, price,
+            commission, slippage (cost in currency), order_id, reference_price,
+            decision_price, bar. Money columns hold exact Decimals.
+        orders: every order and its life: created, type, limits, status, filled,
+            average price, commission, closed time, reject/cancel reason.
+        positions: per session and asset held: quantity, last price, market value,
+            cost basis, unrealized PnL.
+        metadata: strategy, parameters, dates, capital, data source, models,
+            versions and the ledger's exact totals (as strings).
+        decisions: what the strategy logged with ``context.log_decision``.
+        bars: the traded assets' bars over the run (for MAE/MFE and fill quality).
+    """
+
+    perf: pd.DataFrame
+    transactions: pd.DataFrame
+    orders: pd.DataFrame
+    positions: pd.DataFrame
+    metadata: dict[str, object]
+    decisions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bars: BarPanel | None = None
+    _trades: pd.DataFrame | None = field(default=None, repr=False)
+
+    # -- convenience -----------------------------------------------------------------
+    @property
+    def returns(self) -> pd.Series:
+        return self.perf["returns"]
+
+    @property
+    def benchmark_returns(self) -> pd.Series | None:
+        if "benchmark_returns" not in self.perf.columns:
+            return None
+        return self.perf["benchmark_returns"]
+
+    @property
+    def ledger(self) -> dict[str, Decimal]:
+        """The ledger's exact totals: cash, realized/unrealized PnL, commissions, equity."""
+        raw = self.metadata.get("ledger", {})
+        assert isinstance(raw, dict)
+        return {k: Decimal(v) for k, v in raw.items() if isinstance(v, str)}
+
+    @property
+    def final_equity(self) -> Decimal:
+        return self.ledger["equity"]
+
+    @property
+    def marks(self) -> dict[str, Decimal]:
+        raw = self.metadata.get("ledger", {})
+        assert isinstance(raw, dict)
+        marks = raw.get("marks", {})
+        assert isinstance(marks, dict)
+        return {str(k): Decimal(str(v)) for k, v in marks.items()}
+
+    @property
+    def trades(self) -> pd.DataFrame:
+        """Round trips (FIFO) with MAE/MFE, built from the fills and bars on first use."""
+        if self._trades is None:
+            from rustybt.engine.round_trips import round_trips
+
+            self._trades = round_trips(self.transactions, self.bars, marks=self.marks)
+        return self._trades
+
+    # -- exports ---------------------------------------------------------------------
+    def to_pandas(self) -> dict[str, pd.DataFrame]:
+        tables = {name: getattr(self, name) for name in TABLES}
+        tables["trades"] = self.trades
+        return tables
+
+    def to_polars(self) -> dict[str, pl.DataFrame]:
+        """The tables as polars frames; Decimal columns become polars Decimal."""
+        import polars as pl
+        import pyarrow as pa
+
+        out: dict[str, pl.DataFrame] = {}
+        for name, frame in self.to_pandas().items():
+            decimals = _decimal_columns(frame)
+            table = pa.Table.from_pandas(
+                frame.reset_index() if name == "perf" else frame, preserve_index=False
+            )
+            converted = pl.from_arrow(table)
+            assert isinstance(converted, pl.DataFrame)
+            for column in decimals:
+                converted = converted.with_columns(pl.col(column).cast(pl.Decimal(38, 12)))
+            out[name] = converted
+        return out
+
+    def save(self, path: str | Path) -> Path:
+        """Write the result to directory ``path`` (created); returns it."""
+        directory = Path(path)
+        directory.mkdir(parents=True, exist_ok=True)
+        decimal_columns: dict[str, list[str]] = {}
+        for name in TABLES:
+            frame: pd.DataFrame = getattr(self, name)
+            columns = _decimal_columns(frame)
+            decimal_columns[name] = columns
+            _to_strings(frame, columns).to_parquet(directory / f"{name}.parquet")
+        if self.bars is not None:
+            self.bars.to_frame().to_parquet(directory / "bars.parquet", index=False)
+        payload = {
+            "format_version": FORMAT_VERSION,
+            "metadata": self.metadata,
+            "decimal_columns": decimal_columns,
+            "bars_frequency": None if self.bars is None else str(self.bars.frequency),
+        }
+        (directory / "metadata.json").write_text(json.dumps(payload, indent=2, default=str))
+        return directory
+
+    @classmethod
+    def load(cls, path: str | Path) -> BacktestResult:
+        directory = Path(path)
+        meta_file = directory / "metadata.json"
+        if not meta_file.is_file():
+            raise DataNotFound(
+                f"no saved backtest result at {directory}",
+                context={"path": str(directory)},
+                hint="pass the directory that result.save() wrote",
+            )
+        try:
+            payload = json.loads(meta_file.read_text())
+        except json.JSONDecodeError as exc:
+            raise CatalogError(
+                f"result metadata is not valid JSON: {meta_file}", context={"path": str(meta_file)}
+            ) from exc
+        tables: dict[str, pd.DataFrame] = {}
+        for name in TABLES:
+            frame = pd.read_parquet(directory / f"{name}.parquet")
+            tables[name] = _from_strings(frame, payload["decimal_columns"].get(name, []))
+        bars = None
+        if (directory / "bars.parquet").is_file():
+            bars = BarPanel.from_frame(
+                pd.read_parquet(directory / "bars.parquet"),
+                frequency=Frequency(payload.get("bars_frequency") or "daily"),
+            )
+        return cls(metadata=payload["metadata"], bars=bars, **tables)
+
+    # -- display ---------------------------------------------------------------------
+    def _summary(self) -> dict[str, str]:
+        perf = self.perf
+        start_value = float(str(self.metadata.get("capital", "nan")))
+        final = self.final_equity
+        total = float(final) / start_value - 1.0 if start_value else float("nan")
+        value = perf["portfolio_value"].to_numpy()
+        peak = np.maximum.accumulate(value) if len(value) else value
+        max_dd = float(np.min(value / peak - 1.0)) if len(value) else float("nan")
+        return {
+            "strategy": str(self.metadata.get("strategy")),
+            "period": f"{perf.index[0].date()} to {perf.index[-1].date()}" if len(perf) else "-",
+            "sessions": str(len(perf)),
+            "starting capital": f"{start_value:,.2f}",
+            "final equity": f"{to_decimal(final):,.2f}",
+            "total return": f"{total:.2%}",
+            "max drawdown": f"{max_dd:.2%}",
+            "orders": str(len(self.orders)),
+            "fills": str(len(self.transactions)),
+            "commissions": f"{self.ledger.get('commissions', Decimal(0)):,.2f}",
+        }
+
+    def __repr__(self) -> str:
+        lines = [f"  {key:<17} {value}" for key, value in self._summary().items()]
+        return "BacktestResult(\n" + "\n".join(lines) + "\n)"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{key}</th><td>{value}</td></tr>"
+            for key, value in self._summary().items()
+        )
+        return f"<table><caption>BacktestResult</caption>{rows}</table>"

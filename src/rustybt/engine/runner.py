@@ -1,0 +1,386 @@
+"""`run_backtest`: the event loop from bars to a `BacktestResult`.
+
+Per bar, in this order: resting orders are matched against the bar (so orders
+placed at bar t trade at t+1's open at the earliest), scheduled functions run,
+``handle_data`` runs, same-bar-close market orders fill (when asked for), and at
+a session's last bar the account is valued and day orders expire. The strategy
+only ever sees data up to the current bar.
+"""
+
+from __future__ import annotations
+
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from rustybt import __version__
+from rustybt.data.bars import BarPanel, Frequency, to_utc_timestamp
+from rustybt.engine.algorithm import TradingContext
+from rustybt.engine.blotter import Blotter
+from rustybt.engine.data_portal import BarData
+from rustybt.engine.execution import CommissionModel, SlippageModel
+from rustybt.engine.ledger import Ledger
+from rustybt.engine.orders import OrderStatus
+from rustybt.engine.performance import PerformanceTracker
+from rustybt.engine.recorder import Recorder
+from rustybt.engine.result import BacktestResult
+from rustybt.engine.scheduling import SessionLayout
+from rustybt.engine.strategy import FunctionStrategy, Strategy
+from rustybt.errors import ConfigError, RustyBTError, StrategyError
+from rustybt.money import to_decimal
+
+__all__ = ["BacktestConfig", "run_backtest"]
+
+FillAt = Literal["next_open", "close"]
+
+
+@dataclass(frozen=True)
+class BacktestConfig:
+    """Run settings that are not part of the strategy itself."""
+
+    capital: float = 1_000_000.0
+    fill_at: FillAt = "next_open"
+    volume_limit: float | None = 0.025
+    data_source: str = "in-memory panel"
+
+    def __post_init__(self) -> None:
+        if not self.capital > 0:
+            raise ConfigError("capital must be positive", context={"capital": self.capital})
+        if self.fill_at not in ("next_open", "close"):
+            raise ConfigError(
+                f"fill_at must be 'next_open' or 'close', not {self.fill_at!r}",
+                context={"fill_at": self.fill_at},
+            )
+        if self.volume_limit is not None and not 0 < self.volume_limit <= 1:
+            raise ConfigError(
+                "volume_limit must be in (0, 1] or None",
+                context={"volume_limit": self.volume_limit},
+            )
+
+
+def _user_frame(exc: BaseException) -> str:
+    """'file:line in func' of the innermost frame outside rustybt: the user's line."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    for frame in reversed(frames):
+        if "/rustybt/" not in frame.filename.replace("\\", "/"):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    last = frames[-1] if frames else None
+    return f"{last.filename}:{last.lineno}" if last else "unknown"
+
+
+def _strategy_failed(strategy: Strategy, hook: str, when: object, exc: Exception) -> StrategyError:
+    if isinstance(exc, RustyBTError) and not isinstance(exc, StrategyError):
+        message = f"{exc.message} (in {strategy.name}.{hook} at {when})"
+    else:
+        message = f"strategy {strategy.name} raised {type(exc).__name__} in {hook} at {when}: {exc}"
+    return StrategyError(
+        message,
+        context={
+            "strategy": strategy.name,
+            "hook": hook,
+            "bar": str(when),
+            "line": _user_frame(exc),
+        },
+        hint=getattr(exc, "hint", None) or "fix the strategy code at the line shown",
+    )
+
+
+def run_backtest(
+    strategy: Strategy | type[Strategy],
+    data: BarPanel,
+    *,
+    start: object | None = None,
+    end: object | None = None,
+    capital: float = 1_000_000.0,
+    benchmark: str | pd.Series | None = None,
+    commission: CommissionModel | None = None,
+    slippage: SlippageModel | None = None,
+    volume_limit: float | None = 0.025,
+    fill_at: FillAt = "next_open",
+    data_source: str = "in-memory panel",
+) -> BacktestResult:
+    """Run ``strategy`` over ``data`` between ``start`` and ``end`` (inclusive).
+
+    Args:
+        strategy: a `Strategy` instance or subclass (instantiated without params).
+        data: bars for every asset the strategy may trade (see `rustybt.data`).
+        capital: starting cash.
+        benchmark: a symbol in ``data`` (its close-to-close returns) or a returns
+            Series; overrides ``set_benchmark`` in ``initialize``.
+        commission, slippage: execution cost models (default: none).
+        volume_limit: share of each bar's volume one asset's orders may take per
+            bar (None: no cap; partial fills carry over).
+        fill_at: ``"next_open"`` (default: market orders fill at the next bar's
+            open) or ``"close"`` (at the close of the bar they were placed in).
+    """
+    config = BacktestConfig(
+        capital=capital, fill_at=fill_at, volume_limit=volume_limit, data_source=data_source
+    )
+    if isinstance(strategy, type):
+        strategy = strategy()
+    if not isinstance(strategy, Strategy):
+        raise ConfigError(
+            f"strategy must be a Strategy, not {type(strategy).__name__}",
+            hint="subclass rustybt.Strategy or wrap functions with FunctionStrategy",
+        )
+    panel = data.select(start=start, end=end) if start is not None or end is not None else data
+    return _Run(strategy, panel, config, benchmark, commission, slippage).execute()
+
+
+class _Run:
+    """One backtest's mutable state; `execute` is the hot loop."""
+
+    def __init__(
+        self,
+        strategy: Strategy,
+        panel: BarPanel,
+        config: BacktestConfig,
+        benchmark: str | pd.Series | None,
+        commission: CommissionModel | None,
+        slippage: SlippageModel | None,
+    ) -> None:
+        self.strategy = strategy
+        self.panel = panel
+        self.config = config
+        self.daily = panel.frequency is Frequency.DAILY
+        self.layout = SessionLayout.from_index(panel.index, daily=self.daily)
+        self.ledger = Ledger(to_decimal(config.capital))
+        self.blotter = Blotter(
+            panel,
+            self.ledger,
+            slippage=slippage,
+            commission=commission,
+            volume_limit=config.volume_limit,
+        )
+        self.data = BarData(panel)
+        self.quantities = np.zeros(len(panel.assets))
+        self.cost_basis = np.zeros(len(panel.assets))
+        self.blotter.on_fill = self._mirror_fill
+        self.recorder = Recorder(self.layout.session_of_bar, len(self.layout.sessions))
+        self.context = TradingContext(
+            data=self.data,
+            ledger=self.ledger,
+            blotter=self.blotter,
+            quantities=self.quantities,
+            recorder=self.recorder,
+            day_order_expiry=self._day_order_expiry,
+            params=dict(strategy.params),
+        )
+        self.benchmark_override = benchmark
+        self.run_id = uuid.uuid4().hex[:12]
+
+    def _mirror_fill(self, column: int, quantity: Decimal) -> None:
+        asset = self.panel.assets[column]
+        position = self.ledger.positions.get(asset)
+        if position is None:
+            self.quantities[column] = 0.0
+            self.cost_basis[column] = 0.0
+        else:
+            self.quantities[column] = float(position.quantity)
+            self.cost_basis[column] = float(position.average_cost)
+
+    def _day_order_expiry(self, bar: int) -> int:
+        """Last bar of the session in which a day order placed at ``bar`` can trade."""
+        layout = self.layout
+        if self.daily:
+            return bar + 1
+        ends = np.flatnonzero(layout.session_end[bar:])
+        # Placed at a session's last bar: it is good for the whole next session.
+        offset = 1 if len(ends) > 1 and ends[0] == 0 else 0
+        return bar + int(ends[offset]) if len(ends) else len(self.panel) - 1
+
+    def _call(self, hook: str, func: Callable[..., object], *args: object) -> None:
+        try:
+            func(*args)
+        except Exception as exc:  # user code: any exception becomes a StrategyError
+            when = self.panel.index[max(self.data.bar, 0)] if self.data.bar >= 0 else "start"
+            raise _strategy_failed(self.strategy, hook, when, exc) from exc
+
+    def execute(self) -> BacktestResult:
+        from rustybt.api import current_context
+
+        token = current_context.set(self.context)
+        try:
+            return self._execute()
+        finally:
+            current_context.reset(token)
+
+    def _execute(self) -> BacktestResult:
+        strategy, context, data, blotter = self.strategy, self.context, self.data, self.blotter
+        self._call("initialize", strategy.initialize, context)
+        context._initialized = True
+        tracker = PerformanceTracker(
+            self.panel,
+            self.layout,
+            self.ledger,
+            self.quantities,
+            self.cost_basis,
+            context._value_prices,
+        )
+        handle = (
+            (
+                strategy.bound_hook("handle_data")
+                if isinstance(strategy, FunctionStrategy)
+                else strategy.handle_data
+            )
+            if strategy.overrides("handle_data")
+            else None
+        )
+        before = (
+            strategy.before_trading_start if strategy.overrides("before_trading_start") else None
+        )
+        scheduled = [
+            (item.func, item.bar_mask(self.layout, daily=self.daily)) for item in context._scheduled
+        ]
+        any_scheduled = np.zeros(len(self.panel), dtype=bool)
+        for _, mask in scheduled:
+            any_scheduled |= mask
+        session_start = self.layout.session_start
+        session_end = self.layout.session_end
+        at_close = self.config.fill_at == "close"
+        fills = blotter.fills
+        for bar in range(len(self.panel)):
+            if before is not None and session_start[bar]:
+                data.bar = bar - 1
+                if bar > 0:
+                    self._call("before_trading_start", before, context, data)
+            data.bar = bar
+            if blotter.open_orders:
+                blotter.process_bar(bar)
+            if any_scheduled[bar]:
+                for func, mask in scheduled:
+                    if mask[bar]:
+                        self._call(getattr(func, "__name__", "scheduled"), func, context, data)
+            if handle is not None:
+                try:
+                    handle(context, data)
+                except Exception as exc:  # user code: any exception becomes a StrategyError
+                    raise _strategy_failed(
+                        strategy, "handle_data", self.panel.index[bar], exc
+                    ) from exc
+            if at_close and blotter.open_orders:
+                blotter.process_bar(bar, market_at_close=True)
+            if session_end[bar]:
+                tracker.close_session(bar, len(fills))
+        end = self.panel.index[-1]
+        for order in blotter.open_orders:
+            if order.status is OrderStatus.OPEN and not order.filled:
+                order.reason = "still open when the backtest ended"
+        result = self._result(tracker, end)
+        self._call("analyze", strategy.analyze, context, result)
+        return result
+
+    def _benchmark_returns(self) -> pd.Series | None:
+        chosen = (
+            self.benchmark_override
+            if self.benchmark_override is not None
+            else (self.context._benchmark)
+        )
+        if chosen is None:
+            return None
+        sessions = self.layout.sessions
+        if isinstance(chosen, pd.Series):
+            series = chosen.copy()
+            series.index = pd.DatetimeIndex(series.index).normalize()
+            if series.index.tz is None:
+                series.index = series.index.tz_localize("UTC")
+            else:
+                series.index = series.index.tz_convert("UTC")
+            return series.reindex(sessions).astype(float).rename("benchmark_returns")
+        column = self.data.column(chosen)
+        closes = self.data.price_array[:, column][self.layout.session_end]
+        returns = np.full(len(closes), np.nan)
+        returns[1:] = closes[1:] / closes[:-1] - 1.0
+        return pd.Series(returns, index=sessions, name="benchmark_returns")
+
+    def _result(self, tracker: PerformanceTracker, end: pd.Timestamp) -> BacktestResult:
+        perf = tracker.frame()
+        benchmark = self._benchmark_returns()
+        if benchmark is not None:
+            perf["benchmark_returns"] = benchmark.to_numpy()
+        for name, values in self.recorder.values.items():
+            perf[name] = values
+        last = len(self.panel) - 1
+        marks = {
+            asset: to_decimal(float(self.data.price_array[last, self.data.column(asset)]))
+            for asset in self.ledger.positions
+        }
+        ledger = self.ledger
+        metadata: dict[str, object] = {
+            "run_id": self.run_id,
+            "strategy": self.strategy.name,
+            "params": {
+                k: repr(v) if not isinstance(v, int | float | str | bool) else v
+                for k, v in self.strategy.params.items()
+            },
+            "start": str(self.panel.index[0]),
+            "end": str(end),
+            "frequency": str(self.panel.frequency),
+            "capital": self.config.capital,
+            "fill_at": self.config.fill_at,
+            "volume_limit": self.config.volume_limit,
+            "slippage_model": repr(self.blotter.slippage),
+            "commission_model": repr(self.blotter.commission),
+            "data_source": self.config.data_source,
+            "assets": list(self.panel.symbols),
+            "created": str(to_utc_timestamp(pd.Timestamp.now(tz="UTC"))),
+            "versions": _versions(),
+            "ledger": {
+                "starting_cash": str(ledger.starting_cash),
+                "cash": str(ledger.cash),
+                "realized_pnl": str(ledger.realized_pnl),
+                "unrealized_pnl": str(ledger.unrealized_pnl(marks)),
+                "commissions": str(ledger.commissions),
+                "slippage": str(ledger.slippage),
+                "equity": str(ledger.equity(marks)),
+                "marks": {a.symbol: str(m) for a, m in marks.items()},
+            },
+        }
+        traded = sorted(set(self.blotter.fills.symbols))
+        return BacktestResult(
+            perf=perf,
+            transactions=self.blotter.fills.to_frame(self.panel.index),
+            orders=pd.DataFrame(
+                [o.to_record() for o in self.blotter.all_orders],
+                columns=list(_ORDER_COLUMNS),
+            ),
+            positions=tracker.positions_frame(),
+            metadata=metadata,
+            decisions=self.recorder.decisions_frame(),
+            bars=self.panel.select(assets=traded) if traded else None,
+        )
+
+
+_ORDER_COLUMNS = (
+    "order_id",
+    "symbol",
+    "created",
+    "type",
+    "time_in_force",
+    "quantity",
+    "limit_price",
+    "stop_price",
+    "status",
+    "filled",
+    "average_price",
+    "commission",
+    "closed",
+    "reason",
+)
+
+
+def _versions() -> dict[str, str]:
+    import platform
+
+    return {
+        "rustybt": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+    }

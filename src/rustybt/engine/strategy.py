@@ -1,0 +1,164 @@
+"""The two equivalent ways to write a strategy.
+
+1. A `Strategy` subclass overriding the hooks it needs::
+
+       class Crossover(Strategy):
+           def initialize(self, context): ...
+           def handle_data(self, context, data): ...
+
+2. Module-level functions, as in zipline: ``initialize(context)``,
+   ``handle_data(context, data)``, ``before_trading_start(context, data)``,
+   ``analyze(context, result)``, wrapped by `FunctionStrategy` (or loaded from a
+   file by `load_strategy_file`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from rustybt.errors import ConfigError, DataNotFound, StrategyError
+
+if TYPE_CHECKING:
+    from rustybt.engine.algorithm import TradingContext
+    from rustybt.engine.data_portal import BarData
+    from rustybt.engine.result import BacktestResult
+
+__all__ = ["FunctionStrategy", "Strategy", "load_strategy_file"]
+
+HOOKS = ("initialize", "before_trading_start", "handle_data", "analyze")
+
+
+class Strategy:
+    """Base class: override any of the hooks. Keyword arguments become ``self.params``
+    and are recorded in the result's metadata."""
+
+    def __init__(self, **params: object) -> None:
+        self.params: dict[str, object] = dict(params)
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def initialize(self, context: TradingContext) -> None:
+        """Called once before the first bar: pick assets, set models, schedule."""
+
+    def before_trading_start(self, context: TradingContext, data: BarData) -> None:
+        """Called before each session's first bar; ``data`` shows the previous bar."""
+
+    def handle_data(self, context: TradingContext, data: BarData) -> None:
+        """Called on every bar, after the bar closed."""
+
+    def analyze(self, context: TradingContext, result: BacktestResult) -> None:
+        """Called once with the finished result."""
+
+    def overrides(self, hook: str) -> bool:
+        """True when the hook does something (lets the engine skip empty ones)."""
+        return getattr(type(self), hook) is not getattr(Strategy, hook)
+
+
+class FunctionStrategy(Strategy):
+    """A strategy made of zipline-style module functions."""
+
+    # Hook signatures vary (context[, data|result]); Callable[..., object] keeps them open.
+    def __init__(
+        self,
+        *,
+        initialize: Callable[..., object] | None = None,
+        handle_data: Callable[..., object] | None = None,
+        before_trading_start: Callable[..., object] | None = None,
+        analyze: Callable[..., object] | None = None,
+        name: str = "strategy",
+        **params: object,
+    ) -> None:
+        super().__init__(**params)
+        self._name = name
+        self._hooks: dict[str, Callable[..., object]] = {}
+        for hook, func in (
+            ("initialize", initialize),
+            ("before_trading_start", before_trading_start),
+            ("handle_data", handle_data),
+            ("analyze", analyze),
+        ):
+            if func is not None:
+                if not callable(func):
+                    raise StrategyError(f"{hook} must be a function", context={"hook": hook})
+                self._hooks[hook] = func
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def overrides(self, hook: str) -> bool:
+        return hook in self._hooks
+
+    def initialize(self, context: TradingContext) -> None:
+        if "initialize" in self._hooks:
+            self._hooks["initialize"](context)
+
+    def before_trading_start(self, context: TradingContext, data: BarData) -> None:
+        if "before_trading_start" in self._hooks:
+            self._hooks["before_trading_start"](context, data)
+
+    def handle_data(self, context: TradingContext, data: BarData) -> None:
+        if "handle_data" in self._hooks:
+            self._hooks["handle_data"](context, data)
+
+    def analyze(self, context: TradingContext, result: BacktestResult) -> None:
+        if "analyze" in self._hooks:
+            self._hooks["analyze"](context, result)
+
+    def bound_hook(self, hook: str) -> Callable[..., object] | None:
+        """The user's function itself (the engine calls it directly, skipping a frame)."""
+        return self._hooks.get(hook)
+
+    @classmethod
+    def from_module(cls, module: ModuleType, **params: object) -> FunctionStrategy:
+        hooks: dict[str, Any] = {  # Any: values are the module's own objects, checked below
+            hook: getattr(module, hook) for hook in HOOKS if hasattr(module, hook)
+        }
+        if "handle_data" not in hooks and "initialize" not in hooks:
+            raise StrategyError(
+                f"{module.__name__} defines neither initialize nor handle_data",
+                hint="define handle_data(context, data), or a Strategy subclass",
+            )
+        merged = {**getattr(module, "PARAMS", {}), **params}
+        return cls(name=module.__name__, **hooks, **merged)
+
+
+def load_strategy_file(path: str | Path, **params: object) -> Strategy:
+    """Import a strategy file. This EXECUTES the file's code: only load files you trust.
+
+    The file may define a `Strategy` subclass (the last one defined is used, with
+    ``params``), or zipline-style module functions (with an optional ``PARAMS`` dict).
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise DataNotFound(f"strategy file not found: {file}", context={"path": str(file)})
+    if file.suffix != ".py":
+        raise ConfigError(f"strategy file must be a .py file: {file}", context={"path": str(file)})
+    spec = importlib.util.spec_from_file_location(f"rustybt_user_{file.stem}", file)
+    if spec is None or spec.loader is None:
+        raise ConfigError(f"cannot import strategy file {file}", context={"path": str(file)})
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # user code: any failure is reported as the user's error
+        raise StrategyError(
+            f"strategy file {file.name} failed to import: {type(exc).__name__}: {exc}",
+            context={"path": str(file)},
+        ) from exc
+    classes = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, Strategy)
+        and value not in (Strategy, FunctionStrategy)
+        and value.__module__ == module.__name__
+    ]
+    if classes:
+        return classes[-1](**params)
+    return FunctionStrategy.from_module(module, **params)
