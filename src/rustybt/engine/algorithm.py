@@ -126,7 +126,7 @@ class TradingContext:
             id=str(self._next_order_id),
             asset=resolved,
             quantity=quantity,
-            created=data.panel.index[bar],
+            created=data.timestamp(bar),
             created_bar=bar,
             decision_price=float(data.price_array[bar, data.column(resolved)]),
             order_type=kind,

@@ -108,6 +108,8 @@ class Blotter:
         self._volume_bar = -1
         # Set by the engine: float mirrors updated on every fill.
         self.on_fill: Callable[[int, Decimal], None] | None = None
+        # Set by the engine to share one Timestamp cache with the data portal.
+        self.timestamp: Callable[[int], pd.Timestamp] = lambda bar: panel.index[bar]
 
     def column(self, order: Order) -> int:
         return self._columns[order.asset]
@@ -152,7 +154,7 @@ class Blotter:
         (same-bar-close mode, run right after the strategy placed them).
         """
         panel = self.panel
-        when = panel.index[bar]
+        when = self.timestamp(bar)
         still_open: list[Order] = []
         for order in self.open_orders:
             if order.created_bar >= bar and not market_at_close:
@@ -211,7 +213,7 @@ class Blotter:
         order.fill_value += quantity * price
         order.commission += commission
         order.fills += 1
-        when = self.panel.index[bar]
+        when = self.timestamp(bar)
         if order.remaining == 0:
             order.close(OrderStatus.FILLED, when)
         else:

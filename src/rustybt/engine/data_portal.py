@@ -50,7 +50,9 @@ class BarData:
         self.price_array: FloatArray = _forward_fill(panel.close)
         self._arrays: dict[str, FloatArray] = {f: panel.field(f) for f in BAR_FIELDS}
         self._arrays["price"] = self.price_array
-        self._asset_index = pd.Index(panel.assets, dtype=object)
+        self._selection_cache: dict[int, tuple[list[AssetLike], list[int], pd.Index]] = {}
+        self._timestamps: dict[int, pd.Timestamp] = {}
+        self._all_columns = list(range(len(panel.assets)))
 
     # -- lookups -----------------------------------------------------------------
     def asset(self, asset: AssetLike) -> Asset:
@@ -85,9 +87,35 @@ class BarData:
             )
         return array
 
+    def _selection(self, assets: Iterable[AssetLike]) -> tuple[list[int], pd.Index]:
+        """Columns and column labels of an asset list, cached per list object.
+
+        Strategies pass the same list every bar; comparing it with the cached copy
+        short-circuits on element identity, so a hit costs no hashing at all.
+        """
+        key = id(assets)
+        cached = self._selection_cache.get(key)
+        if cached is not None and cached[0] == assets:
+            return cached[1], cached[2]
+        chosen = [self.asset(a) for a in assets]
+        columns = [self._columns[a] for a in chosen]
+        labels = pd.Index(chosen, dtype=object)
+        if isinstance(assets, list | tuple):
+            if len(self._selection_cache) > 64:
+                self._selection_cache.clear()
+            self._selection_cache[key] = (list(assets), columns, labels)
+        return columns, labels
+
+    def timestamp(self, bar: int) -> pd.Timestamp:
+        """The label of bar ``bar`` (cached: boxing a Timestamp costs microseconds)."""
+        stamp = self._timestamps.get(bar)
+        if stamp is None:
+            stamp = self._timestamps[bar] = self.panel.index[bar]
+        return stamp
+
     @property
     def current_dt(self) -> pd.Timestamp:
-        return self.panel.index[self.bar]
+        return self.timestamp(self.bar)
 
     # -- API -----------------------------------------------------------------------
     def current(
@@ -104,15 +132,11 @@ class BarData:
             return pd.Series(
                 {f: float(self._field_array(f)[self.bar, column]) for f in fields}, dtype=float
             )
-        chosen = [self.asset(a) for a in assets]
-        columns = [self._columns[a] for a in chosen]
+        columns, labels = self._selection(assets)
         if isinstance(fields, str):
-            return pd.Series(
-                self._field_array(fields)[self.bar, columns], index=pd.Index(chosen, dtype=object)
-            )
+            return pd.Series(self._field_array(fields)[self.bar, columns], index=labels)
         return pd.DataFrame(
-            {f: self._field_array(f)[self.bar, columns] for f in fields},
-            index=pd.Index(chosen, dtype=object),
+            {f: self._field_array(f)[self.bar, columns] for f in fields}, index=labels
         )
 
     def history(
@@ -155,29 +179,25 @@ class BarData:
             return view
         index = self._history_index(start, end)
         field_list = [fields] if isinstance(fields, str) else list(fields)
-        single_asset = isinstance(assets, Asset | str)
         if isinstance(assets, Asset | str):
-            chosen = [self.asset(assets)]
-        else:
-            chosen = [self.asset(a) for a in assets]
-        columns = [self._columns[a] for a in chosen]
+            column = self.column(assets)
+            return pd.DataFrame(
+                {
+                    f: self._window(self._field_array(f), start, end, [column])[:, 0]
+                    for f in field_list
+                },
+                index=index,
+            )
+        columns, labels = self._selection(assets)
         blocks = {f: self._window(self._field_array(f), start, end, columns) for f in field_list}
         if isinstance(fields, str):
-            return pd.DataFrame(
-                blocks[fields], index=index, columns=pd.Index(chosen, dtype=object), copy=False
-            )
-        if single_asset:
-            return pd.DataFrame({f: blocks[f][:, 0] for f in field_list}, index=index)
+            return pd.DataFrame(blocks[fields], index=index, columns=labels, copy=False)
         return pd.concat(
-            {
-                f: pd.DataFrame(blocks[f], index=index, columns=pd.Index(chosen, dtype=object))
-                for f in field_list
-            },
-            axis=1,
+            {f: pd.DataFrame(blocks[f], index=index, columns=labels) for f in field_list}, axis=1
         )
 
     def _window(self, array: FloatArray, start: int, end: int, columns: list[int]) -> FloatArray:
-        if len(columns) == array.shape[1] and columns == list(range(array.shape[1])):
+        if len(columns) == array.shape[1] and columns == self._all_columns:
             block = array[max(start, 0) : end]
         else:
             block = array[max(start, 0) : end][:, columns]
@@ -198,11 +218,8 @@ class BarData:
         """True where the asset has a bar now (a tradable open for the next fill)."""
         if isinstance(assets, Asset | str):
             return bool(not np.isnan(self.panel.close[self.bar, self.column(assets)]))
-        chosen = [self.asset(a) for a in assets]
-        columns = [self._columns[a] for a in chosen]
-        return pd.Series(
-            ~np.isnan(self.panel.close[self.bar, columns]), index=pd.Index(chosen, dtype=object)
-        )
+        columns, labels = self._selection(assets)
+        return pd.Series(~np.isnan(self.panel.close[self.bar, columns]), index=labels)
 
     def is_stale(self, asset: AssetLike) -> bool:
         """True when the asset has traded before but has no bar now."""

@@ -159,6 +159,7 @@ class _Run:
             volume_limit=config.volume_limit,
         )
         self.data = BarData(panel)
+        self.blotter.timestamp = self.data.timestamp
         self.quantities = np.zeros(len(panel.assets))
         self.cost_basis = np.zeros(len(panel.assets))
         self.blotter.on_fill = self._mirror_fill

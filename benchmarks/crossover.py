@@ -1,0 +1,55 @@
+"""The benchmark strategy, written as a user would with the public API.
+
+Per asset: fast 20 / slow 50 moving averages of the close; when fast > slow and
+flat, buy 1/N of equity; when fast <= slow and long, sell everything; held
+positions are not rebalanced. Next-bar-open fills, no costs, 1,000,000 cash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from rustybt import Strategy
+
+FAST, SLOW = 20, 50
+
+
+class PortfolioCrossover(Strategy):
+    """Many assets: one ``data.history`` call per bar, numpy means over it."""
+
+    def initialize(self, context: Any) -> None:
+        context.universe = list(context.assets)
+        context.column = {asset: i for i, asset in enumerate(context.universe)}
+        context.weight = 1.0 / len(context.universe)
+
+    def handle_data(self, context: Any, data: Any) -> None:
+        closes = data.history(context.universe, "close", SLOW).to_numpy()
+        fast = closes[-FAST:].mean(axis=0)
+        slow = closes.mean(axis=0)  # NaN until 50 bars exist, so no signal before then
+        held = np.zeros(len(context.universe), dtype=bool)
+        positions = context.portfolio.positions
+        held[[context.column[asset] for asset in positions]] = True
+        universe = context.universe
+        for i in np.flatnonzero((fast > slow) & ~held):
+            context.order_target_percent(universe[i], context.weight)
+        for i in np.flatnonzero((fast <= slow) & held):
+            context.order_target(universe[i], 0)
+
+
+class SingleAssetCrossover(Strategy):
+    """One asset: ``data.history`` gives a numpy array, the fastest path."""
+
+    def initialize(self, context: Any) -> None:
+        context.asset = context.assets[0]
+
+    def handle_data(self, context: Any, data: Any) -> None:
+        closes = data.history(context.asset, "close", SLOW)
+        fast = closes[-FAST:].mean()
+        slow = closes.mean()
+        held = context.asset in context.portfolio.positions
+        if fast > slow and not held:
+            context.order_target_percent(context.asset, 1.0)
+        elif fast <= slow and held:
+            context.order_target(context.asset, 0)
