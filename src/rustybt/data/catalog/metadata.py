@@ -1,0 +1,208 @@
+"""Catalog metadata: the JSON file describing every dataset, read and written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rustybt.assets import Asset, AssetClass
+from rustybt.data.bars import Frequency
+from rustybt.errors import CatalogError, ConfigError
+
+__all__ = [
+    "BARS_FILE",
+    "METADATA_FILE",
+    "QUARANTINE_FILE",
+    "VALIDATION_FILE",
+    "AssetInfo",
+    "DatasetInfo",
+    "atomic_write_bytes",
+    "check_name",
+    "read_metadata",
+    "sha256_file",
+    "write_metadata",
+]
+
+METADATA_FILE = "catalog.json"
+BARS_FILE = "bars.parquet"
+QUARANTINE_FILE = "quarantine.parquet"
+VALIDATION_FILE = "validation.json"
+FORMAT_VERSION = 1
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}")
+
+
+def check_name(name: str) -> str:
+    """The dataset name, or ConfigError when it could escape the catalog directory.
+
+    Allowed: letters, digits, ``_``, ``-`` and ``.``, starting with a letter or digit,
+    at most 128 characters, and no ``..`` anywhere.
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or ".." in name:
+        raise ConfigError(
+            f"invalid dataset name {name!r}",
+            context={"name": name},
+            hint="use letters, digits, '_', '-' and '.', e.g. 'sp500_daily' (no '/', no '..')",
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class AssetInfo:
+    symbol: str
+    asset_class: AssetClass
+    sector: str | None = None
+
+    def to_asset(self) -> Asset:
+        if self.asset_class is AssetClass.CRYPTO:
+            return Asset.crypto(self.symbol, sector=self.sector)
+        return Asset(self.symbol, self.asset_class, sector=self.sector)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"symbol": self.symbol, "asset_class": self.asset_class.value, "sector": self.sector}
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Everything the catalog knows about one dataset (one entry of catalog.json).
+
+    Attributes:
+        rows: counts ``in`` (read from the source), ``clean`` (stored) and
+            ``rejected`` (quarantined).
+        files: file name (relative to the dataset folder) -> sha256 hex digest.
+    """
+
+    name: str
+    frequency: Frequency
+    source: str
+    assets: tuple[AssetInfo, ...]
+    start: str
+    end: str
+    rows: dict[str, int]
+    files: dict[str, str]
+    created: str
+    rustybt_version: str
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(asset.symbol for asset in self.assets)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "frequency": self.frequency.value,
+            "source": self.source,
+            "assets": [asset.to_dict() for asset in self.assets],
+            "start": self.start,
+            "end": self.end,
+            "rows": dict(self.rows),
+            "files": dict(self.files),
+            "created": self.created,
+            "rustybt_version": self.rustybt_version,
+            "extra": dict(self.extra),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> DatasetInfo:
+        try:
+            assets = tuple(
+                AssetInfo(
+                    symbol=str(item["symbol"]),
+                    asset_class=AssetClass(str(item["asset_class"])),
+                    sector=None if item.get("sector") is None else str(item["sector"]),
+                )
+                for item in _list_of_dicts(data["assets"])
+            )
+            rows = {str(k): int(v) for k, v in _dict(data["rows"]).items()}  # type: ignore[call-overload]  # JSON ints
+            return cls(
+                name=str(data["name"]),
+                frequency=Frequency(str(data["frequency"])),
+                source=str(data["source"]),
+                assets=assets,
+                start=str(data["start"]),
+                end=str(data["end"]),
+                rows=rows,
+                files={str(k): str(v) for k, v in _dict(data["files"]).items()},
+                created=str(data["created"]),
+                rustybt_version=str(data["rustybt_version"]),
+                extra=_dict(data.get("extra", {})),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CatalogError(
+                f"catalog metadata entry is malformed ({exc})",
+                context={"entry": str(data.get("name", "?"))},
+                hint="re-ingest the dataset",
+            ) from exc
+
+
+def _dict(value: object) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return {str(k): v for k, v in value.items()}
+
+
+def _list_of_dicts(value: object) -> list[dict[str, object]]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return [_dict(item) for item in value]
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over ``path``,
+    so readers see the old or the new content, never half of one."""
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        # mkstemp creates the file 0600; metadata is as readable as the data files.
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def read_metadata(root: Path) -> dict[str, DatasetInfo]:
+    """All dataset entries of the catalog at ``root`` (empty when there is no file yet)."""
+    path = root / METADATA_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CatalogError(
+            f"catalog metadata {path} is unreadable ({exc})",
+            context={"path": str(path)},
+            hint="restore it from a backup or re-ingest the datasets",
+        ) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("datasets"), dict):
+        raise CatalogError(
+            f"catalog metadata {path} has no 'datasets' object", context={"path": str(path)}
+        )
+    return {str(name): DatasetInfo.from_dict(entry) for name, entry in data["datasets"].items()}
+
+
+def write_metadata(root: Path, datasets: dict[str, DatasetInfo]) -> None:
+    """Replace catalog.json atomically with these entries."""
+    payload = {
+        "format_version": FORMAT_VERSION,
+        "datasets": {name: info.to_dict() for name, info in sorted(datasets.items())},
+    }
+    atomic_write_bytes(root / METADATA_FILE, json.dumps(payload, indent=2).encode("utf-8"))

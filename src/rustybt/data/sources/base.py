@@ -1,0 +1,44 @@
+"""The `Source` protocol every bar source satisfies, and helpers shared by file sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import pandas as pd
+
+from rustybt.data.bars import Frequency
+from rustybt.errors import DataNotFound
+
+__all__ = ["Source", "existing_file"]
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Anything that yields a canonical long frame of bars.
+
+    ``read()`` returns the columns `BAR_COLUMNS` (timestamp tz-aware UTC, symbol str,
+    OHLCV float64), sorted by timestamp then symbol, every input row kept; with
+    ``line_numbers=True`` it adds an int ``line`` column (1-based line or row in the
+    file) so validation can point back at the input.
+    """
+
+    @property
+    def frequency(self) -> Frequency: ...
+
+    @property
+    def description(self) -> str: ...
+
+    def read(self, *, line_numbers: bool = False) -> pd.DataFrame: ...
+
+
+def existing_file(path: str | Path) -> Path:
+    """The path as a `Path`, or DataNotFound naming it when there is no such file."""
+    resolved = Path(path).expanduser()
+    if not resolved.is_file():
+        raise DataNotFound(
+            f"data file not found: {resolved}",
+            context={"path": str(resolved)},
+            hint="check the path; relative paths are taken from the current directory",
+        )
+    return resolved

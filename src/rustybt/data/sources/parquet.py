@@ -1,0 +1,91 @@
+"""`ParquetSource`: bars from a long-format Parquet file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+
+from rustybt.data.bars import Frequency
+from rustybt.data.sources._frame import to_canonical
+from rustybt.data.sources.base import existing_file
+from rustybt.data.sources.mapping import ColumnMap
+from rustybt.errors import DataError, SchemaError
+
+__all__ = ["ParquetSource"]
+
+
+class ParquetSource:
+    """Bars from a long-format Parquet file (one row per timestamp and symbol).
+
+    The same `ColumnMap` as for CSV names the columns; separator and header
+    settings do not apply. Timestamp columns may be Parquet timestamps (naive ones
+    are read in ``ColumnMap.timezone``), dates, text or epoch integers. Row numbers
+    in error messages count data rows from 1.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        columns: ColumnMap | None = None,
+        frequency: Frequency | str = Frequency.DAILY,
+        description: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.columns = columns or ColumnMap()
+        self._frequency = Frequency(frequency)
+        self._description = description or f"Parquet file {self.path.name}"
+
+    @property
+    def frequency(self) -> Frequency:
+        return self._frequency
+
+    @property
+    def description(self) -> str:
+        return self._description
+
+    def __repr__(self) -> str:
+        return f"ParquetSource({str(self.path)!r}, frequency={self._frequency.value!r})"
+
+    def read(self, *, line_numbers: bool = False) -> pd.DataFrame:
+        """The canonical long frame (see `Source.read`)."""
+        path = existing_file(self.path)
+        wanted = self.columns.required_columns()
+        try:
+            present = pl.read_parquet_schema(path)
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise DataError(
+                f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})",
+                context={"file": str(path)},
+            ) from exc
+        missing = [c for c in wanted if c not in present]
+        if missing:
+            raise SchemaError(
+                f"{path}: missing required column(s) {', '.join(repr(c) for c in missing)}; "
+                f"the file has {', '.join(present)}",
+                context={"file": str(path), "missing": missing, "columns": list(present)},
+                hint="fix the ColumnMap (names are case-sensitive)",
+            )
+        try:
+            raw = pl.read_parquet(path, columns=wanted)
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise DataError(
+                f"{path}: cannot read the Parquet data ({str(exc).splitlines()[0]})",
+                context={"file": str(path)},
+            ) from exc
+        if isinstance(present[self.columns.timestamp], pl.Datetime) and self.columns.timestamp_unit:
+            raise SchemaError(
+                f"{path}: column {self.columns.timestamp!r} already holds timestamps",
+                context={"file": str(path), "column": self.columns.timestamp},
+                hint="drop ColumnMap.timestamp_unit for this file",
+            )
+        return to_canonical(
+            raw,
+            self.columns,
+            frequency=self._frequency,
+            file=str(path),
+            first_line=1,
+            line_numbers=line_numbers,
+        )
