@@ -127,7 +127,7 @@ class BacktestResult:
     def trades(self) -> pd.DataFrame:
         """Round trips (FIFO) with MAE/MFE, built from the fills and bars on first use."""
         if self._trades is None:
-            from rustybt.engine.round_trips import round_trips
+            from rustybt.engine.roundtrips import round_trips
 
             self._trades = round_trips(self.transactions, self.bars, marks=self.marks)
         return self._trades
