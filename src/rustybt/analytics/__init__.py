@@ -1,1 +1,5 @@
-"""Analytics on a BacktestResult or on plain pandas series."""
+"""Analytics on a BacktestResult or on plain pandas series.
+
+* `rustybt.analytics.metrics`: performance metrics on return series.
+* `rustybt.analytics.trades`: round-trip (trade) analyses.
+"""
