@@ -8,10 +8,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from rustybt.assets import Asset, AssetClass  # noqa: E402
-from rustybt.engine.result import BacktestResult  # noqa: E402
-from rustybt.engine.runner import run_backtest  # noqa: E402
-from rustybt.engine.strategy import FunctionStrategy, Strategy, load_strategy_file  # noqa: E402
+from rustybt.assets import Asset, AssetClass
+from rustybt.engine.result import BacktestResult
+from rustybt.engine.runner import run_backtest
+from rustybt.engine.strategy import FunctionStrategy, Strategy, load_strategy_file
 
 __all__ = [
     "Asset",

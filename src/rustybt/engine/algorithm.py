@@ -102,7 +102,15 @@ class TradingContext:
         Non-fractional assets trade whole units: the amount is truncated toward zero.
         """
         resolved = self._data.asset(asset)
-        quantity = self._round_quantity(resolved, to_decimal(amount))
+        requested = to_decimal(amount)
+        if not requested.is_finite():
+            # A NaN weight or an infinite size would otherwise reach the matching engine.
+            raise OrderError(
+                f"order amount for {resolved.symbol} must be a finite number, not {amount!r}",
+                context={"asset": resolved.symbol, "amount": amount},
+                hint="check the signal or weight the order was sized from (NaN?)",
+            )
+        quantity = self._round_quantity(resolved, requested)
         if quantity == 0:
             return None
         if limit_price is not None and stop_price is not None:
@@ -279,6 +287,12 @@ class TradingContext:
     # -- records -------------------------------------------------------------------
     def record(self, **values: float) -> None:
         """Store named values for this bar; they become columns of ``result.perf``."""
+        if self._data.bar < 0:
+            # Bar -1 would index the last session and silently record there.
+            raise StrategyError(
+                "record() cannot be called in initialize(): no session has started",
+                hint="record from handle_data or a scheduled function",
+            )
         self._recorder.record(self._data.bar, values)
 
     def log_decision(self, signal: str, *, reason: str = "", **details: object) -> None:

@@ -92,8 +92,10 @@ class Blotter:
         slippage: SlippageModel | None = None,
         commission: CommissionModel | None = None,
         volume_limit: float | None = 0.025,
+        check_cash: bool = False,
     ) -> None:
         self.panel = panel
+        self.check_cash = check_cash
         self.ledger = ledger
         self.slippage: SlippageModel = slippage or NoSlippage()
         self.commission: CommissionModel = commission or NoCommission()
@@ -169,11 +171,13 @@ class Blotter:
                 price = None if math.isnan(close) else close
             else:
                 open_ = float(panel.open[bar, column])
-                if math.isnan(open_):
-                    still_open.append(order)
-                    continue
-                price = reference_price(
-                    order, open_, float(panel.high[bar, column]), float(panel.low[bar, column])
+                # No bar (halted, not listed): nothing trades, but a day order still expires.
+                price = (
+                    None
+                    if math.isnan(open_)
+                    else reference_price(
+                        order, open_, float(panel.high[bar, column]), float(panel.low[bar, column])
+                    )
                 )
             if price is not None:
                 self._fill(order, bar, column, price)
@@ -204,11 +208,25 @@ class Blotter:
         if order.limit_price is not None:
             price = min(price, order.limit_price) if quantity > 0 else max(price, order.limit_price)
         commission = self.commission.commission(order, quantity, price)
+        if self.check_cash:
+            cost = quantity * price + commission
+            if cost > 0 and cost > self.ledger.cash:
+                self._release(order)
+                order.close(
+                    OrderStatus.REJECTED,
+                    self.timestamp(bar),
+                    f"insufficient cash: fill needs {cost:.2f}, cash is {self.ledger.cash:.2f}",
+                )
+                return
         slippage = abs(quantity) * abs(price - ref)
         self.ledger.apply_fill(order.asset, quantity, price, commission, slippage)
-        self._pending[order.asset] -= quantity
-        if not self._pending[order.asset]:
-            del self._pending[order.asset]
+        # Opposite open orders can net the pending total to zero (and drop the key)
+        # before all of them have filled.
+        left = self._pending.get(order.asset, ZERO) - quantity
+        if left:
+            self._pending[order.asset] = left
+        else:
+            self._pending.pop(order.asset, None)
         order.filled += quantity
         order.fill_value += quantity * price
         order.commission += commission

@@ -47,6 +47,9 @@ class BarData:
         self.bar = -1
         self._columns: dict[Asset, int] = {a: c for c, a in enumerate(panel.assets)}
         self._by_symbol: dict[str, Asset] = {a.symbol: a for a in panel.assets}
+        self._by_id: dict[int, tuple[Asset, int]] = {
+            id(a): (a, c) for c, a in enumerate(panel.assets)
+        }
         self.price_array: FloatArray = _forward_fill(panel.close)
         self._arrays: dict[str, FloatArray] = {f: panel.field(f) for f in BAR_FIELDS}
         self._arrays["price"] = self.price_array
@@ -56,12 +59,9 @@ class BarData:
 
     # -- lookups -----------------------------------------------------------------
     def asset(self, asset: AssetLike) -> Asset:
-        if isinstance(asset, Asset):
-            if asset in self._columns:
-                return asset
-            symbol = asset.symbol
-        else:
-            symbol = asset
+        # Always the panel's own object: an equal Asset built by the user may lack its
+        # class and fractional flag, which order sizing and the volume cap rely on.
+        symbol = asset.symbol if isinstance(asset, Asset) else asset
         found = self._by_symbol.get(symbol)
         if found is None:
             raise UnknownSymbol(
@@ -72,10 +72,11 @@ class BarData:
         return found
 
     def column(self, asset: AssetLike) -> int:
-        if isinstance(asset, Asset):
-            column = self._columns.get(asset)
-            if column is not None:
-                return column
+        # The panel's own Asset objects are what strategies hold, so an identity
+        # lookup (C-level int hash) answers almost every call.
+        known = self._by_id.get(id(asset))
+        if known is not None and known[0] is asset:
+            return known[1]
         return self._columns[self.asset(asset)]
 
     def _field_array(self, field: str) -> FloatArray:
@@ -115,7 +116,8 @@ class BarData:
 
     @property
     def current_dt(self) -> pd.Timestamp:
-        return self.timestamp(self.bar)
+        """The current bar's label; the first bar's before it (in ``initialize``)."""
+        return self.timestamp(max(self.bar, 0))
 
     # -- API -----------------------------------------------------------------------
     def current(
@@ -204,6 +206,11 @@ class BarData:
         if start < 0:
             pad = np.full((-start, block.shape[1]), np.nan)
             block = np.vstack([pad, block])
+        else:
+            # Often a view of the panel: a strategy writing into the frame built on it
+            # would silently change the market data of later bars.
+            block = block.view()
+            block.flags.writeable = False
         return block
 
     def _history_index(self, start: int, end: int) -> pd.DatetimeIndex:

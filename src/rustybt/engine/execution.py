@@ -143,7 +143,9 @@ def reference_price(order: Order, open_: float, high: float, low: float) -> floa
     keeps resting as a limit order.
     """
     kind = order.order_type
-    if kind is OrderType.MARKET:
+    # A stop that has triggered is a market order from then on: a partial fill's
+    # remainder keeps trading even if the price moves back through the stop.
+    if kind is OrderType.MARKET or (kind is OrderType.STOP and order.stop_triggered):
         return open_
     buy = order.quantity > 0
     if kind is OrderType.STOP or (kind is OrderType.STOP_LIMIT and not order.stop_triggered):

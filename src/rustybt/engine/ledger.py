@@ -20,6 +20,9 @@ from rustybt.money import ZERO
 
 __all__ = ["Ledger", "LedgerPosition"]
 
+_COST_QUANTUM = Decimal("1e-16")
+_QUANTIZE_BELOW = 17
+
 
 @dataclass(slots=True)
 class LedgerPosition:
@@ -36,6 +39,18 @@ class LedgerPosition:
 
     def unrealized_pnl(self, mark: Decimal) -> Decimal:
         return self.quantity * mark - self.cost
+
+
+def _share(cost: Decimal, closing: Decimal, held: Decimal) -> Decimal:
+    """The part of ``cost`` that ``closing`` of ``held`` units carry, to 1e-16.
+
+    An unrounded quotient can have 34 significant digits (1/3 of a cost); adding
+    it to cash-sized totals would then round, and the identity would be off by
+    ~1e-28. A fixed quantum keeps every later sum exact.
+    """
+    share = cost * closing / held
+    # quantize needs the digits to fit the context (1e18 and more would not).
+    return share.quantize(_COST_QUANTUM) if share.adjusted() < _QUANTIZE_BELOW else share
 
 
 class Ledger:
@@ -69,7 +84,7 @@ class Ledger:
         if held and (held > 0) != (quantity > 0):
             closing = -quantity if abs(quantity) <= abs(held) else held
             # Exact subtraction keeps cost conserved even though the division rounds.
-            released = position.cost if closing == held else position.cost * closing / held
+            released = position.cost if closing == held else _share(position.cost, closing, held)
             realized = closing * price - released
             position.cost -= released
             position.quantity -= closing

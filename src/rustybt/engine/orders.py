@@ -46,6 +46,11 @@ _TERMINAL = frozenset(
 )
 
 
+def _positive(price: Decimal | None) -> bool:
+    # NaN must be ruled out before comparing: ordering a Decimal NaN raises.
+    return price is not None and price.is_finite() and price > 0
+
+
 @dataclass(slots=True, eq=False)
 class Order:
     """One order. ``quantity`` is signed: positive buys, negative sells."""
@@ -75,14 +80,14 @@ class Order:
             raise OrderError("order quantity must not be zero", context={"asset": self.asset})
         needs_limit = self.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
         needs_stop = self.order_type in (OrderType.STOP, OrderType.STOP_LIMIT)
-        if needs_limit and (self.limit_price is None or self.limit_price <= 0):
+        if needs_limit and not _positive(self.limit_price):
             raise OrderError(
-                f"{self.order_type} order needs a positive limit price",
+                f"{self.order_type} order needs a positive, finite limit price",
                 context={"asset": self.asset.symbol, "limit_price": self.limit_price},
             )
-        if needs_stop and (self.stop_price is None or self.stop_price <= 0):
+        if needs_stop and not _positive(self.stop_price):
             raise OrderError(
-                f"{self.order_type} order needs a positive stop price",
+                f"{self.order_type} order needs a positive, finite stop price",
                 context={"asset": self.asset.symbol, "stop_price": self.stop_price},
             )
 

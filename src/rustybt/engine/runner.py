@@ -9,11 +9,13 @@ only ever sees data up to the current bar.
 
 from __future__ import annotations
 
+import sysconfig
 import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -47,6 +49,7 @@ class BacktestConfig:
     capital: float = 1_000_000.0
     fill_at: FillAt = "next_open"
     volume_limit: float | None = 0.025
+    check_cash: bool = False
     data_source: str = "in-memory panel"
 
     def __post_init__(self) -> None:
@@ -64,11 +67,25 @@ class BacktestConfig:
             )
 
 
+def _library_roots() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    roots = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    roots.add(str(Path(__file__).resolve().parents[1]))  # rustybt itself
+    return tuple(sorted(roots))
+
+
 def _user_frame(exc: BaseException) -> str:
-    """'file:line in func' of the innermost frame outside rustybt: the user's line."""
+    """'file:line in func' of the innermost frame in the user's own code.
+
+    Frames of rustybt, the standard library and installed packages are skipped, so a
+    pandas error raised deep inside pandas still points at the strategy's line.
+    """
     frames = traceback.extract_tb(exc.__traceback__)
+    roots = _library_roots()
     for frame in reversed(frames):
-        if "/rustybt/" not in frame.filename.replace("\\", "/"):
+        path = Path(frame.filename)
+        # Compiled extensions (Cython) report bare relative names such as "tslib.pyx".
+        if path.is_absolute() and not str(path.resolve()).startswith(roots):
             return f"{frame.filename}:{frame.lineno} in {frame.name}"
     last = frames[-1] if frames else None
     return f"{last.filename}:{last.lineno}" if last else "unknown"
@@ -103,6 +120,7 @@ def run_backtest(
     slippage: SlippageModel | None = None,
     volume_limit: float | None = 0.025,
     fill_at: FillAt = "next_open",
+    check_cash: bool = False,
     data_source: str = "in-memory panel",
 ) -> BacktestResult:
     """Run ``strategy`` over ``data`` between ``start`` and ``end`` (inclusive).
@@ -118,9 +136,16 @@ def run_backtest(
             bar (None: no cap; partial fills carry over).
         fill_at: ``"next_open"`` (default: market orders fill at the next bar's
             open) or ``"close"`` (at the close of the bar they were placed in).
+        check_cash: reject a buy fill that cash cannot pay for (a cash account, as
+            backtrader's default broker); by default cash may go negative (margin,
+            as in zipline) and leverage shows in ``perf``.
     """
     config = BacktestConfig(
-        capital=capital, fill_at=fill_at, volume_limit=volume_limit, data_source=data_source
+        capital=capital,
+        fill_at=fill_at,
+        volume_limit=volume_limit,
+        check_cash=check_cash,
+        data_source=data_source,
     )
     if isinstance(strategy, type):
         strategy = strategy()
@@ -157,6 +182,7 @@ class _Run:
             slippage=slippage,
             commission=commission,
             volume_limit=config.volume_limit,
+            check_cash=config.check_cash,
         )
         self.data = BarData(panel)
         self.blotter.timestamp = self.data.timestamp
@@ -326,6 +352,7 @@ class _Run:
             "capital": self.config.capital,
             "fill_at": self.config.fill_at,
             "volume_limit": self.config.volume_limit,
+            "check_cash": self.config.check_cash,
             "slippage_model": repr(self.blotter.slippage),
             "commission_model": repr(self.blotter.commission),
             "data_source": self.config.data_source,

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -160,5 +161,20 @@ def load_strategy_file(path: str | Path, **params: object) -> Strategy:
         and value.__module__ == module.__name__
     ]
     if classes:
-        return classes[-1](**params)
-    return FunctionStrategy.from_module(module, **params)
+        chosen = classes[-1]
+        try:
+            return chosen(**params)
+        except TypeError as exc:
+            accepted = [
+                name
+                for name, parameter in inspect.signature(chosen).parameters.items()
+                if parameter.kind is not inspect.Parameter.VAR_KEYWORD
+            ]
+            raise ConfigError(
+                f"{chosen.__name__} does not accept parameters {sorted(params)}: {exc}",
+                context={"strategy": chosen.__name__, "params": sorted(params)},
+                hint=f"accepted: {', '.join(accepted) or 'none'}",
+            ) from exc
+    strategy = FunctionStrategy.from_module(module, **params)
+    strategy._name = file.stem
+    return strategy
