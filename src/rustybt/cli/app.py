@@ -1,0 +1,154 @@
+"""Command definitions. Each command parses its options, then hands a closure to
+`report_errors`, so every user mistake ends as one line, not a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rustybt.cli.errors import report_errors
+
+app = typer.Typer(
+    name="rustybt",
+    help="Backtest trading strategies on real bars with an exact ledger.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+catalog_app = typer.Typer(help="Inspect and verify the local data catalog.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+DEFAULT_CATALOG = Path("~/.rustybt/catalog")
+DEFAULT_OUTPUT = Path("rustybt_output")
+
+Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and error context.")]
+CatalogDir = Annotated[
+    Path, typer.Option("--catalog", help="Catalog directory.", envvar="RUSTYBT_CATALOG")
+]
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option(help="Where to save the result.")] = DEFAULT_OUTPUT,
+    debug: Debug = False,
+) -> None:
+    """Backtest the bundled moving-average strategy on the deterministic demo data."""
+    from rustybt.cli.commands import run_demo
+
+    report_errors(lambda: run_demo(output), debug=debug)
+
+
+@app.command()
+def run(
+    strategy_file: Annotated[Path, typer.Argument(help="Python file defining the strategy.")],
+    data: Annotated[
+        str, typer.Option(help="'demo', 'demo-minute', 'demo-crypto', or a catalog dataset name.")
+    ] = "demo",
+    start: Annotated[str | None, typer.Option(help="First session, e.g. 2016-01-04.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last session (inclusive).")] = None,
+    capital: Annotated[float, typer.Option(help="Starting cash.")] = 1_000_000.0,
+    symbols: Annotated[
+        str | None, typer.Option(help="Comma-separated symbols to load (default: all).")
+    ] = None,
+    benchmark: Annotated[
+        str | None, typer.Option(help="Benchmark symbol in the data ('demo': the demo index).")
+    ] = None,
+    fill_at: Annotated[str, typer.Option(help="'next_open' or 'close'.")] = "next_open",
+    commission_bps: Annotated[
+        float, typer.Option(help="Commission in basis points of notional.")
+    ] = 0.0,
+    slippage_bps: Annotated[float, typer.Option(help="Slippage in basis points.")] = 0.0,
+    param: Annotated[
+        list[str] | None, typer.Option(help="Strategy parameter NAME=VALUE (repeatable).")
+    ] = None,
+    catalog: CatalogDir = DEFAULT_CATALOG,
+    output: Annotated[Path, typer.Option(help="Where to save the result.")] = DEFAULT_OUTPUT,
+    debug: Debug = False,
+) -> None:
+    """Run STRATEGY_FILE (this executes its code: run only files you trust)."""
+    from rustybt.cli.commands import RunRequest, run_strategy_file
+
+    request = RunRequest(
+        strategy_file=strategy_file,
+        data=data,
+        start=start,
+        end=end,
+        capital=capital,
+        symbols=symbols,
+        benchmark=benchmark,
+        fill_at=fill_at,
+        commission_bps=commission_bps,
+        slippage_bps=slippage_bps,
+        params=param or [],
+        catalog=catalog,
+        output=output,
+    )
+    report_errors(lambda: run_strategy_file(request), debug=debug)
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(help="CSV or Parquet file to ingest.")],
+    name: Annotated[str, typer.Option(help="Dataset name in the catalog.")],
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="kaggle | yahoo | binance | ninjatrader | csv (canonical columns) | parquet.",
+        ),
+    ] = "csv",
+    symbol: Annotated[
+        str | None, typer.Option(help="Symbol for files holding one instrument.")
+    ] = None,
+    frequency: Annotated[str | None, typer.Option(help="daily or minute.")] = None,
+    asset_class: Annotated[str, typer.Option(help="equity, crypto, future, index.")] = "equity",
+    sectors: Annotated[
+        Path | None, typer.Option(help="CSV with Symbol and Sector columns.")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing dataset.")] = False,
+    strict: Annotated[bool, typer.Option(help="Fail on any invalid row.")] = False,
+    catalog: CatalogDir = DEFAULT_CATALOG,
+    debug: Debug = False,
+) -> None:
+    """Validate a data file and store it in the catalog (bad rows go to quarantine)."""
+    from rustybt.cli.commands import IngestRequest, ingest_file
+
+    request = IngestRequest(
+        path=path,
+        name=name,
+        format=format,
+        symbol=symbol,
+        frequency=frequency,
+        asset_class=asset_class,
+        sectors=sectors,
+        overwrite=overwrite,
+        strict=strict,
+        catalog=catalog,
+    )
+    report_errors(lambda: ingest_file(request), debug=debug)
+
+
+@catalog_app.command("list")
+def catalog_list(catalog: CatalogDir = DEFAULT_CATALOG, debug: Debug = False) -> None:
+    """List the datasets in the catalog."""
+    from rustybt.cli.commands import list_catalog
+
+    report_errors(lambda: list_catalog(catalog), debug=debug)
+
+
+@catalog_app.command("verify")
+def catalog_verify(
+    name: Annotated[str, typer.Argument(help="Dataset to check.")],
+    catalog: CatalogDir = DEFAULT_CATALOG,
+    debug: Debug = False,
+) -> None:
+    """Check a dataset's files against their recorded checksums."""
+    from rustybt.cli.commands import verify_dataset
+
+    report_errors(lambda: verify_dataset(catalog, name), debug=debug)
+
+
+def main() -> None:
+    app()
