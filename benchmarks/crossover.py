@@ -31,11 +31,14 @@ class PortfolioCrossover(Strategy):
         held = np.zeros(len(context.universe), dtype=bool)
         positions = context.portfolio.positions
         held[[context.column[asset] for asset in positions]] = True
+        buy = (fast > slow) & ~held
+        sell = (fast <= slow) & held
         universe = context.universe
-        for i in np.flatnonzero((fast > slow) & ~held):
-            context.order_target_percent(universe[i], context.weight)
-        for i in np.flatnonzero((fast <= slow) & held):
-            context.order_target(universe[i], 0)
+        for i in np.flatnonzero(buy | sell):  # in asset order, as backtrader's loop
+            if buy[i]:
+                context.order_target_percent(universe[i], context.weight)
+            else:
+                context.order_target(universe[i], 0)
 
 
 class SingleAssetCrossover(Strategy):
