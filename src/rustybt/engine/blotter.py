@@ -202,7 +202,6 @@ class Blotter:
                 return
             if abs(quantity) > room:
                 quantity = room if quantity > 0 else -room
-            self._volume_used[column] = used + abs(quantity)
         ref = to_decimal(reference)
         price = self.slippage.fill_price(ref, quantity, volume)
         if order.limit_price is not None:
@@ -218,6 +217,9 @@ class Blotter:
                     f"insufficient cash: fill needs {cost:.2f}, cash is {self.ledger.cash:.2f}",
                 )
                 return
+        if self.volume_limit is not None:
+            # Counted only now: a fill rejected for cash leaves the bar's volume to others.
+            self._volume_used[column] = self._volume_used.get(column, ZERO) + abs(quantity)
         slippage = abs(quantity) * abs(price - ref)
         self.ledger.apply_fill(order.asset, quantity, price, commission, slippage)
         # Opposite open orders can net the pending total to zero (and drop the key)
