@@ -39,7 +39,7 @@ def test_one_asset_one_field_is_a_read_only_array_padded_with_nan() -> None:
     np.testing.assert_array_equal(full, [1.0, 2.0])
     with pytest.raises(ValueError, match="read-only"):
         full[0] = 99.0
-    assert data.panel.close[0, 0] == 1.0
+    assert data._panel.close[0, 0] == 1.0
 
 
 def test_several_assets_give_a_time_by_asset_frame() -> None:
@@ -47,12 +47,12 @@ def test_several_assets_give_a_time_by_asset_frame() -> None:
     frame = data.history([A, "B"], "close", 2)
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns) == [A, B]
-    assert list(frame.index) == list(data.panel.index[1:3])
+    assert list(frame.index) == list(data._panel.index[1:3])
     np.testing.assert_array_equal(frame.to_numpy(), [[2.0, 20.0], [3.0, 30.0]])
     # Padding extends the index backwards by one bar step.
     padded = data.history([A], "volume", 4)
     assert isinstance(padded, pd.DataFrame)
-    assert padded.index[0] == data.panel.index[0] - pd.Timedelta(days=1)
+    assert padded.index[0] == data._panel.index[0] - pd.Timedelta(days=1)
     np.testing.assert_array_equal(padded[A].to_numpy(), [NAN, 100.0, 200.0, 300.0])
 
 
@@ -62,7 +62,7 @@ def test_a_history_frame_cannot_be_used_to_rewrite_the_market_data() -> None:
     assert isinstance(frame, pd.DataFrame)
     with pytest.raises(ValueError, match="read-only"):
         frame.iloc[0, 0] = 999.0
-    assert data.panel.close[1, 0] == 2.0
+    assert data._panel.close[1, 0] == 2.0
 
 
 def test_several_fields_give_a_frame_per_field_or_field_asset_columns() -> None:

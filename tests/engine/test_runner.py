@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 from decimal import Decimal as D
+from pathlib import Path
 from typing import cast
 
 import numpy as np
@@ -234,3 +235,25 @@ def test_record_in_initialize_is_a_strategy_error() -> None:
 
     with pytest.raises(StrategyError, match="record\\(\\) cannot be called in initialize"):
         run_backtest(FunctionStrategy(initialize=initialize), make_panel(open=[1.0, 2.0]))
+
+
+def test_unknown_benchmark_symbol_fails_before_the_run_starts() -> None:
+    calls: list[int] = []
+
+    def handle_data(context: TradingContext, data: BarData) -> None:
+        calls.append(data.bar)
+
+    with pytest.raises(UnknownSymbol, match="'ZZZ'"):
+        run_backtest(
+            FunctionStrategy(handle_data=handle_data), make_panel(open=[1.0, 1.0]), benchmark="ZZZ"
+        )
+    assert calls == []
+
+
+def test_perf_index_has_no_frequency_so_save_load_is_exact(tmp_path: Path) -> None:
+    from rustybt import BacktestResult
+
+    result = run_backtest(Strategy(), make_panel(open=[1.0, 2.0, 3.0]))
+    assert result.perf.index.freq is None
+    loaded = BacktestResult.load(result.save(tmp_path / "r"))
+    pd.testing.assert_frame_equal(loaded.perf, result.perf)

@@ -152,3 +152,17 @@ def test_invalid_rule_offsets() -> None:
         time_rules.market_open(minutes=0)
     with pytest.raises(ConfigError, match="days_offset"):
         date_rules.month_start(days_offset=-1)
+
+
+def test_end_rules_do_not_fire_on_a_truncated_last_period() -> None:
+    from rustybt.engine.scheduling import date_rules
+
+    # Wed 2020-01-29 .. Tue 2020-02-04: January ends inside the data, February does not;
+    # the week of Feb 3 is cut off on Tuesday.
+    sessions = pd.bdate_range("2020-01-29", "2020-02-04", tz="UTC")
+    month_end = date_rules.month_end().session_mask(sessions)
+    week_end = date_rules.week_end().session_mask(sessions)
+    assert [str(d.date()) for d in sessions[month_end]] == ["2020-01-31"]
+    assert [str(d.date()) for d in sessions[week_end]] == ["2020-01-31"]
+    complete = pd.bdate_range("2020-01-29", "2020-02-07", tz="UTC")
+    assert str(complete[date_rules.week_end().session_mask(complete)][-1].date()) == "2020-02-07"

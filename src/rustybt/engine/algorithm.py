@@ -61,7 +61,7 @@ class TradingContext:
         self._benchmark: Asset | str | pd.Series | None = None
         self._initialized = False
         self.params = params
-        zero_prices = np.nan_to_num(data.price_array)
+        zero_prices = np.nan_to_num(data._prices)
         self._value_prices = zero_prices
         self.portfolio = Portfolio(
             ledger, quantities, lambda: zero_prices[max(data.bar, 0)], self._price_of
@@ -70,7 +70,7 @@ class TradingContext:
     # -- prices ------------------------------------------------------------------
     def _price_of(self, asset: Asset) -> float:
         data = self._data
-        return float(data.price_array[max(data.bar, 0), data.column(asset)])
+        return float(data._prices[max(data.bar, 0), data.column(asset)])
 
     def get_datetime(self) -> pd.Timestamp:
         return self._data.current_dt
@@ -85,7 +85,7 @@ class TradingContext:
     @property
     def assets(self) -> tuple[Asset, ...]:
         """Every asset in the backtest data."""
-        return self._data.panel.assets
+        return self._data._panel.assets
 
     # -- orders --------------------------------------------------------------------
     def order(
@@ -136,7 +136,7 @@ class TradingContext:
             quantity=quantity,
             created=data.timestamp(bar),
             created_bar=bar,
-            decision_price=float(data.price_array[bar, data.column(resolved)]),
+            decision_price=float(data._prices[bar, data.column(resolved)]),
             order_type=kind,
             limit_price=None if limit_price is None else to_decimal(float(limit_price)),
             stop_price=None if stop_price is None else to_decimal(float(stop_price)),

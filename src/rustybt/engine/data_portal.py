@@ -43,16 +43,18 @@ class BarData:
     """Market data visible to the strategy at the current bar."""
 
     def __init__(self, panel: BarPanel) -> None:
-        self.panel = panel
+        # The panel holds future bars: it stays private, and every public method
+        # reads only up to ``self.bar``.
+        self._panel = panel
         self.bar = -1
         self._columns: dict[Asset, int] = {a: c for c, a in enumerate(panel.assets)}
         self._by_symbol: dict[str, Asset] = {a.symbol: a for a in panel.assets}
         self._by_id: dict[int, tuple[Asset, int]] = {
             id(a): (a, c) for c, a in enumerate(panel.assets)
         }
-        self.price_array: FloatArray = _forward_fill(panel.close)
+        self._prices: FloatArray = _forward_fill(panel.close)
         self._arrays: dict[str, FloatArray] = {f: panel.field(f) for f in BAR_FIELDS}
-        self._arrays["price"] = self.price_array
+        self._arrays["price"] = self._prices
         self._selection_cache: dict[int, tuple[list[AssetLike], list[int], pd.Index]] = {}
         self._timestamps: dict[int, pd.Timestamp] = {}
         self._all_columns = list(range(len(panel.assets)))
@@ -111,7 +113,7 @@ class BarData:
         """The label of bar ``bar`` (cached: boxing a Timestamp costs microseconds)."""
         stamp = self._timestamps.get(bar)
         if stamp is None:
-            stamp = self._timestamps[bar] = self.panel.index[bar]
+            stamp = self._timestamps[bar] = self._panel.index[bar]
         return stamp
 
     @property
@@ -157,10 +159,10 @@ class BarData:
         """
         if (
             frequency is not None
-            and frequency.lower() not in _FREQUENCY_ALIASES[self.panel.frequency]
+            and frequency.lower() not in _FREQUENCY_ALIASES[self._panel.frequency]
         ):
             raise StrategyError(
-                f"history frequency {frequency!r} does not match the {self.panel.frequency} data",
+                f"history frequency {frequency!r} does not match the {self._panel.frequency} data",
                 hint="request the data's own frequency, or run the backtest at that frequency",
             )
         if bar_count < 1:
@@ -214,7 +216,7 @@ class BarData:
         return block
 
     def _history_index(self, start: int, end: int) -> pd.DatetimeIndex:
-        index = self.panel.index
+        index = self._panel.index
         if start >= 0:
             return index[start:end]
         step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(days=1)
@@ -224,14 +226,14 @@ class BarData:
     def can_trade(self, assets: AssetLike | Iterable[AssetLike]) -> bool | pd.Series:
         """True where the asset has a bar now (a tradable open for the next fill)."""
         if isinstance(assets, Asset | str):
-            return bool(not np.isnan(self.panel.close[self.bar, self.column(assets)]))
+            return bool(not np.isnan(self._panel.close[self.bar, self.column(assets)]))
         columns, labels = self._selection(assets)
-        return pd.Series(~np.isnan(self.panel.close[self.bar, columns]), index=labels)
+        return pd.Series(~np.isnan(self._panel.close[self.bar, columns]), index=labels)
 
     def is_stale(self, asset: AssetLike) -> bool:
         """True when the asset has traded before but has no bar now."""
         column = self.column(asset)
         return bool(
-            np.isnan(self.panel.close[self.bar, column])
-            and not np.isnan(self.price_array[self.bar, column])
+            np.isnan(self._panel.close[self.bar, column])
+            and not np.isnan(self._prices[self.bar, column])
         )

@@ -80,8 +80,9 @@ class PerformanceTracker:
 
     def frame(self) -> pd.DataFrame:
         sessions = self._layout.sessions
-        perf = pd.DataFrame(self._columns, index=sessions)
-        perf.index.name = "session"
+        # No frequency on the index: it would not survive Parquet; sessions are labels.
+        index = pd.DatetimeIndex(sessions.asi8, tz="UTC", name="session").as_unit("ns")
+        perf = pd.DataFrame(self._columns, index=index)
         value = perf["portfolio_value"].to_numpy()
         previous = np.r_[float(self._ledger.starting_cash), value[:-1]]
         perf["pnl"] = value - previous

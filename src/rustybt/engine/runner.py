@@ -200,6 +200,8 @@ class _Run:
             params=dict(strategy.params),
         )
         self.benchmark_override = benchmark
+        if isinstance(benchmark, str):
+            self.data.column(benchmark)  # an unknown symbol fails now, not after the run
         self.run_id = uuid.uuid4().hex[:12]
 
     def _mirror_fill(self, column: int, quantity: Decimal) -> None:
@@ -321,7 +323,7 @@ class _Run:
                 series.index = series.index.tz_convert("UTC")
             return series.reindex(sessions).astype(float).rename("benchmark_returns")
         column = self.data.column(chosen)
-        closes = self.data.price_array[:, column][self.layout.session_end]
+        closes = self.data._prices[:, column][self.layout.session_end]
         returns = np.full(len(closes), np.nan)
         returns[1:] = closes[1:] / closes[:-1] - 1.0
         return pd.Series(returns, index=sessions, name="benchmark_returns")
@@ -335,7 +337,7 @@ class _Run:
             perf[name] = values
         last = len(self.panel) - 1
         marks = {
-            asset: to_decimal(float(self.data.price_array[last, self.data.column(asset)]))
+            asset: to_decimal(float(self.data._prices[last, self.data.column(asset)]))
             for asset in self.ledger.positions
         }
         ledger = self.ledger

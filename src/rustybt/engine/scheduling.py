@@ -92,7 +92,18 @@ class DateRule:
         ascending = self.kind.endswith("start")
         position = groups.cumcount(ascending=ascending).to_numpy()
         mask: BoolArray = position == self.days_offset
+        if not ascending and len(sessions) and not self._last_period_complete(naive):
+            # The data stops mid-week/month: its last bar is not the period's end.
+            mask[keys == keys[-1]] = False
         return mask
+
+    def _last_period_complete(self, naive: pd.DatetimeIndex) -> bool:
+        last = naive[-1]
+        trades_weekends = bool((naive.dayofweek >= 5).any())
+        following = last + (pd.Timedelta(days=1) if trades_weekends else pd.offsets.BDay(1))
+        if self.kind == "week_end":
+            return bool(following.isocalendar()[:2] != last.isocalendar()[:2])
+        return bool((following.year, following.month) != (last.year, last.month))
 
 
 @dataclass(frozen=True)
