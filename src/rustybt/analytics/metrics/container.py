@@ -29,6 +29,7 @@ from rustybt.analytics.metrics.conventions import (
 )
 from rustybt.analytics.metrics.returns import _cagr_from_growth, _growth
 from rustybt.analytics.metrics.sharpe_inference import _psr
+from rustybt.engine.result import BacktestResult
 from rustybt.errors import DataNotFound
 
 __all__ = ["PerformanceMetrics", "performance_metrics"]
@@ -166,7 +167,7 @@ def _optional(value: float, available: bool) -> float | None:
 
 
 def performance_metrics(
-    returns: ReturnsInput,
+    returns: ReturnsInput | BacktestResult,
     benchmark: ReturnsInput | None = None,
     *,
     risk_free: float = 0.0,
@@ -175,9 +176,10 @@ def performance_metrics(
     """Every scalar metric of ``returns`` (and against ``benchmark`` when given).
 
     Args:
-        returns: simple returns per period; NaNs are dropped (see conventions).
+        returns: simple returns per period (NaNs are dropped, see conventions), or
+            a `BacktestResult`, whose ``perf["returns"]`` and benchmark are used.
         benchmark: benchmark returns, paired with ``returns`` on shared dates.
-            It affects only the benchmark fields.
+            It affects only the benchmark fields. Defaults to a result's own.
         risk_free: annual risk-free rate; it is the hurdle of Sharpe, Sortino
             (target return), Omega (threshold), PSR and alpha.
         periods_per_year: override the ``P`` inferred from the index.
@@ -185,6 +187,10 @@ def performance_metrics(
     Raises:
         DataNotFound: ``returns`` holds no non-NaN observation.
     """
+    if isinstance(returns, BacktestResult):
+        if benchmark is None:
+            benchmark = returns.benchmark_returns
+        returns = returns.returns
     prepared = prepare_returns(returns, periods_per_year)
     values = prepared.values
     n = len(prepared)

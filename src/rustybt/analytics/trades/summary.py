@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from rustybt.data.bars import BarPanel, FloatArray
+from rustybt.engine.result import BacktestResult
 from rustybt.errors import DataNotFound
 
 __all__ = [
@@ -189,11 +190,16 @@ def _closed(trades: pd.DataFrame, include_open: bool) -> pd.DataFrame:
     return trades if include_open else trades[~trades["is_open"].astype(bool)]
 
 
-def trade_summary(trades: pd.DataFrame, *, include_open: bool = False) -> pd.DataFrame:
+def trade_summary(
+    trades: pd.DataFrame | BacktestResult, *, include_open: bool = False
+) -> pd.DataFrame:
     """`SUMMARY_ROWS` for all trades, longs and shorts: index = statistic, columns all/long/short.
 
-    Open trades (valued at their mark) are left out unless ``include_open``.
+    ``trades`` is a round-trip frame or a `BacktestResult` (its ``trades``). Open
+    trades (valued at their mark) are left out unless ``include_open``.
     """
+    if isinstance(trades, BacktestResult):
+        trades = trades.trades
     chosen = _closed(trades, include_open)
     data = {
         "all": summarize(chosen),
@@ -203,8 +209,12 @@ def trade_summary(trades: pd.DataFrame, *, include_open: bool = False) -> pd.Dat
     return pd.DataFrame(data, index=list(SUMMARY_ROWS), dtype=object)
 
 
-def trade_summary_by_symbol(trades: pd.DataFrame, *, include_open: bool = False) -> pd.DataFrame:
+def trade_summary_by_symbol(
+    trades: pd.DataFrame | BacktestResult, *, include_open: bool = False
+) -> pd.DataFrame:
     """`SUMMARY_ROWS` per symbol: one row per symbol (sorted), one column per statistic."""
+    if isinstance(trades, BacktestResult):
+        trades = trades.trades
     chosen = _closed(trades, include_open)
     rows = {str(symbol): summarize(group) for symbol, group in chosen.groupby("symbol")}
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(SUMMARY_ROWS))
