@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# CI clones the project with shared/ beside it; RUSTYBT_SHARED_DATA points elsewhere.
+SHARED_DATA = Path(
+    os.environ.get(
+        "RUSTYBT_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    )
+)
 
 
 @pytest.fixture(scope="session")

@@ -24,8 +24,13 @@ PAGES = (
     "docs/strategy.md",
     "docs/orders.md",
     "docs/result.md",
+    "docs/demo-data.md",
+    "docs/metrics.md",
+    "docs/trades.md",
     "examples/README.md",
 )
+# Pages whose examples read the real files as ``../shared/data`` (as in a checkout).
+REAL_DATA_PAGES = ("docs/data.md",)
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n?", re.MULTILINE | re.DOTALL)
 
 
@@ -56,12 +61,19 @@ def test_blocks_are_fenced_python_with_their_shown_output() -> None:
     assert python_blocks(text) == [Block("a = 1\n", "1\n"), Block("b\n", None)]
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_page_python_blocks_run(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("name", PAGES + REAL_DATA_PAGES)
+def test_page_python_blocks_run(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     blocks = python_blocks((ROOT / name).read_text(encoding="utf-8"))
     assert blocks, f"{name} has no python blocks"
-    (tmp_path / "examples").symlink_to(ROOT / "examples")
-    monkeypatch.chdir(tmp_path)
+    workdir = tmp_path / "project"
+    workdir.mkdir()
+    (workdir / "examples").symlink_to(ROOT / "examples")
+    if name in REAL_DATA_PAGES:
+        shared_data: Path = request.getfixturevalue("shared_data")
+        (tmp_path / "shared").symlink_to(shared_data.parent)
+    monkeypatch.chdir(workdir)
     namespace: dict[str, object] = {"__name__": "docs_" + name.replace("/", "_")[:-3]}
     for number, block in enumerate(blocks, start=1):
         code = compile(block.code, f"{name} block {number}", "exec")

@@ -167,7 +167,7 @@ def _optional(value: float, available: bool) -> float | None:
 
 
 def performance_metrics(
-    returns: ReturnsInput | BacktestResult,
+    returns: ReturnsInput,
     benchmark: ReturnsInput | None = None,
     *,
     risk_free: float = 0.0,

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rustybt.engine.result import BacktestResult
 from rustybt.errors import ConfigError, ValidationError
 
 __all__ = [
@@ -42,7 +43,8 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
-ReturnsInput: TypeAlias = "pd.Series[float] | FloatArray | Sequence[float]"
+# A BacktestResult stands for its own ``perf["returns"]``.
+ReturnsInput: TypeAlias = "pd.Series[float] | FloatArray | Sequence[float] | BacktestResult"
 
 DEFAULT_PERIODS_PER_YEAR = 252.0
 TRADING_DAYS = 252.0
@@ -194,6 +196,8 @@ def _as_values(returns: ReturnsInput) -> tuple[FloatArray, pd.DatetimeIndex | No
             context={"columns": list(map(str, given.columns))[:5]},
         )
     values: FloatArray
+    if isinstance(returns, BacktestResult):
+        returns = returns.returns
     if isinstance(returns, pd.Series):
         values = np.asarray(returns.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
         index = returns.index if isinstance(returns.index, pd.DatetimeIndex) else None
