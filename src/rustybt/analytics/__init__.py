@@ -2,4 +2,5 @@
 
 * `rustybt.analytics.metrics`: performance metrics on return series.
 * `rustybt.analytics.trades`: round-trip (trade) analyses.
+* `rustybt.analytics.plots`: matplotlib figures and the tearsheet (plotly in `plots.interactive`).
 """
