@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: demo test env lint typecheck pytest bench bench-compare docs clean
+.PHONY: demo test env lint typecheck security audit pytest bench bench-compare docs clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -30,10 +30,22 @@ lint: env
 typecheck: env
 	$(RUN)/mypy --strict src/rustybt
 
+# Static security scan; medium or high findings fail the build (see docs/security.md).
+security: env
+	$(RUN)/bandit -q -r src -c pyproject.toml --severity-level medium --confidence-level medium
+
+# Known vulnerabilities in the locked dependencies. Needs network access to PyPI's
+# vulnerability data, so it is not part of `make test` and cannot pass offline.
+audit: env
+	$(UV) export --locked --all-extras --no-emit-project --format requirements-txt \
+		--quiet --output-file $(TOOLS)/audit-requirements.txt
+	$(RUN)/pip-audit --strict --disable-pip --require-hashes \
+		--requirement $(TOOLS)/audit-requirements.txt
+
 pytest: env
 	$(RUN)/pytest -n 2
 
-test: lint typecheck pytest
+test: lint typecheck security pytest
 
 bench: env
 	$(RUN)/python benchmarks/engine_speed.py

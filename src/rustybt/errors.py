@@ -26,6 +26,7 @@ __all__ = [
     "RateLimited",
     "RustyBTError",
     "SchemaError",
+    "SecretsError",
     "StrategyError",
     "UnknownSymbol",
     "ValidationError",
@@ -65,6 +66,11 @@ class RustyBTError(Exception):
         details = ", ".join(f"{key}={value!r}" for key, value in self.context.items())
         return f"{self.message} ({details})"
 
+    @property
+    def cause(self) -> BaseException | None:
+        """The exception this one was raised from (``raise ... from cause``), if any."""
+        return self.__cause__
+
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly view for logs and the CLI's ``--debug`` output."""
         return {
@@ -73,6 +79,7 @@ class RustyBTError(Exception):
             "context": {key: str(value) for key, value in self.context.items()},
             "hint": self.hint,
             "transient": self.transient,
+            "exit_code": self.exit_code,
             "cause": repr(self.__cause__) if self.__cause__ is not None else None,
         }
 
@@ -81,6 +88,10 @@ class ConfigError(RustyBTError):
     """A setting, argument or configuration file is wrong."""
 
     exit_code = 2
+
+
+class SecretsError(ConfigError):
+    """The secrets store or its key is missing, unreadable, unsafe or does not match."""
 
 
 class DataError(RustyBTError):

@@ -12,6 +12,7 @@ from rustybt.data.sources._frame import to_canonical
 from rustybt.data.sources.base import existing_file
 from rustybt.data.sources.mapping import ColumnMap
 from rustybt.errors import DataError, SchemaError
+from rustybt.retry import retry_call
 
 __all__ = ["CSVSource"]
 
@@ -92,7 +93,11 @@ class CSVSource:
         mapping = self.columns
         wanted = mapping.required_columns()
         try:
-            frame = pl.read_csv(
+            # Through the retry policy: a slow or flaky (network) file system gets
+            # another try; a missing file or bad content fails at once.
+            frame = retry_call(
+                f"read CSV {path}",
+                pl.read_csv,
                 path,
                 separator=mapping.separator,
                 has_header=mapping.has_header,

@@ -12,6 +12,7 @@ from rustybt.data.sources._frame import to_canonical
 from rustybt.data.sources.base import existing_file
 from rustybt.data.sources.mapping import ColumnMap
 from rustybt.errors import DataError, SchemaError
+from rustybt.retry import retry_call
 
 __all__ = ["ParquetSource"]
 
@@ -54,7 +55,7 @@ class ParquetSource:
         path = existing_file(self.path)
         wanted = self.columns.required_columns()
         try:
-            present = pl.read_parquet_schema(path)
+            present = retry_call(f"read Parquet schema {path}", pl.read_parquet_schema, path)
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise DataError(
                 f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})",
@@ -69,7 +70,7 @@ class ParquetSource:
                 hint="fix the ColumnMap (names are case-sensitive)",
             )
         try:
-            raw = pl.read_parquet(path, columns=wanted)
+            raw = retry_call(f"read Parquet {path}", pl.read_parquet, path, columns=wanted)
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise DataError(
                 f"{path}: cannot read the Parquet data ({str(exc).splitlines()[0]})",

@@ -1,0 +1,55 @@
+"""Private files: written atomically with mode 0600, checked for loose permissions."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+from rustybt.errors import SecretsError
+
+__all__ = ["check_private", "write_private"]
+
+PRIVATE_MODE = 0o600
+# Group and other permission bits: any of them set means someone else may read the file.
+_SHARED_BITS = stat.S_IRWXG | stat.S_IRWXO
+
+
+def write_private(path: Path, payload: bytes) -> None:
+    """Replace ``path`` with ``payload`` atomically; the file is created 0600.
+
+    The parent folder is created 0700 when missing. The bytes go to a temporary
+    file in the same folder (mkstemp creates it 0600, so the secret is never
+    world-readable, not even for a moment), are fsynced, then renamed over
+    ``path``: readers see the old content or the new, never half of one.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, PRIVATE_MODE)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def check_private(path: Path, *, what: str) -> None:
+    """SecretsError unless ``path`` is readable by its owner only (mode 0600 or 0400).
+
+    POSIX permission bits mean little on Windows, so the check is skipped there.
+    """
+    if sys.platform == "win32":
+        return
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & _SHARED_BITS:
+        raise SecretsError(
+            f"{what} {path} is readable by other users (mode {mode:04o}); refusing to use it",
+            context={"path": str(path), "mode": f"{mode:04o}"},
+            hint=f"run: chmod 600 {path}",
+        )
