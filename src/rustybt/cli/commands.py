@@ -16,6 +16,7 @@ from rustybt.engine.result import BacktestResult
 from rustybt.engine.runner import FillAt, run_backtest
 from rustybt.engine.strategy import Strategy, load_strategy_file
 from rustybt.errors import ConfigError, DataNotFound
+from rustybt.security import check_symbol
 
 __all__ = [
     "IngestRequest",
@@ -122,7 +123,9 @@ def _parse_date(value: str | None, option: str) -> pd.Timestamp | None:
 
 
 def _load_data(request: RunRequest) -> tuple[BarPanel, pd.Series | str | None, str]:
-    symbols = [s.strip() for s in request.symbols.split(",")] if request.symbols else None
+    symbols = (
+        [check_symbol(s.strip()) for s in request.symbols.split(",")] if request.symbols else None
+    )
     benchmark: pd.Series | str | None = request.benchmark
     if request.data in DEMO_DATASETS:
         from rustybt.data.synthetic import demo_benchmark, demo_panel
