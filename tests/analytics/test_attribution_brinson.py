@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -162,12 +160,3 @@ def test_rolling_brinson_windows_are_exact() -> None:
     )
     full = rolling_brinson(result, window=300).iloc[0]
     assert full["active"] == pytest.approx(result.total_active_return, abs=1e-12)
-
-
-def test_speed_2520_days_11_sectors() -> None:
-    wp, cp, wb, rb = random_periods(2520, 11, seed=3)
-    groups = tuple(f"S{i}" for i in range(11))
-    start = time.perf_counter()
-    result = brinson_from_arrays(wp, cp, wb, rb, groups=groups, index=pd.RangeIndex(2520))
-    result.linked_totals()
-    assert time.perf_counter() - start < 1.0

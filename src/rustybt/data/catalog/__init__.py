@@ -5,7 +5,7 @@ Layout of a catalog directory::
     catalog.json              every dataset's metadata (written atomically)
     <name>/bars.parquet       clean bars, sorted by (timestamp, symbol)
     <name>/quarantine.parquet rejected rows with reasons (only when some were)
-    <name>/validation.json    the structural validation report
+    <name>/validation.json    the four-layer validation report
 
 See docs/data.md for why one file per dataset (not one per symbol).
 """

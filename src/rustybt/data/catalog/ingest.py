@@ -29,7 +29,8 @@ from rustybt.data.catalog.metadata import (
     write_metadata,
 )
 from rustybt.data.sources.base import Source
-from rustybt.data.structural import StructuralReport, check_structure
+from rustybt.data.validation import ValidationConfig, validate
+from rustybt.data.validation import ValidationReport as StructuralReport
 from rustybt.errors import CatalogError, ConfigError, ValidationError
 
 __all__ = ["ROW_GROUP_SIZE", "IngestReport", "ingest"]
@@ -47,7 +48,8 @@ class IngestReport:
     Attributes:
         path: the dataset's folder inside the catalog.
         info: the metadata entry written to catalog.json.
-        structural: the validation report (clean and rejected frames included).
+        structural: the four-layer `ValidationReport` (clean and rejected frames,
+            per-rule counts, calendar gaps); also available as ``validation``.
         quarantine_path: the Parquet file of rejected rows, None when none were.
         validation_path: the JSON validation report.
     """
@@ -58,6 +60,11 @@ class IngestReport:
     structural: StructuralReport
     quarantine_path: Path | None
     validation_path: Path
+
+    @property
+    def validation(self) -> StructuralReport:
+        """The validation report (the same object as ``structural``)."""
+        return self.structural
 
     @property
     def rows_in(self) -> int:
@@ -79,6 +86,7 @@ class IngestReport:
         ]
         if self.quarantine_path is not None:
             lines.append(f"rejected rows with reasons: {self.quarantine_path}")
+        lines.append(f"validation report: {self.validation_path}")
         return "\n".join(lines)
 
 
@@ -158,10 +166,12 @@ def ingest(
     description: str | None = None,
     overwrite: bool = False,
     strict: bool = False,
+    validation: ValidationConfig | None = None,
 ) -> IngestReport:
     """Validate bars and store them as dataset ``name`` in the catalog at ``catalog_dir``.
 
-    Runs `check_structure`; writes the clean rows to ``<name>/bars.parquet``, the
+    Runs the four validation layers (`rustybt.data.validation.validate`, with the
+    thresholds of ``asset_class``); writes the clean rows to ``<name>/bars.parquet``, the
     rejected rows with their reasons to ``<name>/quarantine.parquet``, the report to
     ``<name>/validation.json``, then records the dataset (with sha256 checksums) in
     ``catalog.json``. Files are staged in a temporary folder and swapped in, and the
@@ -175,6 +185,7 @@ def ingest(
         description: how the data was obtained (defaults to the source's).
         overwrite: replace an existing dataset of the same name.
         strict: raise on any rejected row instead of quarantining it.
+        validation: validation thresholds (default: `ValidationConfig()`).
 
     Raises:
         ConfigError: bad name or arguments. CatalogError: the name exists.
@@ -191,7 +202,14 @@ def ingest(
         )
     asset_class = AssetClass(asset_class)
     frame, freq, source = _resolve_input(source_or_frame, frequency, description)
-    report = check_structure(frame, source=source, strict=strict)
+    report = validate(
+        frame,
+        source=source,
+        frequency=freq,
+        asset_class=asset_class,
+        config=validation,
+        strict=strict,
+    )
     if report.rows_clean == 0:
         raise ValidationError(
             f"{source}: no clean rows to store ({report.rows_rejected} rejected)",

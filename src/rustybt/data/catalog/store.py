@@ -23,6 +23,7 @@ from rustybt.data.catalog.metadata import (
 )
 from rustybt.data.catalog.reader import read_panel
 from rustybt.data.sources.base import Source
+from rustybt.data.validation import ValidationConfig
 from rustybt.errors import CatalogError, DataNotFound, UnknownSymbol
 
 __all__ = ["Catalog"]
@@ -77,6 +78,7 @@ class Catalog:
         description: str | None = None,
         overwrite: bool = False,
         strict: bool = False,
+        validation: ValidationConfig | None = None,
     ) -> IngestReport:
         """`rustybt.data.catalog.ingest` into this catalog."""
         return ingest(
@@ -89,6 +91,7 @@ class Catalog:
             description=description,
             overwrite=overwrite,
             strict=strict,
+            validation=validation,
         )
 
     def assets(self, name: str) -> tuple[Asset, ...]:
@@ -189,7 +192,8 @@ class Catalog:
         return pd.read_parquet(path)
 
     def validation_report(self, name: str) -> dict[str, object]:
-        """The JSON validation report written at ingestion."""
+        """The JSON validation report written at ingestion (counts per rule and
+        severity with examples, calendar gaps; see docs/validation.md)."""
         self.info(name)
         path = self.path / name / VALIDATION_FILE
         try:
