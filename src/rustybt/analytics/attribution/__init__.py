@@ -23,11 +23,6 @@ from rustybt.analytics.attribution.brinson import (
     brinson_fachler,
     brinson_from_arrays,
 )
-from rustybt.analytics.attribution.factor_data import (
-    load_carhart_factors,
-    load_fama_french_factors,
-    load_momentum_factor,
-)
 from rustybt.analytics.attribution.factors import (
     CARHART4,
     FF3,
@@ -67,6 +62,11 @@ from rustybt.analytics.attribution.timing import (
     TimingSelection,
     timing_selection,
     timing_selection_from_result,
+)
+from rustybt.data.factors import (
+    load_carhart_factors,
+    load_fama_french_factors,
+    load_momentum_factor,
 )
 
 __all__ = [

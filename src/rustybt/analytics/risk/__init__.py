@@ -39,7 +39,7 @@ from rustybt.analytics.risk.inputs import (
     from_pandas,
     from_result,
 )
-from rustybt.analytics.risk.loaders import load_fama_french, load_index_csv, prices_to_returns
+from rustybt.analytics.risk.loaders import load_index_csv, prices_to_returns
 from rustybt.analytics.risk.montecarlo import MonteCarloVaR, fit_student_t_dof, monte_carlo_var
 from rustybt.analytics.risk.report import RiskReport, risk_report
 from rustybt.analytics.risk.scenario_analysis import ScenarioResult, ShockScenario, run_scenarios
@@ -66,6 +66,7 @@ from rustybt.analytics.risk.var_backtest import (
     kupiec_pof,
     rolling_var,
 )
+from rustybt.data.factors import load_fama_french
 
 __all__ = [
     "HISTORICAL_SCENARIOS",

@@ -7,11 +7,8 @@ market data: point these loaders at your own files.
   (``Date,Open,High,Low,Close,Adj Close,Volume``); only ``Date`` and the price
   column are read, so rows with ``Open = 0`` (old ^GSPC history) are fine.
   Yahoo's ``null`` rows are dropped.
-* `load_fama_french`: a Kenneth French Data Library daily factor CSV, in the
-  original layout (preamble, blank line, ``,Mkt-RF,SMB,HML,RF``, data, blank,
-  copyright) or re-saved by a spreadsheet (trailing commas, ``,Mom,``). Values
-  in the file are percent; the frame holds fractions (``-17.44`` -> ``-0.1744``).
-  The library's missing markers ``-99.99`` and ``-999`` become NaN.
+* Fama-French factor files are read by `rustybt.data.factors.load_fama_french`
+  (re-exported from `rustybt.analytics.risk`).
 
 Bad input raises a `DataError` subclass naming the file and the 1-based line.
 """
@@ -26,10 +23,9 @@ import pandas as pd
 
 from rustybt.errors import DataNotFound, SchemaError, ValidationError
 
-__all__ = ["load_fama_french", "load_index_csv", "prices_to_returns"]
+__all__ = ["load_index_csv", "prices_to_returns"]
 
 _DATE_LINE = re.compile(r"^\s*(\d{8})\s*$")
-_MISSING_MARKERS = (-99.99, -999.0)
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -109,66 +105,3 @@ def prices_to_returns(prices: pd.Series[float]) -> pd.Series[float]:
     """Close-to-close simple returns of a price series (the first date dropped)."""
     values = prices.to_numpy(dtype=np.float64)
     return pd.Series(values[1:] / values[:-1] - 1.0, index=prices.index[1:], name=prices.name)
-
-
-def _header(lines: list[str], file: Path) -> tuple[int, list[str]]:
-    for number, line in enumerate(lines):
-        cells = [cell.strip() for cell in line.split(",")]
-        names = [cell for cell in cells[1:] if cell]
-        if cells[0] == "" and names and len(cells) > 1 and cells[1]:
-            return number, names
-    raise SchemaError(
-        "no factor header line (',Mkt-RF,SMB,HML,RF' or ',Mom') in the file",
-        context={"file": str(file)},
-        hint="expected a Kenneth French Data Library daily CSV",
-    )
-
-
-def load_fama_french(path: str | Path) -> pd.DataFrame:
-    """Daily Fama-French factors as fractions, indexed by date.
-
-    Raises:
-        DataNotFound: missing file or no data line after the header.
-        SchemaError: no header, or a data line with an unreadable or missing value.
-        ValidationError: dates not strictly increasing.
-    """
-    file = Path(path)
-    lines = _read_lines(file)
-    start, names = _header(lines, file)
-    dates: list[str] = []
-    rows: list[list[float]] = []
-    for number in range(start + 1, len(lines)):
-        cells = lines[number].split(",")
-        if not _DATE_LINE.match(cells[0]):
-            if rows:
-                break  # blank line or copyright footer: the data block is over
-            continue
-        values = [cell.strip() for cell in cells[1:]]
-        while len(values) > len(names) and values[-1] == "":
-            values.pop()
-        if len(values) != len(names):
-            raise SchemaError(
-                f"factor line has {len(values)} values, the header names {len(names)}",
-                context={"file": str(file), "line": number + 1},
-            )
-        try:
-            parsed = [float(value) for value in values]
-        except ValueError as exc:
-            raise SchemaError(
-                "factor line has a value that is not a number",
-                context={"file": str(file), "line": number + 1, "text": lines[number][:80]},
-            ) from exc
-        date = cells[0].strip()
-        if dates and date <= dates[-1]:
-            raise ValidationError(
-                "factor dates must be strictly increasing",
-                context={"file": str(file), "line": number + 1, "date": date},
-            )
-        dates.append(date)
-        rows.append(parsed)
-    if not rows:
-        raise DataNotFound("factor file has no data lines", context={"file": str(file)})
-    percent = np.array(rows, dtype=np.float64)
-    percent[np.isin(percent, _MISSING_MARKERS)] = np.nan
-    index = pd.DatetimeIndex(pd.to_datetime(dates, format="%Y%m%d"), name="date")
-    return pd.DataFrame(percent / 100.0, index=index, columns=names)

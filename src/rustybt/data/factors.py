@@ -9,8 +9,10 @@ Two layouts are read:
   with extra commas (an empty trailing column), the header is ``,Mom,`` and the
   footer lines start with ``,,``.
 
-Both readers find the header by its column names rather than by a fixed line
-number, read data rows until the first line that is not a data row, convert
+`load_fama_french` reads either file (or any file of the library's daily
+layout) and takes the column names from its header; the named readers also check
+that the expected columns are there. They find the header by its shape rather
+than by a fixed line number, read data rows until the first line that is not a data row, convert
 percent to fractions (``0.45`` -> ``0.0045``) and turn the library's missing
 markers (``-99.99`` and ``-999``) into NaN. A malformed data row raises
 `SchemaError` naming the file and the 1-based line number.
@@ -33,6 +35,7 @@ __all__ = [
     "FF3_COLUMNS",
     "MOMENTUM_COLUMN",
     "load_carhart_factors",
+    "load_fama_french",
     "load_fama_french_factors",
     "load_momentum_factor",
 ]
@@ -59,14 +62,28 @@ def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.split(",")]
 
 
-def _find_header(lines: Sequence[str], columns: Sequence[str], path: Path) -> int:
-    wanted = list(columns)
+def _find_header(
+    lines: Sequence[str], columns: Sequence[str] | None, path: Path
+) -> tuple[int, list[str]]:
+    """Line number and names of the header: ``,Name,Name...`` (trailing commas allowed).
+
+    With ``columns`` the header must start with exactly those names.
+    """
+    wanted = None if columns is None else list(columns)
     for number, line in enumerate(lines):
         cells = _cells(line)
-        if len(cells) > len(wanted) and cells[0] == "" and cells[1 : 1 + len(wanted)] == wanted:
-            return number
+        if len(cells) < 2 or cells[0] != "" or not cells[1]:
+            continue
+        names = cells[1:]
+        while names and not names[-1]:
+            names.pop()
+        if wanted is None and all(names) and not any(_is_data_line([n]) for n in names):
+            return number, names
+        if wanted is not None and names[: len(wanted)] == wanted:
+            return number, wanted
+    expected = "',Mkt-RF,SMB,HML,RF' or ',Mom'" if wanted is None else f"',{','.join(wanted)}'"
     raise SchemaError(
-        f"factor file {path.name!r} has no header line ',{','.join(wanted)}'",
+        f"factor file {path.name!r} has no header line {expected}",
         context={"file": str(path), "expected_columns": wanted},
         hint="pass the daily file from the Ken French Data Library, not the monthly one",
     )
@@ -132,6 +149,19 @@ def _parse_rows(
     return frame
 
 
+def load_fama_french(path: str | Path) -> pd.DataFrame:
+    """Read any daily Ken French factor file as fractions, columns named by its header.
+
+    Raises:
+        DataNotFound: the file does not exist.
+        SchemaError: no header line, or a malformed data row (file and line named).
+    """
+    source = Path(path)
+    lines = _read_lines(source)
+    header, names = _find_header(lines, None, source)
+    return _parse_rows(lines, header, names, source)
+
+
 def load_fama_french_factors(path: str | Path) -> pd.DataFrame:
     """Read ``F-F_Research_Data_Factors_daily.CSV`` as fractions.
 
@@ -147,8 +177,8 @@ def load_fama_french_factors(path: str | Path) -> pd.DataFrame:
     """
     source = Path(path)
     lines = _read_lines(source)
-    header = _find_header(lines, FF3_COLUMNS, source)
-    return _parse_rows(lines, header, FF3_COLUMNS, source)
+    header, names = _find_header(lines, FF3_COLUMNS, source)
+    return _parse_rows(lines, header, names, source)
 
 
 def load_momentum_factor(path: str | Path) -> pd.DataFrame:
@@ -163,8 +193,8 @@ def load_momentum_factor(path: str | Path) -> pd.DataFrame:
     """
     source = Path(path)
     lines = _read_lines(source)
-    header = _find_header(lines, (MOMENTUM_COLUMN,), source)
-    return _parse_rows(lines, header, (MOMENTUM_COLUMN,), source)
+    header, names = _find_header(lines, (MOMENTUM_COLUMN,), source)
+    return _parse_rows(lines, header, names, source)
 
 
 def load_carhart_factors(ff3_path: str | Path, momentum_path: str | Path) -> pd.DataFrame:
