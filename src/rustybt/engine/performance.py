@@ -13,9 +13,25 @@ from rustybt.data.bars import BarPanel, FloatArray
 from rustybt.engine.ledger import Ledger
 from rustybt.engine.scheduling import SessionLayout
 
-__all__ = ["PerformanceTracker"]
+__all__ = ["PERF_COLUMNS", "PerformanceTracker"]
 
-PERF_COLUMNS = (
+# The engine's own columns of ``perf``, in output order (recorded values follow).
+PERF_COLUMNS: tuple[str, ...] = (
+    "portfolio_value",
+    "cash",
+    "positions_value",
+    "returns",
+    "pnl",
+    "gross_leverage",
+    "net_leverage",
+    "long_exposure",
+    "short_exposure",
+    "commission",
+    "slippage",
+    "fills",
+    "benchmark_returns",
+)
+_SNAPSHOT_COLUMNS = (
     "portfolio_value",
     "cash",
     "positions_value",
@@ -43,7 +59,7 @@ class PerformanceTracker:
         self._cost_basis = cost_basis
         self._prices = value_prices
         n = len(layout.sessions)
-        self._columns = {name: np.zeros(n) for name in PERF_COLUMNS}
+        self._columns = {name: np.zeros(n) for name in _SNAPSHOT_COLUMNS}
         self._fill_counts = np.zeros(n, dtype=np.int64)
         self._session = 0
         self._commission_seen = 0.0
@@ -92,20 +108,7 @@ class PerformanceTracker:
         perf["gross_leverage"] = gross / perf["portfolio_value"]
         perf["net_leverage"] = net / perf["portfolio_value"]
         perf["fills"] = np.diff(np.r_[0, self._fill_counts])
-        order = [
-            "portfolio_value",
-            "cash",
-            "positions_value",
-            "returns",
-            "pnl",
-            "gross_leverage",
-            "net_leverage",
-            "long_exposure",
-            "short_exposure",
-            "commission",
-            "slippage",
-            "fills",
-        ]
+        order = [name for name in PERF_COLUMNS if name in perf.columns]
         return perf[order]
 
     def positions_frame(self) -> pd.DataFrame:

@@ -6,28 +6,12 @@ import numpy as np
 import pandas as pd
 
 from rustybt.data.bars import FloatArray
+from rustybt.engine.performance import PERF_COLUMNS
 from rustybt.errors import StrategyError
 
 __all__ = ["RESERVED_PERF_COLUMNS", "Recorder"]
 
-RESERVED_PERF_COLUMNS = frozenset(
-    {
-        "portfolio_value",
-        "cash",
-        "positions_value",
-        "returns",
-        "pnl",
-        "gross_leverage",
-        "net_leverage",
-        "long_exposure",
-        "short_exposure",
-        "commission",
-        "slippage",
-        "benchmark_returns",
-        "orders",
-        "fills",
-    }
-)
+RESERVED_PERF_COLUMNS = frozenset(PERF_COLUMNS)
 
 
 class Recorder:
