@@ -21,3 +21,23 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def sp500_catalog(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 505-ticker S&P 500 file ingested (with sectors) into a temporary catalog."""
+    import pandas as pd
+
+    from rustybt.data.catalog import ingest
+    from rustybt.data.sources import kaggle_all_stocks
+
+    root = tmp_path_factory.mktemp("sp500_catalog")
+    constituents = pd.read_csv(shared_data / "sp500_constituents_2018-04-02.csv")
+    sectors = dict(zip(constituents["Symbol"], constituents["Sector"], strict=True))
+    ingest(
+        kaggle_all_stocks(shared_data / "all_stocks_5yr.csv.gz"),
+        root,
+        name="sp500",
+        sectors=sectors,
+    )
+    return root

@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 from rustybt import BacktestResult, load_strategy_file, run_backtest
-from rustybt.data.catalog import Catalog, ingest
-from rustybt.data.sources import kaggle_all_stocks
+from rustybt.data.catalog import Catalog
 from rustybt.engine.execution import PerShare
 from rustybt.engine.roundtrips import pnl_identity_gap
 from rustybt.money import CENT
@@ -24,12 +23,8 @@ pytestmark = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")
-def sp500_run(
-    shared_data: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Catalog, BacktestResult]:
-    root = tmp_path_factory.mktemp("catalog")
-    ingest(kaggle_all_stocks(shared_data / "all_stocks_5yr.csv.gz"), root, name="sp500")
-    catalog = Catalog(root)
+def sp500_run(sp500_catalog: Path) -> tuple[Catalog, BacktestResult]:
+    catalog = Catalog(sp500_catalog)
     panel = catalog.load("sp500")
     strategy = load_strategy_file(EXAMPLES / "dual_moving_average.py")
     result = run_backtest(strategy, panel, capital=1_000_000, commission=PerShare())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal as D
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.data_portal import BarData
 from rustybt.engine.ledger import Ledger
 from rustybt.engine.orders import Order
+from rustybt.engine.roundtrips import pnl_identity_gap
 
 # One row per bar; a list of floats per asset column, or a plain float for one asset.
 Rows = Sequence[float] | Sequence[Sequence[float]] | npt.NDArray[np.floating[Any]]
@@ -139,3 +141,8 @@ def assert_books_balance(result: BacktestResult, ledger: Ledger) -> None:
     assert ledger.equity(marks) == totals["equity"]
     final_value = float(result.perf["portfolio_value"].iloc[-1])
     assert abs(final_value - float(totals["equity"])) < 1e-6
+    # Round trips: closed trades' net PnL plus open trades' unrealized PnL is exactly
+    # the change in equity the fills made.
+    assert pnl_identity_gap(result.transactions, result.trades, result.marks) == 0
+    net = sum(result.trades["net_pnl"], start=D(0)) if len(result.trades) else D(0)
+    assert net == totals["equity"] - totals["starting_cash"]
