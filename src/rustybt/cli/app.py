@@ -29,17 +29,27 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and error 
 CatalogDir = Annotated[
     Path, typer.Option("--catalog", help="Catalog directory.", envvar="RUSTYBT_CATALOG")
 ]
+AuditLogPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--audit-log",
+        help="Append the run's audit events (orders, fills, decisions) as JSON lines.",
+        envvar="RUSTYBT_AUDIT_LOG",
+    ),
+]
 
 
 @app.command()
 def demo(
     output: Annotated[Path, typer.Option(help="Where to save the result.")] = DEFAULT_OUTPUT,
+    audit_log: AuditLogPath = None,
     debug: Debug = False,
 ) -> None:
     """Backtest the bundled moving-average strategy on the deterministic demo data."""
     from rustybt.cli.commands import run_demo
+    from rustybt.cli.logs import with_audit_log
 
-    report_errors(lambda: run_demo(output), debug=debug)
+    report_errors(with_audit_log(audit_log, lambda: run_demo(output)), debug=debug)
 
 
 @app.command()
@@ -67,10 +77,12 @@ def run(
     ] = None,
     catalog: CatalogDir = DEFAULT_CATALOG,
     output: Annotated[Path, typer.Option(help="Where to save the result.")] = DEFAULT_OUTPUT,
+    audit_log: AuditLogPath = None,
     debug: Debug = False,
 ) -> None:
     """Run STRATEGY_FILE (this executes its code: run only files you trust)."""
     from rustybt.cli.commands import RunRequest, run_strategy_file
+    from rustybt.cli.logs import with_audit_log
 
     request = RunRequest(
         strategy_file=strategy_file,
@@ -87,7 +99,7 @@ def run(
         catalog=catalog,
         output=output,
     )
-    report_errors(lambda: run_strategy_file(request), debug=debug)
+    report_errors(with_audit_log(audit_log, lambda: run_strategy_file(request)), debug=debug)
 
 
 @app.command()
@@ -150,6 +162,46 @@ def catalog_verify(
     from rustybt.cli.commands import verify_dataset
 
     report_errors(lambda: verify_dataset(catalog, name), debug=debug)
+
+
+@app.command()
+def logs(
+    path: Annotated[
+        Path, typer.Argument(help="Audit log file (its rotated .gz files are read too).")
+    ],
+    event: Annotated[
+        list[str] | None, typer.Option(help="Event name or glob, e.g. 'order.*' (repeatable).")
+    ] = None,
+    order_id: Annotated[str | None, typer.Option(help="Only this order's events.")] = None,
+    asset: Annotated[str | None, typer.Option(help="Only this asset's events.")] = None,
+    run_id: Annotated[str | None, typer.Option(help="Only this run's events.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="From this UTC time on (inclusive), e.g. 2024-01-02.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Before this UTC time (exclusive).")] = None,
+    bar_time: Annotated[
+        bool, typer.Option("--bar-time", help="Compare --since/--until with the bar's time.")
+    ] = False,
+    table: Annotated[bool, typer.Option("--table", help="A compact table, not JSON.")] = False,
+    limit: Annotated[int | None, typer.Option(help="Stop after this many matches.")] = None,
+    debug: Debug = False,
+) -> None:
+    """Print the audit log records that match every filter given."""
+    from rustybt.cli.logs import LogsRequest, show_logs
+
+    request = LogsRequest(
+        path=path,
+        events=event or [],
+        order_id=order_id,
+        asset=asset,
+        run_id=run_id,
+        since=since,
+        until=until,
+        bar_time=bar_time,
+        table=table,
+        limit=limit,
+    )
+    report_errors(lambda: show_logs(request), debug=debug)
 
 
 def main() -> None:

@@ -296,5 +296,10 @@ class TradingContext:
         self._recorder.record(self._data.bar, values)
 
     def log_decision(self, signal: str, *, reason: str = "", **details: object) -> None:
-        """Keep a strategy decision (signal, reason, parameters) with the result."""
-        self._recorder.decision(self._data.current_dt, signal, reason, details)
+        """Keep a strategy decision (signal, reason, parameters) with the result,
+        and write it to the audit log (``strategy.decision``) when one is on."""
+        when = self._data.current_dt
+        self._recorder.decision(when, signal, reason, details)
+        audit = self._blotter.audit
+        if audit is not None:
+            audit.decision(when, signal, reason, details)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,9 @@ from rustybt.engine.execution import (
 from rustybt.engine.ledger import Ledger
 from rustybt.engine.orders import Order, OrderStatus, OrderType
 from rustybt.money import ZERO, to_decimal
+
+if TYPE_CHECKING:
+    from rustybt.audit.trail import AuditTrail
 
 __all__ = ["Blotter", "FillLog"]
 
@@ -104,6 +108,8 @@ class Blotter:
         self.all_orders: list[Order] = []
         self.fills = FillLog()
         self.listeners: list[FillListener] = []
+        # Set by the engine when auditing is on; None keeps each event site to one `if`.
+        self.audit: AuditTrail | None = None
         self._columns = {asset: column for column, asset in enumerate(panel.assets)}
         self._volume_used: dict[int, Decimal] = {}
         self._pending: dict[Asset, Decimal] = {}
@@ -120,6 +126,8 @@ class Blotter:
         self.open_orders.append(order)
         self.all_orders.append(order)
         self._pending[order.asset] = self._pending.get(order.asset, ZERO) + order.quantity
+        if self.audit is not None:
+            self.audit.order_submitted(order, order.created)
         return order
 
     def pending(self, asset: Asset) -> Decimal:
@@ -140,6 +148,8 @@ class Blotter:
             self._release(order)
             order.close(OrderStatus.CANCELLED, when, reason)
             self.open_orders.remove(order)
+            if self.audit is not None:
+                self.audit.order_closed(order, when)
 
     def cancel_all(self, when: pd.Timestamp, reason: str) -> None:
         for order in list(self.open_orders):
@@ -148,6 +158,8 @@ class Blotter:
     def reject(self, order: Order, when: pd.Timestamp, reason: str) -> None:
         self.all_orders.append(order)
         order.close(OrderStatus.REJECTED, when, reason)
+        if self.audit is not None:
+            self.audit.order_closed(order, when)
 
     def process_bar(self, bar: int, *, market_at_close: bool = False) -> None:
         """Match open orders against bar ``bar``.
@@ -185,6 +197,8 @@ class Blotter:
                 if order.expires_bar is not None and order.expires_bar <= bar:
                     self._release(order)
                     order.close(OrderStatus.EXPIRED, when, "day order not filled in its session")
+                    if self.audit is not None:
+                        self.audit.order_closed(order, when)
                 else:
                     still_open.append(order)
         self.open_orders = still_open
@@ -216,6 +230,8 @@ class Blotter:
                     self.timestamp(bar),
                     f"insufficient cash: fill needs {cost:.2f}, cash is {self.ledger.cash:.2f}",
                 )
+                if self.audit is not None:
+                    self.audit.order_closed(order, self.timestamp(bar))
                 return
         if self.volume_limit is not None:
             # Counted only now: a fill rejected for cash leaves the bar's volume to others.
@@ -250,5 +266,7 @@ class Blotter:
         log.decisions.append(order.decision_price)
         if self.on_fill is not None:
             self.on_fill(column, quantity)
+        if self.audit is not None:
+            self.audit.order_filled(order, when, quantity, price, commission, slippage)
         for listener in self.listeners:
             listener(order, quantity, price, commission, slippage)

@@ -13,15 +13,16 @@ import sysconfig
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from rustybt import __version__
+from rustybt.audit import AuditLog, open_trail
 from rustybt.data.bars import BarPanel, Frequency, to_utc_timestamp
 from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.blotter import Blotter
@@ -36,6 +37,9 @@ from rustybt.engine.scheduling import SessionLayout
 from rustybt.engine.strategy import FunctionStrategy, Strategy
 from rustybt.errors import ConfigError, RustyBTError, StrategyError
 from rustybt.money import to_decimal
+
+if TYPE_CHECKING:  # pydantic (behind the validation config) is imported on first use
+    from rustybt.data.validation import ValidationConfig
 
 __all__ = ["BacktestConfig", "run_backtest"]
 
@@ -122,6 +126,8 @@ def run_backtest(
     fill_at: FillAt = "next_open",
     check_cash: bool = False,
     data_source: str = "in-memory panel",
+    audit_log: str | Path | AuditLog | None = None,
+    validate: bool | ValidationConfig = True,
 ) -> BacktestResult:
     """Run ``strategy`` over ``data`` between ``start`` and ``end`` (inclusive).
 
@@ -139,6 +145,16 @@ def run_backtest(
         check_cash: reject a buy fill that cash cannot pay for (a cash account, as
             backtrader's default broker); by default cash may go negative (margin,
             as in zipline) and leverage shows in ``perf``.
+        validate: check the bars of the window before running (layer 2 and the
+            cheap temporal rules of `rustybt.data.validation.check_panel`): a bar
+            breaking an ERROR rule (high < low, price <= 0, negative volume, future
+            timestamp) is masked to NaN for that asset, so it is skipped, and
+            ``result.metadata["data_issues"]`` summarises what was found. False
+            turns the check off; a `ValidationConfig` sets the thresholds.
+        audit_log: write the run's audit events (orders, fills, decisions, start,
+            end) as JSON lines: a path (appended to, closed after the run) or an
+            open `rustybt.log.AuditLog`. None uses the log set up by
+            `rustybt.log.configure_logging`, if any; otherwise nothing is logged.
     """
     config = BacktestConfig(
         capital=capital,
@@ -155,7 +171,20 @@ def run_backtest(
             hint="subclass rustybt.Strategy or wrap functions with FunctionStrategy",
         )
     panel = data.select(start=start, end=end) if start is not None or end is not None else data
-    return _Run(strategy, panel, config, benchmark, commission, slippage).execute()
+    data_issues: dict[str, object] = {"checked": False}
+    if validate is not False:
+        from rustybt.data.validation import ValidationConfig, check_panel
+
+        chosen = validate if isinstance(validate, ValidationConfig) else None
+        checked = check_panel(panel, config=chosen)
+        panel, data_issues = checked.panel, checked.to_dict()
+    run = _Run(strategy, panel, config, benchmark, commission, slippage)
+    run.data_issues = data_issues
+    trail = open_trail(audit_log, run_id=run.run_id, strategy_id=strategy.name)
+    if trail is None:
+        return run.execute()
+    run.blotter.audit = trail
+    return trail.run(run.execute, started=_audit_started(run), summary=_audit_summary)
 
 
 class _Run:
@@ -203,6 +232,7 @@ class _Run:
         if isinstance(benchmark, str):
             self.data.column(benchmark)  # an unknown symbol fails now, not after the run
         self.run_id = uuid.uuid4().hex[:12]
+        self.data_issues: dict[str, object] = {"checked": False}
 
     def _mirror_fill(self, column: int, quantity: Decimal) -> None:
         asset = self.panel.assets[column]
@@ -358,6 +388,7 @@ class _Run:
             "slippage_model": repr(self.blotter.slippage),
             "commission_model": repr(self.blotter.commission),
             "data_source": self.config.data_source,
+            "data_issues": self.data_issues,
             "assets": list(self.panel.symbols),
             "created": str(to_utc_timestamp(pd.Timestamp.now(tz="UTC"))),
             "versions": _versions(),
@@ -413,4 +444,30 @@ def _versions() -> dict[str, str]:
         "python": platform.python_version(),
         "numpy": np.__version__,
         "pandas": pd.__version__,
+    }
+
+
+def _audit_started(run: _Run) -> dict[str, object]:
+    """``run.started`` fields: what runs, on which data, with which settings."""
+    panel = run.panel
+    return {
+        "params": dict(run.strategy.params),
+        "config": asdict(run.config),
+        "versions": _versions(),
+        "start": panel.index[0].isoformat(),
+        "end": panel.index[-1].isoformat(),
+        "frequency": str(panel.frequency),
+        "assets": len(panel.assets),
+    }
+
+
+def _audit_summary(result: BacktestResult) -> dict[str, object]:
+    """``run.finished`` fields: final equity and counts."""
+    statuses = result.orders["status"].value_counts()
+    return {
+        "final_equity": str(result.final_equity),
+        "orders": len(result.orders),
+        "fills": len(result.transactions),
+        "order_statuses": {str(status): int(count) for status, count in statuses.items()},
+        "decisions": len(result.decisions),
     }

@@ -1,0 +1,132 @@
+"""The event catalogue: every audit event's stable name, level and fields.
+
+Names are ``<area>.<what happened>`` in the past tense and never change once
+published; new fields may be added. Every line also carries the bound context:
+``timestamp`` (wall clock, UTC ISO), ``level``, ``event``, ``run_id``,
+``strategy_id`` and ``user``; engine events add ``bar_time`` (the bar's time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CONTEXT_FIELDS", "EVENTS", "ORDER_FIELDS", "EventSpec"]
+
+CONTEXT_FIELDS = ("timestamp", "level", "event", "run_id", "strategy_id", "user")
+ORDER_FIELDS = (
+    "bar_time",
+    "order_id",
+    "asset",
+    "side",
+    "order_type",
+    "time_in_force",
+    "quantity",
+    "limit_price",
+    "stop_price",
+    "filled",
+    "remaining",
+)
+_FILL_FIELDS = (
+    *ORDER_FIELDS,
+    "fill_quantity",
+    "fill_price",
+    "commission",
+    "slippage",
+    "average_price",
+)
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One catalogue entry."""
+
+    name: str
+    level: str
+    description: str
+    fields: tuple[str, ...]
+
+
+_SPECS = (
+    EventSpec(
+        "run.started",
+        "info",
+        "A backtest (or live session) starts: its configuration, versions, strategy, params.",
+        ("strategy", "params", "config", "versions", "start", "end", "frequency", "assets"),
+    ),
+    EventSpec(
+        "run.finished",
+        "info",
+        "A run ended normally: final equity, order and fill counts, duration.",
+        (
+            "final_equity",
+            "orders",
+            "fills",
+            "order_statuses",
+            "decisions",
+            "duration_s",
+        ),
+    ),
+    EventSpec(
+        "run.failed",
+        "error",
+        "A run stopped on an error: the error's to_dict() and the time it ran.",
+        ("error", "duration_s"),
+    ),
+    EventSpec(
+        "order.submitted",
+        "info",
+        "An order was accepted by the simulated exchange (or broker).",
+        (*ORDER_FIELDS, "decision_price"),
+    ),
+    EventSpec(
+        "order.partially_filled",
+        "info",
+        "Part of an order filled (volume cap); the rest stays open.",
+        _FILL_FIELDS,
+    ),
+    EventSpec("order.filled", "info", "The last part of an order filled.", _FILL_FIELDS),
+    EventSpec(
+        "order.modified",
+        "info",
+        "An open order's price or quantity changed (live brokers; backtests do not modify).",
+        (*ORDER_FIELDS, "changes"),
+    ),
+    EventSpec(
+        "order.cancelled",
+        "info",
+        "An open order was cancelled (by the strategy or the engine).",
+        (*ORDER_FIELDS, "reason"),
+    ),
+    EventSpec(
+        "order.expired",
+        "info",
+        "A day order was not filled within its session.",
+        (*ORDER_FIELDS, "reason"),
+    ),
+    EventSpec(
+        "order.rejected",
+        "warning",
+        "An order was refused (no price yet, insufficient cash, broker refusal).",
+        (*ORDER_FIELDS, "reason"),
+    ),
+    EventSpec(
+        "strategy.decision",
+        "info",
+        "context.log_decision(signal, reason=..., **params) at decision time.",
+        ("bar_time", "signal", "reason", "params"),
+    ),
+    EventSpec(
+        "circuit_breaker.tripped",
+        "critical",
+        "A risk limit stopped trading (live layer): which breaker, the limit, the value.",
+        ("breaker", "reason", "limit", "value"),
+    ),
+    EventSpec(
+        "circuit_breaker.reset",
+        "warning",
+        "A tripped circuit breaker was reset and trading may resume (live layer).",
+        ("breaker", "reason"),
+    ),
+)
+
+EVENTS: dict[str, EventSpec] = {spec.name: spec for spec in _SPECS}

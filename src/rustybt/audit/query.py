@@ -1,0 +1,180 @@
+"""Reading audit logs back: every file of a log (rotated .gz ones too), filters, a table.
+
+Used by ``rustybt logs``; the same queries in ``jq``/``grep`` are in docs/logging.md.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Literal
+
+from rustybt.audit.rotation import rotated_files
+from rustybt.errors import ConfigError, DataNotFound
+
+__all__ = ["LogQuery", "ReadStats", "format_table", "log_files", "parse_time", "read_records"]
+
+TimeField = Literal["timestamp", "bar_time"]
+
+
+def parse_time(text: str, option: str = "time") -> datetime:
+    """An ISO date or datetime as aware UTC (a naive one is taken as UTC)."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ConfigError(
+            f"--{option} {text!r} is not an ISO date or time",
+            context={option: text},
+            hint="use e.g. 2024-01-02 or 2024-01-02T14:30:00Z",
+        ) from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    """Which records to keep; every given criterion must match.
+
+    ``events`` are globs (``order.*``); ``since`` is inclusive and ``until``
+    exclusive, compared with ``time_field`` (wall clock, or the bar's time).
+    """
+
+    events: tuple[str, ...] = ()
+    order_id: str | None = None
+    asset: str | None = None
+    run_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    time_field: TimeField = "timestamp"
+
+    def matches(self, record: dict[str, object]) -> bool:
+        if self.events:
+            name = str(record.get("event", ""))
+            if not any(fnmatchcase(name, pattern) for pattern in self.events):
+                return False
+        if self.order_id is not None and str(record.get("order_id")) != self.order_id:
+            return False
+        if self.asset is not None and record.get("asset") != self.asset:
+            return False
+        if self.run_id is not None and record.get("run_id") != self.run_id:
+            return False
+        if self.since is not None or self.until is not None:
+            raw = record.get(self.time_field)
+            if not isinstance(raw, str):
+                return False
+            try:
+                when = parse_time(raw, self.time_field)
+            except ConfigError:
+                return False  # a line without a readable time cannot be in a time range
+            if self.since is not None and when < self.since:
+                return False
+            if self.until is not None and when >= self.until:
+                return False
+        return True
+
+
+def log_files(path: Path) -> list[Path]:
+    """The files of the log at ``path``, oldest first.
+
+    A live log file comes after its rotated siblings (``<name>.<stamp>[.gz]``); a
+    single rotated file is read alone; a directory gives every ``*.jsonl`` log in it
+    with its rotated files.
+    """
+    if path.is_dir():
+        files: list[Path] = []
+        for live in sorted(path.glob("*.jsonl")):
+            files.extend(rotated_files(live))
+            files.append(live)
+        return files
+    if path.exists():
+        return [path] if path.suffix == ".gz" else [*rotated_files(path), path]
+    rotated = rotated_files(path)
+    if rotated:  # the live file may not exist yet right after a rollover
+        return rotated
+    raise DataNotFound(
+        f"no audit log at {path}",
+        context={"path": str(path)},
+        hint="pass the log file given to --audit-log or configure_logging",
+    )
+
+
+@dataclass
+class ReadStats:
+    """What reading skipped: lines that were not JSON objects."""
+
+    lines: int = 0
+    skipped: int = 0
+
+
+def read_records(
+    files: Sequence[Path], stats: ReadStats | None = None
+) -> Iterator[tuple[str, dict[str, object]]]:
+    """Each line of ``files`` (gzip or plain) with its parsed JSON object, in order."""
+    for file in files:
+        opener = gzip.open if file.suffix == ".gz" else open
+        with opener(file, "rt", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                text = line.rstrip("\n")
+                if not text:
+                    continue
+                if stats is not None:
+                    stats.lines += 1
+                try:
+                    record = json.loads(text)
+                except json.JSONDecodeError:
+                    record = None
+                if not isinstance(record, dict):
+                    if stats is not None:
+                        stats.skipped += 1
+                    continue
+                yield text, record
+
+
+_TABLE = (
+    ("timestamp", 27),
+    ("bar_time", 25),
+    ("event", 22),
+    ("order_id", 8),
+    ("asset", 8),
+    ("side", 4),
+    ("quantity", 10),
+    ("price", 12),
+    ("detail", 0),
+)
+
+
+def _row(record: dict[str, object]) -> list[str]:
+    price = record.get("fill_price") or record.get("limit_price") or record.get("stop_price")
+    quantity = record.get("fill_quantity") or record.get("quantity")
+    detail = record.get("reason") or record.get("signal") or ""
+    error = record.get("error")
+    if record.get("event") == "run.failed" and isinstance(error, dict):
+        detail = str(error.get("message", ""))
+    elif record.get("event") == "run.finished":
+        detail = f"final_equity={record.get('final_equity')} fills={record.get('fills')}"
+    values = {
+        "timestamp": record.get("timestamp"),
+        "bar_time": record.get("bar_time"),
+        "event": record.get("event"),
+        "order_id": record.get("order_id"),
+        "asset": record.get("asset"),
+        "side": record.get("side"),
+        "quantity": quantity,
+        "price": price,
+        "detail": detail,
+    }
+    return ["" if values[name] is None else str(values[name]) for name, _ in _TABLE]
+
+
+def format_table(records: Iterable[dict[str, object]]) -> Iterator[str]:
+    """A header and one compact line per record."""
+    yield "  ".join(name.ljust(width) for name, width in _TABLE).rstrip()
+    for record in records:
+        cells = _row(record)
+        yield "  ".join(
+            cell.ljust(width) for cell, (_, width) in zip(cells, _TABLE, strict=True)
+        ).rstrip()

@@ -1,0 +1,340 @@
+"""`AuditTrail`: one run's audit events, with run id, strategy and user bound.
+
+The engine holds ``trail = None`` when auditing is off, so each event site costs
+one ``if``. When on, order and fill events (thousands per run) take a fast path:
+the JSON line is assembled directly, because rendering a generic dict costs more
+than the backtest itself spends per order. The fast path keeps the pipeline's
+guarantees: every free-text field (asset, order id, strategy, user, reason) passes
+the same `mask_text` rules and JSON escaping; the other fields are Decimals, enums,
+floats and our own timestamps, which cannot hold a secret. Every other event goes
+through the full processor chain (`AuditLog.emit`). The trail knows orders only
+through `OrderLike`, so this core module never imports the engine.
+"""
+
+from __future__ import annotations
+
+import getpass
+import math
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from json.encoder import encode_basestring_ascii
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from rustybt.assets import Asset
+from rustybt.audit.config import current_audit_log
+from rustybt.audit.masking import mask_text
+from rustybt.audit.pipeline import AuditLog, utc_now_iso
+from rustybt.errors import RustyBTError
+
+__all__ = ["AuditTrail", "OrderLike", "current_user", "open_trail"]
+
+R = TypeVar("R")
+
+_CLOSED_EVENTS = {
+    "cancelled": ("info", "order.cancelled"),
+    "expired": ("info", "order.expired"),
+    "rejected": ("warning", "order.rejected"),
+}
+
+
+class OrderLike(Protocol):
+    """What the trail reads from an order (the engine's `Order` satisfies it)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def asset(self) -> Asset: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def filled(self) -> Decimal: ...
+    @property
+    def order_type(self) -> str: ...
+    @property
+    def time_in_force(self) -> str: ...
+    @property
+    def limit_price(self) -> Decimal | None: ...
+    @property
+    def stop_price(self) -> Decimal | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def decision_price(self) -> float: ...
+    @property
+    def fill_value(self) -> Decimal: ...
+
+
+def current_user() -> str | None:
+    """The OS user running the process, or None where it cannot be told (containers)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER variables
+        return None
+
+
+def _text(value: str | None) -> str:
+    """A free-text value as a JSON literal: masked, then escaped (ASCII only)."""
+    return "null" if value is None else encode_basestring_ascii(mask_text(value))
+
+
+def _decimal(value: Decimal | None) -> str:
+    # A Decimal's text is digits, sign, point, exponent or NaN/Infinity: never escaped.
+    return "null" if value is None else f'"{value!s}"'
+
+
+def _number(value: float) -> str:
+    if math.isfinite(value):
+        return repr(float(value))
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
+class AuditTrail:
+    """Typed emitters for one run's events (see `rustybt.audit.catalogue.EVENTS`)."""
+
+    # False sends order events through the generic chain too (tests compare both).
+    FAST_PATH = True
+
+    def __init__(
+        self,
+        log: AuditLog,
+        *,
+        run_id: str,
+        strategy_id: str,
+        user: str | None = None,
+        owns_log: bool = False,
+    ) -> None:
+        self.log = log
+        self.run_id = run_id
+        self.strategy_id = strategy_id
+        self.user = current_user() if user is None else user
+        self.owns_log = owns_log
+        self._info = log.enabled_for("info")
+        self._warning = log.enabled_for("warning")
+        # Text (key=value) logs take the generic path; JSON logs the fast one.
+        self.fast = log.settings.json and self.FAST_PATH
+        self._context = (
+            f'"run_id":{_text(run_id)},"strategy_id":{_text(strategy_id)},"user":{_text(self.user)}'
+        )
+        self._symbols: dict[str, str] = {}
+        self._bar: datetime | None = None
+        self._bar_iso = ""
+
+    def _bar_time(self, when: datetime) -> str:
+        # Many events share a bar: format its time once.
+        if when is not self._bar:
+            self._bar = when
+            self._bar_iso = when.isoformat()
+        return self._bar_iso
+
+    def emit(self, level: str, event: str, fields: Mapping[str, object]) -> None:
+        """Write ``event`` with the bound context and ``fields`` through the full
+        processor chain (masking at any depth, then rendering)."""
+        event_dict: dict[str, object] = {
+            "timestamp": utc_now_iso(),
+            "level": level,
+            "event": event,
+            "run_id": self.run_id,
+            "strategy_id": self.strategy_id,
+            "user": self.user,
+        }
+        event_dict.update(fields)
+        self.log.emit(level, event_dict)
+
+    # -- orders ----------------------------------------------------------------------
+    def _order_fields(self, order: OrderLike, when: datetime) -> dict[str, object]:
+        quantity, filled = order.quantity, order.filled
+        buy = quantity > 0
+        return {
+            "bar_time": self._bar_time(when),
+            "order_id": order.id,
+            "asset": order.asset.symbol,
+            "side": "buy" if buy else "sell",
+            "order_type": str(order.order_type),
+            "time_in_force": str(order.time_in_force),
+            "quantity": str(quantity if buy else -quantity),
+            "limit_price": None if order.limit_price is None else str(order.limit_price),
+            "stop_price": None if order.stop_price is None else str(order.stop_price),
+            "filled": str(filled if buy else -filled),
+            "remaining": str(abs(quantity - filled)),
+        }
+
+    def _literal(self, value: str) -> str:
+        # Enum values and symbols repeat: mask and escape each once per run.
+        literal = self._symbols.get(value)
+        if literal is None:
+            literal = self._symbols[value] = _text(str(value))
+        return literal
+
+    def _order_line(self, level: str, event: str, order: OrderLike, when: datetime) -> str:
+        """The fast path: the same keys and values as `_order_fields`, as JSON text
+        without its closing brace (callers append their fields)."""
+        quantity, filled = order.quantity, order.filled
+        buy = quantity > 0
+        literals = self._symbols
+        asset = literals.get(order.asset.symbol) or self._literal(order.asset.symbol)
+        kind = literals.get(order.order_type) or self._literal(order.order_type)
+        tif = literals.get(order.time_in_force) or self._literal(order.time_in_force)
+        order_id = order.id
+        # Short ids cannot match a secret pattern: only escaping is needed.
+        oid = encode_basestring_ascii(order_id) if len(order_id) < 15 else _text(order_id)
+        return (
+            f'{{"timestamp":"{utc_now_iso()}","level":"{level}","event":"{event}",'
+            f'{self._context},"bar_time":"{self._bar_time(when)}",'
+            f'"order_id":{oid},"asset":{asset},'
+            f'"side":"{"buy" if buy else "sell"}","order_type":{kind},"time_in_force":{tif},'
+            f'"quantity":"{quantity if buy else -quantity!s}",'
+            f'"limit_price":{_decimal(order.limit_price)},'
+            f'"stop_price":{_decimal(order.stop_price)},'
+            f'"filled":"{filled if buy else -filled!s}","remaining":"{abs(quantity - filled)!s}"'
+        )
+
+    def order_submitted(self, order: OrderLike, when: datetime) -> None:
+        if not self._info:
+            return
+        if self.fast:
+            line = self._order_line("info", "order.submitted", order, when)
+            self.log.write_line(
+                "info", f'{line},"decision_price":{_number(order.decision_price)}}}'
+            )
+            return
+        fields = self._order_fields(order, when)
+        fields["decision_price"] = order.decision_price
+        self.emit("info", "order.submitted", fields)
+
+    def order_filled(
+        self,
+        order: OrderLike,
+        when: datetime,
+        quantity: Decimal,
+        price: Decimal,
+        commission: Decimal,
+        slippage: Decimal,
+    ) -> None:
+        """A fill of ``quantity`` units (signed) at ``price``; full or partial by what remains."""
+        if not self._info:
+            return
+        event = "order.filled" if order.filled == order.quantity else "order.partially_filled"
+        average = order.fill_value / order.filled if order.filled else None
+        size = quantity if quantity > 0 else -quantity
+        if self.fast:
+            line = self._order_line("info", event, order, when)
+            self.log.write_line(
+                "info",
+                f'{line},"fill_quantity":"{size!s}","fill_price":"{price!s}",'
+                f'"commission":"{commission!s}","slippage":"{slippage!s}",'
+                f'"average_price":{_decimal(average)}}}',
+            )
+            return
+        fields = self._order_fields(order, when)
+        fields.update(
+            fill_quantity=str(size),
+            fill_price=str(price),
+            commission=str(commission),
+            slippage=str(slippage),
+            average_price=None if average is None else str(average),
+        )
+        self.emit("info", event, fields)
+
+    def order_closed(self, order: OrderLike, when: datetime) -> None:
+        """Cancelled, expired or rejected: the event follows ``order.status``."""
+        level, event = _CLOSED_EVENTS.get(str(order.status), ("info", "order.cancelled"))
+        if self.fast:
+            line = self._order_line(level, event, order, when)
+            self.log.write_line(level, f'{line},"reason":{_text(order.reason)}}}')
+            return
+        fields = self._order_fields(order, when)
+        fields["reason"] = order.reason
+        self.emit(level, event, fields)
+
+    def order_modified(self, order: OrderLike, when: datetime, **changes: object) -> None:
+        """An open order's fields changed (live brokers): ``changes`` maps field to new value."""
+        fields = self._order_fields(order, when)
+        fields["changes"] = changes
+        self.emit("info", "order.modified", fields)
+
+    # -- strategy and system -------------------------------------------------------
+    def decision(
+        self, when: datetime, signal: str, reason: str, params: Mapping[str, object]
+    ) -> None:
+        """``context.log_decision``: the signal, why, and the values it was made from."""
+        if self._info:
+            self.emit(
+                "info",
+                "strategy.decision",
+                {
+                    "bar_time": self._bar_time(when),
+                    "signal": signal,
+                    "reason": reason,
+                    "params": dict(params),
+                },
+            )
+
+    def circuit_breaker_tripped(
+        self, breaker: str, reason: str, *, limit: object = None, value: object = None
+    ) -> None:
+        self.emit(
+            "critical",
+            "circuit_breaker.tripped",
+            {"breaker": breaker, "reason": reason, "limit": limit, "value": value},
+        )
+
+    def run(
+        self,
+        action: Callable[[], R],
+        *,
+        started: Mapping[str, object],
+        summary: Callable[[R], Mapping[str, object]],
+    ) -> R:
+        """Emit ``run.started``, call ``action``, then ``run.finished`` with
+        ``summary(result)`` or ``run.failed`` with the error (which still propagates).
+        The log is flushed at the end, and closed when the trail opened it."""
+        began = time.perf_counter()
+        try:
+            self.emit("info", "run.started", {"strategy": self.strategy_id, **started})
+            try:
+                result = action()
+            except RustyBTError as error:
+                self._failed(error.to_dict(), began)
+                raise
+            except Exception as error:
+                # Not ours (a bug): logged with what we know, then re-raised unchanged.
+                self._failed({"error": type(error).__name__, "message": str(error)}, began)
+                raise
+            fields = dict(summary(result))
+            fields["duration_s"] = round(time.perf_counter() - began, 6)
+            self.emit("info", "run.finished", fields)
+            return result
+        finally:
+            if self.owns_log:
+                self.log.close()
+            else:
+                self.log.flush()
+
+    def _failed(self, error: Mapping[str, object], began: float) -> None:
+        self.emit(
+            "error",
+            "run.failed",
+            {"error": dict(error), "duration_s": round(time.perf_counter() - began, 6)},
+        )
+
+
+def open_trail(
+    audit_log: AuditLog | str | Path | None, *, run_id: str, strategy_id: str
+) -> AuditTrail | None:
+    """The trail for one run: to ``audit_log`` (a path is opened for the run and
+    closed after it), else to `current_audit_log()`, else None (auditing off)."""
+    if audit_log is None:
+        log = current_audit_log()
+        if log is None:
+            return None
+        return AuditTrail(log, run_id=run_id, strategy_id=strategy_id)
+    if isinstance(audit_log, AuditLog):
+        return AuditTrail(audit_log, run_id=run_id, strategy_id=strategy_id)
+    return AuditTrail(
+        AuditLog.open(audit_log), run_id=run_id, strategy_id=strategy_id, owns_log=True
+    )

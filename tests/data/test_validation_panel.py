@@ -1,0 +1,103 @@
+"""The pre-run check: ERROR bars in the window are masked, reported, and skipped."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rustybt import Strategy, run_backtest
+from rustybt.assets import Asset
+from rustybt.data.bars import BarPanel
+from rustybt.data.validation import Rule, Severity, Thresholds, ValidationConfig, check_panel
+from rustybt.engine.algorithm import TradingContext
+from rustybt.engine.data_portal import BarData
+
+NAN = np.nan
+
+
+def panel() -> BarPanel:
+    index = pd.DatetimeIndex(["2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07"], tz="UTC")
+    close = np.array([[10.0, 20.0], [11.0, 21.0], [12.0, 22.0], [13.0, 23.0]])
+    high = close + 0.5
+    low = close - 0.5
+    high[1, 0] = 10.0  # A on 01-03: high 10 < low 10.5
+    low[2, 1] = 22.2  # B on 01-06: low 22.2 > open 22 (body warning only)
+    volume = np.full((4, 2), 1e6)
+    return BarPanel(
+        index=index,
+        assets=(Asset("A"), Asset("B")),
+        open=close.copy(),
+        high=high,
+        low=low,
+        close=close,
+        volume=volume,
+    )
+
+
+def test_error_bars_are_masked_and_warnings_counted() -> None:
+    original = panel()
+    checked = check_panel(original, now="2024-01-01")
+    assert checked.counts == {"high_below_low": 1, "low_above_body": 1, "high_below_body": 1}
+    assert checked.severities == {
+        "high_below_low": "error",
+        "low_above_body": "warning",
+        "high_below_body": "warning",
+    }
+    assert checked.masked == (("2020-01-03T00:00:00+00:00", "A", "high_below_low"),)
+    for name in ("open", "high", "low", "close", "volume"):
+        assert np.isnan(checked.panel.field(name)[1, 0])
+    np.testing.assert_array_equal(checked.panel.close[:, 1], [20.0, 21.0, 22.0, 23.0])
+    assert original.close[1, 0] == 11.0  # the input is not modified
+    summary = checked.to_dict()
+    assert summary["bars_checked"] == 8
+    assert summary["bars_masked"] == 1
+
+
+def test_clean_panel_is_returned_as_is_and_future_bars_are_masked() -> None:
+    fine = panel()
+    fine.high[1, 0] = 11.5
+    checked = check_panel(fine, config=ValidationConfig(), now="2024-01-01")
+    assert checked.panel is fine
+    assert checked.ok
+    future = check_panel(fine, now="2020-01-06 15:00")
+    assert future.counts["future_timestamp"] == 2  # both assets on 01-07
+    assert np.isnan(future.panel.close[3]).all()
+
+
+def test_configured_severities_apply_per_asset() -> None:
+    strict = ValidationConfig(equity=Thresholds(severity={Rule.LOW_ABOVE_BODY: Severity.ERROR}))
+    checked = check_panel(panel(), config=strict, now="2024-01-01")
+    assert {(symbol, reason) for _, symbol, reason in checked.masked} == {
+        ("A", "high_below_low"),
+        ("B", "low_above_body"),
+    }
+
+
+class BuyA(Strategy):
+    def handle_data(self, context: TradingContext, data: BarData) -> None:
+        if data.current_dt == pd.Timestamp("2020-01-02", tz="UTC"):
+            context.order("A", 100)
+
+
+def test_run_backtest_skips_masked_bars_and_reports_them(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="rustybt.data.validation"):
+        result = run_backtest(BuyA, panel(), volume_limit=None)
+    assert "data.validation.masked" in caplog.text
+    issues = result.metadata["data_issues"]
+    assert isinstance(issues, dict)
+    assert issues["bars_masked"] == 1
+    assert issues["masked"] == [
+        {"timestamp": "2020-01-03T00:00:00+00:00", "symbol": "A", "reason": "high_below_low"}
+    ]
+    # The order placed on 01-02 would fill at 01-03's open; that bar is masked, so it
+    # fills at the next good bar's open (01-06, 12.0).
+    fill = result.transactions.iloc[0]
+    assert fill["price"] == 12.0
+    assert pd.Timestamp(fill["timestamp"]) == pd.Timestamp("2020-01-06", tz="UTC")
+
+    unchecked = run_backtest(BuyA, panel(), volume_limit=None, validate=False)
+    assert unchecked.metadata["data_issues"] == {"checked": False}
+    assert unchecked.transactions.iloc[0]["price"] == 11.0
