@@ -149,6 +149,10 @@ class BarPanel:
         else:
             columns = [self.column(asset) for asset in assets]
             chosen = tuple(self.assets[c] for c in columns)
+            if columns == list(range(len(self.assets))):
+                columns = slice(None)
+        if rows == slice(None) and columns == slice(None):
+            return self  # frozen, so sharing is safe and saves copying every array
         return BarPanel(
             index=self.index[rows],
             assets=chosen,

@@ -9,6 +9,7 @@ only ever sees data up to the current bar.
 
 from __future__ import annotations
 
+import sys
 import sysconfig
 import traceback
 import uuid
@@ -22,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from rustybt import __version__
-from rustybt.audit import AuditLog, open_trail
 from rustybt.data.bars import BarPanel, Frequency, to_utc_timestamp
 from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.blotter import Blotter
@@ -40,6 +40,9 @@ from rustybt.money import to_decimal
 
 if TYPE_CHECKING:  # pydantic (behind the validation config) is imported on first use
     from rustybt.data.validation import ValidationConfig
+
+if TYPE_CHECKING:
+    from rustybt.audit import AuditLog, AuditTrail
 
 __all__ = ["BacktestConfig", "run_backtest"]
 
@@ -180,11 +183,23 @@ def run_backtest(
         panel, data_issues = checked.panel, checked.to_dict()
     run = _Run(strategy, panel, config, benchmark, commission, slippage)
     run.data_issues = data_issues
-    trail = open_trail(audit_log, run_id=run.run_id, strategy_id=strategy.name)
+    trail = _open_trail(audit_log, run_id=run.run_id, strategy_id=strategy.name)
     if trail is None:
         return run.execute()
     run.blotter.audit = trail
     return trail.run(run.execute, started=_audit_started(run), summary=_audit_summary)
+
+
+def _open_trail(
+    audit_log: str | Path | AuditLog | None, *, run_id: str, strategy_id: str
+) -> AuditTrail | None:
+    # structlog and the audit pipeline cost ~0.1 s to import: only load them when a
+    # log was passed or one was configured (which imported rustybt.audit.config).
+    if audit_log is None and "rustybt.audit.config" not in sys.modules:
+        return None
+    from rustybt.audit import open_trail
+
+    return open_trail(audit_log, run_id=run_id, strategy_id=strategy_id)
 
 
 class _Run:
