@@ -7,6 +7,7 @@ RUN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: demo test env lint typecheck security audit pytest bench bench-compare docs clean
 
@@ -45,7 +46,7 @@ audit: env
 pytest: env
 	$(RUN)/pytest -n 2
 
-test: lint typecheck security pytest
+test: lint typecheck security docs pytest
 
 bench: env
 	$(RUN)/python benchmarks/engine_speed.py
@@ -54,7 +55,7 @@ bench-compare: env
 	$(MAKE) -C benchmarks compare
 
 docs: env
-	$(RUN)/mkdocs build --strict
+	$(RUN)/mkdocs build --strict --quiet
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache site

@@ -27,10 +27,16 @@ PAGES = (
     "docs/demo-data.md",
     "docs/metrics.md",
     "docs/trades.md",
+    "docs/figures.md",
+    "docs/risk.md",
+    "docs/errors.md",
+    "docs/logging.md",
+    "docs/security.md",
+    "docs/typing.md",
     "examples/README.md",
 )
 # Pages whose examples read the real files as ``../shared/data`` (as in a checkout).
-REAL_DATA_PAGES = ("docs/data.md",)
+REAL_DATA_PAGES = ("docs/data.md", "docs/validation.md")
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n?", re.MULTILINE | re.DOTALL)
 
 
