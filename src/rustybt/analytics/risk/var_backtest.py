@@ -134,8 +134,8 @@ def _rolling_forecast(
     if method == "parametric":
         return np.asarray(mean + z * std, dtype=np.float64)
     if method == "cornish_fisher":
-        skews = stats.skew(windows, axis=1)
-        kurts = stats.kurtosis(windows, axis=1)
+        skews = np.atleast_1d(np.asarray(stats.skew(windows, axis=1), dtype=np.float64))
+        kurts = np.atleast_1d(np.asarray(stats.kurtosis(windows, axis=1), dtype=np.float64))
         z_cf = np.array(
             [cornish_fisher_quantile(z, s, k) for s, k in zip(skews, kurts, strict=True)]
         )

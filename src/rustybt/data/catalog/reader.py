@@ -34,7 +34,7 @@ def _overlapping_groups(
     chosen: list[int] = []
     for group in range(metadata.num_row_groups):
         stats = metadata.row_group(group).column(column).statistics
-        if stats is None or not stats.has_min_max:
+        if stats is None or not stats.has_min_max or stats.min is None or stats.max is None:
             chosen.append(group)
             continue
         low = pd.Timestamp(stats.min).value
@@ -44,13 +44,16 @@ def _overlapping_groups(
     return chosen
 
 
-def _column_codes(column: pa.ChunkedArray, lookup: dict[str, int]) -> IntArray:
+def _column_codes(
+    column: pa.ChunkedArray[pa.Scalar[pa.DataType]], lookup: dict[str, int]
+) -> IntArray:
     """Per row: the panel column of its symbol, or -1 when not requested."""
     parts: list[IntArray] = []
     for chunk in column.chunks:
         if not isinstance(chunk, pa.DictionaryArray):
             chunk = chunk.dictionary_encode()
-        table = np.array([lookup.get(s, -1) for s in chunk.dictionary.to_pylist()], dtype=np.int64)
+        symbols = [str(s) for s in chunk.dictionary.to_pylist()]
+        table = np.array([lookup.get(s, -1) for s in symbols], dtype=np.int64)
         indices = chunk.indices.to_numpy(zero_copy_only=False)
         parts.append(table[indices] if len(table) else np.empty(0, dtype=np.int64))
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
