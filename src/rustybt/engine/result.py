@@ -40,6 +40,20 @@ def _decimal_columns(frame: pd.DataFrame) -> list[str]:
     return found
 
 
+def _decimal_scale(values: list[Decimal | None]) -> int | None:
+    """The scale that holds every value exactly in 38 digits, or None if none does."""
+    scale, integer_digits = 0, 1
+    for value in values:
+        if value is None:
+            continue
+        _sign, digits, exponent = value.as_tuple()
+        if not isinstance(exponent, int):
+            return None  # NaN or infinity
+        scale = max(scale, -exponent)
+        integer_digits = max(integer_digits, len(digits) + exponent)
+    return scale if scale + integer_digits <= 38 else None
+
+
 def _to_strings(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out = frame.copy()
     for name in columns:
@@ -139,21 +153,31 @@ class BacktestResult:
         return tables
 
     def to_polars(self) -> dict[str, pl.DataFrame]:
-        """The tables as polars frames; Decimal columns become polars Decimal."""
+        """The tables as polars frames, Decimal columns exact.
+
+        A Decimal column becomes ``pl.Decimal(38, scale)`` with the largest scale
+        its values need; a column whose values need more than 38 digits in all
+        (rare: ledger quotients) becomes the exact strings instead.
+        """
         import polars as pl
-        import pyarrow as pa
 
         out: dict[str, pl.DataFrame] = {}
         for name, frame in self.to_pandas().items():
-            decimals = _decimal_columns(frame)
-            table = pa.Table.from_pandas(
-                frame.reset_index() if name == "perf" else frame, preserve_index=False
-            )
-            converted = pl.from_arrow(table)
-            assert isinstance(converted, pl.DataFrame)
-            for column in decimals:
-                converted = converted.with_columns(pl.col(column).cast(pl.Decimal(38, 12)))
-            out[name] = converted
+            source = frame.reset_index() if name == "perf" else frame
+            decimals = set(_decimal_columns(source))
+            plain = source.drop(columns=list(decimals))
+            converted = pl.from_pandas(plain) if len(plain.columns) else pl.DataFrame()
+            for column in source.columns:
+                if column in decimals:
+                    values = list(source[column])
+                    scale = _decimal_scale(values)
+                    series = (
+                        pl.Series(str(column), values, dtype=pl.Decimal(38, scale))
+                        if scale is not None
+                        else pl.Series(str(column), [None if v is None else str(v) for v in values])
+                    )
+                    converted = converted.with_columns(series)
+            out[name] = converted.select([str(c) for c in source.columns])
         return out
 
     def save(self, path: str | Path) -> Path:
