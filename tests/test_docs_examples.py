@@ -34,6 +34,7 @@ PAGES = (
     "docs/security.md",
     "docs/typing.md",
     "examples/README.md",
+    "README.md",
 )
 # Pages whose examples read the real files as ``../shared/data`` (as in a checkout).
 REAL_DATA_PAGES = ("docs/data.md", "docs/validation.md")
