@@ -223,3 +223,40 @@ def test_an_open_audit_log_is_shared_by_runs_and_left_open(tmp_path: Path) -> No
         assert not log.closed
     run_ids = [json.loads(line)["run_id"] for line in path.read_text().splitlines()]
     assert set(run_ids) == {first.metadata["run_id"], second.metadata["run_id"]}
+
+
+def test_captured_order_events_are_written_before_a_failure_and_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Order events are rendered in batches; a failure mid-run must still write every
+    # event captured so far, ahead of run.failed, in the order they happened.
+    from rustybt.audit import trail as trail_module
+
+    monkeypatch.setattr(trail_module, "RENDER_BATCH", 3)
+
+    def orders_then_boom(context: Any, data: Any) -> None:  # Any: context and data
+        if data.bar < 4:
+            context.order("B", 1)
+        else:
+            raise ValueError("late failure")
+
+    path = tmp_path / "audit.jsonl"
+    script = Scripted([], each_bar=orders_then_boom)
+    with pytest.raises(StrategyError):
+        run_backtest(script.strategy, _panel(), audit_log=path)
+    events = [json.loads(line)["event"] for line in path.read_text().splitlines()]
+    # Bars 0-3 each submit one order; bars 1-4 fill the previous bar's order.
+    assert events == [
+        "run.started",
+        "order.submitted",
+        "order.filled",
+        "order.submitted",
+        "order.filled",
+        "order.submitted",
+        "order.filled",
+        "order.submitted",
+        "order.filled",
+        "run.failed",
+    ]
+    submitted = [json.loads(line) for line in path.read_text().splitlines()][1]
+    assert submitted["timestamp"] <= json.loads(path.read_text().splitlines()[-1])["timestamp"]

@@ -38,8 +38,12 @@ _second_cache: tuple[int, str] = (-1, "")
 
 def utc_now_iso() -> str:
     """Wall-clock UTC time, ISO 8601 with microseconds and a ``Z``."""
+    return utc_iso(time.time())
+
+
+def utc_iso(now: float) -> str:
+    """``now`` (seconds since the epoch) as UTC ISO 8601 with microseconds and a ``Z``."""
     global _second_cache
-    now = time.time()
     second = int(now)
     cached_second, prefix = _second_cache
     if second != cached_second:
