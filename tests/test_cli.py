@@ -28,6 +28,9 @@ def test_demo_prints_summary_and_saves_a_loadable_result(tmp_path: Path) -> None
     assert f"final equity    {saved.final_equity:,.2f}" in out
     assert f"orders / fills  {len(saved.orders)} / {len(saved.transactions)}" in out
     assert str((tmp_path / "demo").resolve()) in out
+    tearsheet = tmp_path / "demo" / "tearsheet.png"
+    assert f"tearsheet       {tearsheet.resolve()}" in out
+    assert tearsheet.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert saved.metadata["strategy"] == "DualMovingAverage"
     # The demo is deterministic: a second run gives the same equity to the digit.
     _invoke("demo", "--output", str(tmp_path / "again"))

@@ -54,11 +54,29 @@ def _save(result: BacktestResult, output: Path, name: str) -> Path:
     return target
 
 
+def _write_tearsheet(result: BacktestResult, directory: Path) -> Path | None:
+    """The one-page tearsheet PNG beside the saved result (None without matplotlib)."""
+    from rustybt.analytics.plots import tearsheet
+
+    try:
+        figure = tearsheet(result)
+    except ConfigError as error:  # matplotlib is the optional [plot] extra
+        print(f"tearsheet       skipped: {error.message} ({error.hint})")
+        return None
+    path = directory / "tearsheet.png"
+    figure.savefig(path, dpi=90)
+    return path
+
+
 def _print_result(result: BacktestResult, saved: Path) -> None:
     for line in summary_lines(result):
         print(line)
     print(f"saved result    {saved.resolve()}")
     print(f"  load it with  rustybt.BacktestResult.load({str(saved)!r})")
+    if len(result.perf) > 1:
+        tearsheet = _write_tearsheet(result, saved)
+        if tearsheet is not None:
+            print(f"tearsheet       {tearsheet.resolve()}")
 
 
 def run_demo(output: Path) -> BacktestResult:
