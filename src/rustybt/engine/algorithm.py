@@ -63,8 +63,13 @@ class TradingContext:
         self.params = params
         zero_prices = np.nan_to_num(data._prices)
         self._value_prices = zero_prices
+        fills = blotter.fills
         self.portfolio = Portfolio(
-            ledger, quantities, lambda: zero_prices[max(data.bar, 0)], self._price_of
+            ledger,
+            quantities,
+            lambda: zero_prices[max(data.bar, 0)],
+            self._price_of,
+            lambda: (data.bar, len(fills)),
         )
 
     # -- prices ------------------------------------------------------------------

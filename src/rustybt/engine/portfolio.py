@@ -70,11 +70,15 @@ class Portfolio:
         quantities: FloatArray,
         prices: Callable[[], FloatArray],
         price_of: Callable[[Asset], float],
+        version: Callable[[], tuple[int, int]],
     ) -> None:
-        # ``prices`` gives the current row of last-traded prices with NaN as 0.
+        # ``prices`` gives the current row of last-traded prices with NaN as 0;
+        # ``version`` changes whenever the value can: (bar, fills booked so far).
         self._ledger = ledger
         self._quantities = quantities
         self._prices = prices
+        self._version = version
+        self._cached: tuple[tuple[int, int], float] = ((-2, -1), 0.0)
         self.positions = Positions(ledger, price_of)
 
     @property
@@ -95,7 +99,13 @@ class Portfolio:
 
     @property
     def portfolio_value(self) -> float:
-        return self.cash + self.positions_value
+        # Sizing calls this once per order; it only changes with the bar or a fill.
+        version = self._version()
+        cached_version, value = self._cached
+        if version != cached_version:
+            value = self.cash + self.positions_value
+            self._cached = (version, value)
+        return value
 
     @property
     def pnl(self) -> float:
