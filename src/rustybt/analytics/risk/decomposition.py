@@ -38,10 +38,10 @@ from scipy import stats
 
 from rustybt.analytics.metrics.conventions import FloatArray
 from rustybt.analytics.metrics.distribution import value_at_risk
-from rustybt.analytics.risk.inputs import filled_matrix
+from rustybt.analytics.risk.inputs import held_returns
 from rustybt.analytics.risk.montecarlo import cholesky_factor
 from rustybt.analytics.risk.var import check_level, tail_probability
-from rustybt.errors import ConfigError, DataNotFound
+from rustybt.errors import ConfigError
 
 __all__ = ["DecompositionMethod", "RiskDecomposition", "risk_decomposition"]
 
@@ -69,26 +69,6 @@ class RiskDecomposition:
     cvar: float
     level: float
     method: str
-
-
-def _inputs(
-    asset_returns: pd.DataFrame, positions: Mapping[str, float] | pd.Series[float], value: float
-) -> tuple[pd.Series[float], FloatArray, FloatArray]:
-    held = pd.Series(dict(positions), dtype=np.float64)
-    if held.empty:
-        raise DataNotFound("no positions to decompose", hint="pass positions={'AAPL': 10_000, ...}")
-    missing = [s for s in held.index if s not in asset_returns.columns]
-    if missing:
-        raise DataNotFound(
-            "held symbols have no asset returns",
-            context={"symbols": missing[:5], "count": len(missing)},
-        )
-    matrix = filled_matrix(asset_returns.loc[:, list(held.index)])
-    if matrix.shape[0] < 3:
-        raise DataNotFound(
-            "need at least three dates of asset returns", context={"dates": matrix.shape[0]}
-        )
-    return held, matrix, held.to_numpy() / value
 
 
 def _scenario_parts(
@@ -131,7 +111,9 @@ def risk_decomposition(
     """
     check_level(level)
     value = 1.0 if portfolio_value is None else float(portfolio_value)
-    held, matrix, weights = _inputs(asset_returns, positions, value)
+    held, matrix, weights = held_returns(
+        asset_returns, positions, value, min_dates=3, purpose="decompose"
+    )
     alpha = tail_probability(level)
     covariance = np.cov(matrix, rowvar=False).reshape(matrix.shape[1], matrix.shape[1])
     mean = matrix.mean(axis=0)

@@ -38,6 +38,7 @@ __all__ = [
     "filled_matrix",
     "from_pandas",
     "from_result",
+    "held_returns",
 ]
 
 
@@ -144,6 +145,40 @@ class RiskInputs:
                 hint="asset_returns needs one column per held symbol",
             )
         return self.asset_returns.loc[:, list(self.positions.index)]
+
+
+def held_returns(
+    asset_returns: pd.DataFrame,
+    positions: Mapping[str, float] | pd.Series[float],
+    value: float,
+    *,
+    min_dates: int,
+    purpose: str,
+) -> tuple[pd.Series[float], FloatArray, FloatArray]:
+    """The held positions, their (filled) return matrix and their weights of ``value``.
+
+    Raises:
+        DataNotFound: no positions, held symbols without returns, or fewer than
+            ``min_dates`` dates of returns.
+    """
+    held = pd.Series(dict(positions), dtype=np.float64)
+    if held.empty:
+        raise DataNotFound(
+            f"no positions to {purpose}", hint="pass positions={'AAPL': 10_000, ...}"
+        )
+    missing = [s for s in held.index if s not in asset_returns.columns]
+    if missing:
+        raise DataNotFound(
+            "held symbols have no asset returns",
+            context={"symbols": missing[:5], "count": len(missing)},
+        )
+    matrix = filled_matrix(asset_returns.loc[:, list(held.index)])
+    if matrix.shape[0] < min_dates:
+        raise DataNotFound(
+            f"need at least {min_dates} dates of asset returns to {purpose}",
+            context={"dates": matrix.shape[0]},
+        )
+    return held, matrix, held.to_numpy() / value
 
 
 def from_pandas(

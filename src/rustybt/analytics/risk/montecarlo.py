@@ -31,7 +31,7 @@ from scipy import optimize, stats
 
 from rustybt.analytics.metrics.conventions import FloatArray
 from rustybt.analytics.metrics.distribution import conditional_value_at_risk, value_at_risk
-from rustybt.analytics.risk.inputs import filled_matrix
+from rustybt.analytics.risk.inputs import held_returns
 from rustybt.analytics.risk.var import (
     DEFAULT_LEVELS,
     VaREstimate,
@@ -165,26 +165,6 @@ def fit_student_t_dof(matrix: FloatArray) -> float:
     return float(fitted.x)
 
 
-def _weights(
-    asset_returns: pd.DataFrame, positions: Mapping[str, float] | pd.Series[float], value: float
-) -> tuple[FloatArray, FloatArray]:
-    held = pd.Series(dict(positions), dtype=np.float64)
-    if held.empty:
-        raise DataNotFound("no positions to simulate", hint="pass positions={'AAPL': 10_000, ...}")
-    missing = [s for s in held.index if s not in asset_returns.columns]
-    if missing:
-        raise DataNotFound(
-            "held symbols have no asset returns",
-            context={"symbols": missing[:5], "count": len(missing)},
-        )
-    matrix = filled_matrix(asset_returns.loc[:, list(held.index)])
-    if matrix.shape[0] < 2:
-        raise DataNotFound(
-            "need at least two dates of asset returns", context={"dates": matrix.shape[0]}
-        )
-    return matrix, held.to_numpy() / value
-
-
 def monte_carlo_var(
     asset_returns: pd.DataFrame,
     positions: Mapping[str, float] | pd.Series[float],
@@ -222,7 +202,9 @@ def monte_carlo_var(
             context={"method": method},
         )
     value = 1.0 if portfolio_value is None else float(portfolio_value)
-    matrix, weights = _weights(asset_returns, positions, value)
+    _, matrix, weights = held_returns(
+        asset_returns, positions, value, min_dates=2, purpose="simulate"
+    )
     rng = np.random.default_rng(seed)
     n_assets = matrix.shape[1]
     mean = matrix.mean(axis=0)
