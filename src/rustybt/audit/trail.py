@@ -19,7 +19,6 @@ through `OrderLike`, so this core module never imports the engine.
 from __future__ import annotations
 
 import getpass
-import math
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -30,8 +29,8 @@ from typing import Protocol, TypeVar
 
 from rustybt.assets import Asset
 from rustybt.audit.config import current_audit_log
-from rustybt.audit.masking import mask_text
 from rustybt.audit.pipeline import AuditLog, utc_iso, utc_now_iso
+from rustybt.audit.render import decimal_json, tail_json, text_json
 from rustybt.errors import RustyBTError
 
 __all__ = ["AuditTrail", "OrderLike", "current_user", "open_trail"]
@@ -102,46 +101,6 @@ def current_user() -> str | None:
         return None
 
 
-def _text(value: str | None) -> str:
-    """A free-text value as a JSON literal: masked, then escaped (ASCII only)."""
-    return "null" if value is None else encode_basestring_ascii(mask_text(value))
-
-
-def _decimal(value: Decimal | None) -> str:
-    # A Decimal's text is digits, sign, point, exponent or NaN/Infinity: never escaped.
-    return "null" if value is None else f'"{value!s}"'
-
-
-def _number(value: float) -> str:
-    if math.isfinite(value):
-        return repr(float(value))
-    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-
-
-def _tail(event: str, tail: tuple[object, ...], filled: Decimal) -> str:
-    """The event's own fields of a captured order event, as JSON text.
-
-    ``filled`` is the order's filled total when the event happened (for the
-    average fill price).
-    """
-    if event == "order.submitted":
-        (decision_price,) = tail
-        assert isinstance(decision_price, float)  # captured by order_submitted
-        return f',"decision_price":{_number(decision_price)}'
-    if event in ("order.filled", "order.partially_filled"):
-        size, price, commission, slippage, fill_value = tail
-        assert isinstance(fill_value, Decimal)  # captured by order_filled
-        average = fill_value / filled if filled else None
-        return (
-            f',"fill_quantity":"{size!s}","fill_price":"{price!s}",'
-            f'"commission":"{commission!s}","slippage":"{slippage!s}",'
-            f'"average_price":{_decimal(average)}'
-        )
-    (reason,) = tail
-    assert reason is None or isinstance(reason, str)  # captured by order_closed
-    return f',"reason":{_text(reason)}'
-
-
 class AuditTrail:
     """Typed emitters for one run's events (see `rustybt.audit.catalogue.EVENTS`)."""
 
@@ -166,9 +125,7 @@ class AuditTrail:
         self._warning = log.enabled_for("warning")
         # Text (key=value) logs take the generic path; JSON logs the fast one.
         self.fast = log.settings.json and self.FAST_PATH
-        self._context = (
-            f'"run_id":{_text(run_id)},"strategy_id":{_text(strategy_id)},"user":{_text(self.user)}'
-        )
+        self._context = f'"run_id":{text_json(run_id)},"strategy_id":{text_json(strategy_id)},"user":{text_json(self.user)}'
         self._symbols: dict[str, str] = {}
         self._bar: datetime | None = None
         self._bar_iso = ""
@@ -219,7 +176,7 @@ class AuditTrail:
         # Enum values and symbols repeat: mask and escape each once per run.
         literal = self._symbols.get(value)
         if literal is None:
-            literal = self._symbols[value] = _text(str(value))
+            literal = self._symbols[value] = text_json(str(value))
         return literal
 
     def _capture(
@@ -276,7 +233,7 @@ class AuditTrail:
         kind_text = literals.get(kind) or self._literal(kind)
         tif_text = literals.get(tif) or self._literal(tif)
         # Short ids cannot match a secret pattern: only escaping is needed.
-        oid = encode_basestring_ascii(order_id) if len(order_id) < 15 else _text(order_id)
+        oid = encode_basestring_ascii(order_id) if len(order_id) < 15 else text_json(order_id)
         return (
             f'{{"timestamp":"{utc_iso(now)}","level":"{level}","event":"{event}",'
             f'{self._context},"bar_time":"{self._bar_time(when)}",'
@@ -284,10 +241,10 @@ class AuditTrail:
             f'"side":"{"buy" if buy else "sell"}","order_type":{kind_text},'
             f'"time_in_force":{tif_text},'
             f'"quantity":"{quantity if buy else -quantity!s}",'
-            f'"limit_price":{_decimal(limit)},'
-            f'"stop_price":{_decimal(stop)},'
+            f'"limit_price":{decimal_json(limit)},'
+            f'"stop_price":{decimal_json(stop)},'
             f'"filled":"{filled if buy else -filled!s}","remaining":"{abs(quantity - filled)!s}"'
-            f"{_tail(event, tail, filled)}}}"
+            f"{tail_json(event, tail, filled)}}}"
         )
 
     def order_submitted(self, order: OrderLike, when: datetime) -> None:

@@ -9,12 +9,9 @@ only ever sees data up to the current bar.
 
 from __future__ import annotations
 
-import sys
-import sysconfig
-import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -22,27 +19,29 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from rustybt import __version__
 from rustybt.data.bars import BarPanel, Frequency, to_utc_timestamp
 from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.blotter import Blotter
 from rustybt.engine.data_portal import BarData
 from rustybt.engine.execution import CommissionModel, SlippageModel
+from rustybt.engine.failures import strategy_failed
 from rustybt.engine.ledger import Ledger
 from rustybt.engine.orders import OrderStatus
 from rustybt.engine.performance import PerformanceTracker
 from rustybt.engine.recorder import Recorder
 from rustybt.engine.result import BacktestResult
+from rustybt.engine.run_audit import audit_started, audit_summary, open_trail
 from rustybt.engine.scheduling import SessionLayout
 from rustybt.engine.strategy import FunctionStrategy, Strategy
-from rustybt.errors import ConfigError, RustyBTError, StrategyError
+from rustybt.engine.versions import versions
+from rustybt.errors import ConfigError
 from rustybt.money import to_decimal
 
 if TYPE_CHECKING:  # pydantic (behind the validation config) is imported on first use
     from rustybt.data.validation import ValidationConfig
 
 if TYPE_CHECKING:
-    from rustybt.audit import AuditLog, AuditTrail
+    from rustybt.audit import AuditLog
 
 __all__ = ["BacktestConfig", "run_backtest"]
 
@@ -72,47 +71,6 @@ class BacktestConfig:
                 "volume_limit must be in (0, 1] or None",
                 context={"volume_limit": self.volume_limit},
             )
-
-
-def _library_roots() -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    roots = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
-    roots.add(str(Path(__file__).resolve().parents[1]))  # rustybt itself
-    return tuple(sorted(roots))
-
-
-def _user_frame(exc: BaseException) -> str:
-    """'file:line in func' of the innermost frame in the user's own code.
-
-    Frames of rustybt, the standard library and installed packages are skipped, so a
-    pandas error raised deep inside pandas still points at the strategy's line.
-    """
-    frames = traceback.extract_tb(exc.__traceback__)
-    roots = _library_roots()
-    for frame in reversed(frames):
-        path = Path(frame.filename)
-        # Compiled extensions (Cython) report bare relative names such as "tslib.pyx".
-        if path.is_absolute() and not str(path.resolve()).startswith(roots):
-            return f"{frame.filename}:{frame.lineno} in {frame.name}"
-    last = frames[-1] if frames else None
-    return f"{last.filename}:{last.lineno}" if last else "unknown"
-
-
-def _strategy_failed(strategy: Strategy, hook: str, when: object, exc: Exception) -> StrategyError:
-    if isinstance(exc, RustyBTError) and not isinstance(exc, StrategyError):
-        message = f"{exc.message} (in {strategy.name}.{hook} at {when})"
-    else:
-        message = f"strategy {strategy.name} raised {type(exc).__name__} in {hook} at {when}: {exc}"
-    return StrategyError(
-        message,
-        context={
-            "strategy": strategy.name,
-            "hook": hook,
-            "bar": str(when),
-            "line": _user_frame(exc),
-        },
-        hint=getattr(exc, "hint", None) or "fix the strategy code at the line shown",
-    )
 
 
 def run_backtest(
@@ -183,23 +141,11 @@ def run_backtest(
         panel, data_issues = checked.panel, checked.to_dict()
     run = _Run(strategy, panel, config, benchmark, commission, slippage)
     run.data_issues = data_issues
-    trail = _open_trail(audit_log, run_id=run.run_id, strategy_id=strategy.name)
+    trail = open_trail(audit_log, run_id=run.run_id, strategy_id=strategy.name)
     if trail is None:
         return run.execute()
     run.blotter.audit = trail
-    return trail.run(run.execute, started=_audit_started(run), summary=_audit_summary)
-
-
-def _open_trail(
-    audit_log: str | Path | AuditLog | None, *, run_id: str, strategy_id: str
-) -> AuditTrail | None:
-    # structlog and the audit pipeline cost ~0.1 s to import: only load them when a
-    # log was passed or one was configured (which imported rustybt.audit.config).
-    if audit_log is None and "rustybt.audit.config" not in sys.modules:
-        return None
-    from rustybt.audit import open_trail
-
-    return open_trail(audit_log, run_id=run_id, strategy_id=strategy_id)
+    return trail.run(run.execute, started=audit_started(run), summary=audit_summary)
 
 
 class _Run:
@@ -274,7 +220,7 @@ class _Run:
             func(*args)
         except Exception as exc:  # user code: any exception becomes a StrategyError
             when = self.panel.index[max(self.data.bar, 0)] if self.data.bar >= 0 else "start"
-            raise _strategy_failed(self.strategy, hook, when, exc) from exc
+            raise strategy_failed(self.strategy, hook, when, exc) from exc
 
     def execute(self) -> BacktestResult:
         from rustybt.api import current_context
@@ -335,7 +281,7 @@ class _Run:
                 try:
                     handle(context, data)
                 except Exception as exc:  # user code: any exception becomes a StrategyError
-                    raise _strategy_failed(
+                    raise strategy_failed(
                         strategy, "handle_data", self.panel.index[bar], exc
                     ) from exc
             if at_close and blotter.open_orders:
@@ -406,7 +352,7 @@ class _Run:
             "data_issues": self.data_issues,
             "assets": list(self.panel.symbols),
             "created": str(to_utc_timestamp(pd.Timestamp.now(tz="UTC"))),
-            "versions": _versions(),
+            "versions": versions(),
             "ledger": {
                 "starting_cash": str(ledger.starting_cash),
                 "cash": str(ledger.cash),
@@ -449,40 +395,3 @@ _ORDER_COLUMNS = (
     "closed",
     "reason",
 )
-
-
-def _versions() -> dict[str, str]:
-    import platform
-
-    return {
-        "rustybt": __version__,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-    }
-
-
-def _audit_started(run: _Run) -> dict[str, object]:
-    """``run.started`` fields: what runs, on which data, with which settings."""
-    panel = run.panel
-    return {
-        "params": dict(run.strategy.params),
-        "config": asdict(run.config),
-        "versions": _versions(),
-        "start": panel.index[0].isoformat(),
-        "end": panel.index[-1].isoformat(),
-        "frequency": str(panel.frequency),
-        "assets": len(panel.assets),
-    }
-
-
-def _audit_summary(result: BacktestResult) -> dict[str, object]:
-    """``run.finished`` fields: final equity and counts."""
-    statuses = result.orders["status"].value_counts()
-    return {
-        "final_equity": str(result.final_equity),
-        "orders": len(result.orders),
-        "fills": len(result.transactions),
-        "order_statuses": {str(status): int(count) for status, count in statuses.items()},
-        "decisions": len(result.decisions),
-    }
