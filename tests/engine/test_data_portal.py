@@ -117,7 +117,7 @@ def test_history_and_current_errors() -> None:
         data.history(A, "vwap", 2)
     with pytest.raises(StrategyError, match="bar_count"):
         data.history(A, "close", 0)
-    with pytest.raises(StrategyError, match="does not match the daily data"):
+    with pytest.raises(StrategyError, match="cannot be built from daily data"):
         data.history(A, "close", 2, frequency="1m")
     assert len(data.history(A, "close", 2, frequency="1d")) == 2
     with pytest.raises(UnknownSymbol, match="'ZZZ'"):

@@ -15,6 +15,7 @@ import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.data.bars import BAR_FIELDS, BarPanel, FloatArray, Frequency
+from rustybt.engine.session_bars import SessionBars
 from rustybt.errors import LookaheadError, StrategyError, UnknownSymbol
 
 __all__ = ["BarData"]
@@ -58,6 +59,7 @@ class BarData:
         self._selection_cache: dict[int, tuple[list[AssetLike], list[int], pd.Index]] = {}
         self._timestamps: dict[int, pd.Timestamp] = {}
         self._all_columns = list(range(len(panel.assets)))
+        self._sessions: SessionBars | None = None  # built on the first daily request
 
     # -- lookups -----------------------------------------------------------------
     def asset(self, asset: AssetLike) -> Asset:
@@ -157,18 +159,27 @@ class BarData:
         fields: a DataFrame (time x fields). Several of both: a DataFrame with
         (field, asset) columns. Bars before the start of the data are NaN.
         """
+        daily_from_minutes = False
         if (
             frequency is not None
             and frequency.lower() not in _FREQUENCY_ALIASES[self._panel.frequency]
         ):
-            raise StrategyError(
-                f"history frequency {frequency!r} does not match the {self._panel.frequency} data",
-                hint="request the data's own frequency, or run the backtest at that frequency",
+            daily_from_minutes = (
+                self._panel.frequency is Frequency.MINUTE
+                and frequency.lower() in _FREQUENCY_ALIASES[Frequency.DAILY]
             )
+            if not daily_from_minutes:
+                raise StrategyError(
+                    f"history frequency {frequency!r} cannot be built from "
+                    f"{self._panel.frequency} data",
+                    hint="daily data gives daily history only; minute data gives both",
+                )
         if bar_count < 1:
             raise StrategyError("bar_count must be at least 1", context={"bar_count": bar_count})
         if self.bar < 0:
             raise LookaheadError("no bar is visible yet (called before the first bar)")
+        if daily_from_minutes:
+            return self._daily_history(assets, fields, bar_count)
         end = self.bar + 1
         start = end - bar_count
         if isinstance(assets, Asset | str) and isinstance(fields, str):
@@ -194,6 +205,38 @@ class BarData:
             )
         columns, labels = self._selection(assets)
         blocks = {f: self._window(self._field_array(f), start, end, columns) for f in field_list}
+        if isinstance(fields, str):
+            return pd.DataFrame(blocks[fields], index=index, columns=labels, copy=False)
+        return pd.concat(
+            {f: pd.DataFrame(blocks[f], index=index, columns=labels) for f in field_list}, axis=1
+        )
+
+    def _daily_history(
+        self,
+        assets: AssetLike | Iterable[AssetLike],
+        fields: str | Sequence[str],
+        bar_count: int,
+    ) -> HistoryResult:
+        """``history(..., "1d")`` in a minute backtest (see `SessionBars`); the same
+        return shapes as the minute history."""
+        if self._sessions is None:
+            self._sessions = SessionBars(self._panel, self._prices)
+        field_list = [fields] if isinstance(fields, str) else list(fields)
+        for field in field_list:
+            self._field_array(field)  # an unknown field fails here, with the hint
+        single_asset = isinstance(assets, Asset | str)
+        if isinstance(assets, Asset | str):
+            columns, labels = [self.column(assets)], pd.Index([self.asset(assets)], dtype=object)
+        else:
+            columns, labels = self._selection(assets)
+        blocks = {}
+        for field in field_list:
+            blocks[field], index = self._sessions.window(field, self.bar, bar_count, columns)
+        if single_asset and isinstance(fields, str):
+            column: FloatArray = blocks[fields][:, 0]
+            return column
+        if single_asset:
+            return pd.DataFrame({f: blocks[f][:, 0] for f in field_list}, index=index)
         if isinstance(fields, str):
             return pd.DataFrame(blocks[fields], index=index, columns=labels, copy=False)
         return pd.concat(
