@@ -6,6 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# A loaded CI machine must not turn slow examples into failures: correctness is
+# what the property tests check; speed is measured in benchmarks/.
+settings.register_profile("rustybt", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("rustybt")
 
 # CI clones the project with shared/ beside it; RUSTYBT_SHARED_DATA points elsewhere.
 SHARED_DATA = Path(
