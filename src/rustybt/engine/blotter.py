@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Blotter", "FillLog"]
 
-FillListener = Callable[[Order, Decimal, Decimal, Decimal, Decimal], None]
-
 
 class FillLog:
     """Column lists of every fill; turned into `BacktestResult.transactions` at the end."""
@@ -107,7 +105,6 @@ class Blotter:
         self.open_orders: list[Order] = []
         self.all_orders: list[Order] = []
         self.fills = FillLog()
-        self.listeners: list[FillListener] = []
         # Set by the engine when auditing is on; None keeps each event site to one `if`.
         self.audit: AuditTrail | None = None
         self._columns = {asset: column for column, asset in enumerate(panel.assets)}
@@ -268,5 +265,3 @@ class Blotter:
             self.on_fill(column, quantity)
         if self.audit is not None:
             self.audit.order_filled(order, when, quantity, price, commission, slippage)
-        for listener in self.listeners:
-            listener(order, quantity, price, commission, slippage)
