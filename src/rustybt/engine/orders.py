@@ -7,7 +7,7 @@ history is kept in full for `BacktestResult.orders`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -73,7 +73,7 @@ class Order:
     stop_triggered: bool = False
     closed_at: pd.Timestamp | None = None
     reason: str | None = None
-    fills: int = field(default=0)
+    fills: int = 0  # fills so far (per-order commission models read it)
 
     def __post_init__(self) -> None:
         if self.quantity == 0:
