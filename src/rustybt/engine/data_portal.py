@@ -9,6 +9,7 @@ differ). Several assets or fields give a DataFrame / Series, built without copyi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import overload
 
 import numpy as np
 import pandas as pd
@@ -124,6 +125,17 @@ class BarData:
         return self.timestamp(max(self.bar, 0))
 
     # -- API -----------------------------------------------------------------------
+    # Overloads give typed strategies the precise return type of each call shape.
+    # A str is also a Sequence[str] and an Iterable: mypy calls the shapes overlapping,
+    # but overloads match in order, and a str symbol or field always takes the first.
+    @overload
+    def current(self, assets: AssetLike, fields: str) -> float: ...  # type: ignore[overload-overlap]
+    @overload
+    def current(self, assets: AssetLike, fields: Sequence[str]) -> pd.Series: ...  # type: ignore[overload-overlap]
+    @overload
+    def current(self, assets: Iterable[AssetLike], fields: str) -> pd.Series: ...  # type: ignore[overload-overlap]
+    @overload
+    def current(self, assets: Iterable[AssetLike], fields: Sequence[str]) -> pd.DataFrame: ...
     def current(
         self, assets: AssetLike | Iterable[AssetLike], fields: str | Sequence[str]
     ) -> float | pd.Series | pd.DataFrame:
@@ -145,6 +157,18 @@ class BarData:
             {f: self._field_array(f)[self.bar, columns] for f in fields}, index=labels
         )
 
+    @overload
+    def history(  # type: ignore[overload-overlap]  # str matches first (see current)
+        self, assets: AssetLike, fields: str, bar_count: int, frequency: str | None = None
+    ) -> FloatArray: ...
+    @overload
+    def history(
+        self,
+        assets: AssetLike | Iterable[AssetLike],
+        fields: str | Sequence[str],
+        bar_count: int,
+        frequency: str | None = None,
+    ) -> pd.DataFrame: ...
     def history(
         self,
         assets: AssetLike | Iterable[AssetLike],
@@ -266,6 +290,10 @@ class BarData:
         before = pd.date_range(end=index[0] - step, periods=-start, freq=step, tz="UTC")
         return pd.DatetimeIndex(before.append(index[0:end]))
 
+    @overload
+    def can_trade(self, assets: AssetLike) -> bool: ...  # type: ignore[overload-overlap]
+    @overload
+    def can_trade(self, assets: Iterable[AssetLike]) -> pd.Series: ...
     def can_trade(self, assets: AssetLike | Iterable[AssetLike]) -> bool | pd.Series:
         """True where the asset has a bar now (a tradable open for the next fill)."""
         if isinstance(assets, Asset | str):
