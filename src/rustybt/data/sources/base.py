@@ -8,9 +8,10 @@ from typing import Protocol, runtime_checkable
 import pandas as pd
 
 from rustybt.data.bars import Frequency
+from rustybt.data.sources.mapping import ColumnMap
 from rustybt.errors import DataNotFound
 
-__all__ = ["Source", "existing_file"]
+__all__ = ["FileSource", "Source", "existing_file"]
 
 
 @runtime_checkable
@@ -42,3 +43,34 @@ def existing_file(path: str | Path) -> Path:
             hint="check the path; relative paths are taken from the current directory",
         )
     return resolved
+
+
+class FileSource:
+    """What every file source shares: the path, the `ColumnMap`, the frequency and a
+    description. Subclasses name their format and implement ``read``."""
+
+    FORMAT = "data"
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        columns: ColumnMap | None = None,
+        frequency: Frequency | str = Frequency.DAILY,
+        description: str | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.columns = columns or ColumnMap()
+        self._frequency = Frequency(frequency)
+        self._description = description or f"{self.FORMAT} file {self.path.name}"
+
+    @property
+    def frequency(self) -> Frequency:
+        return self._frequency
+
+    @property
+    def description(self) -> str:
+        return self._description
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r}, frequency={self._frequency.value!r})"

@@ -7,17 +7,15 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
-from rustybt.data.bars import Frequency
 from rustybt.data.sources._frame import to_canonical
-from rustybt.data.sources.base import existing_file
-from rustybt.data.sources.mapping import ColumnMap
+from rustybt.data.sources.base import FileSource, existing_file
 from rustybt.errors import DataError, SchemaError
 from rustybt.retry import retry_call
 
 __all__ = ["CSVSource"]
 
 
-class CSVSource:
+class CSVSource(FileSource):
     """Bars from a CSV file described by a `ColumnMap`.
 
     Compression is inferred from the content (gzip files, usually ``.csv.gz``, are
@@ -29,29 +27,7 @@ class CSVSource:
         >>> frame = source.read()  # doctest: +SKIP
     """
 
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        columns: ColumnMap | None = None,
-        frequency: Frequency | str = Frequency.DAILY,
-        description: str | None = None,
-    ) -> None:
-        self.path = Path(path)
-        self.columns = columns or ColumnMap()
-        self._frequency = Frequency(frequency)
-        self._description = description or f"CSV file {self.path.name}"
-
-    @property
-    def frequency(self) -> Frequency:
-        return self._frequency
-
-    @property
-    def description(self) -> str:
-        return self._description
-
-    def __repr__(self) -> str:
-        return f"CSVSource({str(self.path)!r}, frequency={self._frequency.value!r})"
+    FORMAT = "CSV"
 
     def read(self, *, line_numbers: bool = False) -> pd.DataFrame:
         """The canonical long frame (see `Source.read`)."""

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import polars as pl
 
-from rustybt.data.bars import Frequency
 from rustybt.data.sources._frame import to_canonical
-from rustybt.data.sources.base import existing_file
-from rustybt.data.sources.mapping import ColumnMap
+from rustybt.data.sources.base import FileSource, existing_file
 from rustybt.errors import DataError, SchemaError
 from rustybt.retry import retry_call
 
 __all__ = ["ParquetSource"]
 
 
-class ParquetSource:
+class ParquetSource(FileSource):
     """Bars from a long-format Parquet file (one row per timestamp and symbol).
 
     The same `ColumnMap` as for CSV names the columns; separator and header
@@ -26,29 +22,7 @@ class ParquetSource:
     in error messages count data rows from 1.
     """
 
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        columns: ColumnMap | None = None,
-        frequency: Frequency | str = Frequency.DAILY,
-        description: str | None = None,
-    ) -> None:
-        self.path = Path(path)
-        self.columns = columns or ColumnMap()
-        self._frequency = Frequency(frequency)
-        self._description = description or f"Parquet file {self.path.name}"
-
-    @property
-    def frequency(self) -> Frequency:
-        return self._frequency
-
-    @property
-    def description(self) -> str:
-        return self._description
-
-    def __repr__(self) -> str:
-        return f"ParquetSource({str(self.path)!r}, frequency={self._frequency.value!r})"
+    FORMAT = "Parquet"
 
     def read(self, *, line_numbers: bool = False) -> pd.DataFrame:
         """The canonical long frame (see `Source.read`)."""
