@@ -35,6 +35,9 @@ BENCHMARK = "#8c8c8c"
 WIN = "#2a9d4b"
 LOSS = "#d1383d"
 FLAT = "#9e9e9e"
+# Closed trades by outcome, in both backends.
+OUTCOME_COLOURS = {"winner": WIN, "loser": LOSS, "flat": FLAT}
+OUTCOME_LABELS = {"winner": "Winners", "loser": "Losers", "flat": "Flat"}
 DRAWDOWN = "#c0392b"
 MEAN_LINE = "#444444"
 VAR_LINE = "#d1383d"

@@ -21,10 +21,9 @@ from rustybt.analytics.plots._data import (
 )
 from rustybt.analytics.plots._inputs import TradesSource, resolve_trades
 from rustybt.analytics.plots._style import (
-    FLAT,
-    LOSS,
+    OUTCOME_COLOURS,
+    OUTCOME_LABELS,
     STRATEGY,
-    WIN,
     axes_for,
     finish,
     money_axis,
@@ -45,8 +44,6 @@ __all__ = [
     "plot_trade_pnl",
 ]
 
-OUTCOME_COLOURS = {"winner": WIN, "loser": LOSS, "flat": FLAT}
-OUTCOME_LABELS = {"winner": "Winners", "loser": "Losers", "flat": "Flat"}
 # Above this many cells the numbers no longer fit; the colours carry the message.
 ANNOTATE_MAX_CELLS = 300
 
@@ -181,11 +178,8 @@ def plot_trade_pnl(
     winners = histogram["winners"].to_numpy(np.float64)
     flat = histogram["count"].to_numpy(np.float64) - losers - winners
     bottom = np.zeros(len(histogram))
-    for counts, colour, label in (
-        (losers, LOSS, "Losers"),
-        (flat, FLAT, "Flat"),
-        (winners, WIN, "Winners"),
-    ):
+    for counts, outcome in ((losers, "loser"), (flat, "flat"), (winners, "winner")):
+        colour, label = OUTCOME_COLOURS[outcome], OUTCOME_LABELS[outcome]
         if counts.sum() > 0:
             axes.bar(
                 left,

@@ -19,7 +19,7 @@ from rustybt.analytics.plots._data import (
     trade_heatmap_table,
 )
 from rustybt.analytics.plots._inputs import TradesSource, resolve_trades
-from rustybt.analytics.plots._style import FLAT, LOSS, STRATEGY, WIN
+from rustybt.analytics.plots._style import OUTCOME_COLOURS, OUTCOME_LABELS, STRATEGY
 from rustybt.analytics.plots.interactive._plotly import PlotlyFigure, graph_objects, new_figure
 from rustybt.analytics.trades import holding_period_distribution, pnl_distribution
 
@@ -30,9 +30,6 @@ __all__ = [
     "plot_trade_heatmap",
     "plot_trade_pnl",
 ]
-
-_COLOURS = {"winner": WIN, "loser": LOSS, "flat": FLAT}
-_LABELS = {"winner": "Winners", "loser": "Losers", "flat": "Flat"}
 
 
 def _scatter(
@@ -57,8 +54,8 @@ def _scatter(
                     x=chosen["x"].to_numpy(),
                     y=chosen["y"].to_numpy(),
                     mode="markers",
-                    name=f"{_LABELS[outcome]} ({len(chosen)})",
-                    marker={"color": _COLOURS[outcome], "size": 7, "opacity": 0.75},
+                    name=f"{OUTCOME_LABELS[outcome]} ({len(chosen)})",
+                    marker={"color": OUTCOME_COLOURS[outcome], "size": 7, "opacity": 0.75},
                     text=chosen["symbol"].to_numpy(),
                     hovertemplate=f"%{{text}}<br>{name} %{{x:.2%}}<br>{y_format}<extra></extra>",
                 )
@@ -129,11 +126,8 @@ def plot_trade_pnl(
     losers = histogram["losers"].to_numpy(np.int64)
     winners = histogram["winners"].to_numpy(np.int64)
     flat = histogram["count"].to_numpy(np.int64) - losers - winners
-    for counts, colour, label in (
-        (losers, LOSS, "Losers"),
-        (flat, FLAT, "Flat"),
-        (winners, WIN, "Winners"),
-    ):
+    for counts, outcome in ((losers, "loser"), (flat, "flat"), (winners, "winner")):
+        colour, label = OUTCOME_COLOURS[outcome], OUTCOME_LABELS[outcome]
         if counts.sum() > 0:
             figure.add_trace(
                 go.Bar(
