@@ -39,9 +39,18 @@ AuditLogPath = Annotated[
 ]
 
 
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite", help="Replace an earlier result of the same name (default: a new -N folder)."
+    ),
+]
+
+
 @app.command()
 def demo(
     output: Annotated[Path, typer.Option(help="Where to save the result.")] = DEFAULT_OUTPUT,
+    overwrite: Overwrite = False,
     audit_log: AuditLogPath = None,
     debug: Debug = False,
 ) -> None:
@@ -49,7 +58,9 @@ def demo(
     from rustybt.cli.commands import run_demo
     from rustybt.cli.logs import with_audit_log
 
-    report_errors(with_audit_log(audit_log, lambda: run_demo(output)), debug=debug)
+    report_errors(
+        with_audit_log(audit_log, lambda: run_demo(output, overwrite=overwrite)), debug=debug
+    )
 
 
 @app.command()
@@ -65,18 +76,25 @@ def run(
         str | None, typer.Option(help="Comma-separated symbols to load (default: all).")
     ] = None,
     benchmark: Annotated[
-        str | None, typer.Option(help="Benchmark symbol in the data ('demo': the demo index).")
+        str | None,
+        typer.Option(
+            help="A symbol in the data, DATASET:SYMBOL from another catalog dataset "
+            "(e.g. gspc:GSPC), a returns file (CSV/Parquet: date, return), or 'demo'."
+        ),
     ] = None,
     fill_at: Annotated[str, typer.Option(help="'next_open' or 'close'.")] = "next_open",
     commission_bps: Annotated[
-        float, typer.Option(help="Commission in basis points of notional.")
-    ] = 0.0,
-    slippage_bps: Annotated[float, typer.Option(help="Slippage in basis points.")] = 0.0,
+        float, typer.Option(help="Commission in basis points of notional (0 for none).")
+    ] = 5.0,
+    slippage_bps: Annotated[
+        float, typer.Option(help="Slippage in basis points of price (0 for none).")
+    ] = 2.0,
     param: Annotated[
         list[str] | None, typer.Option(help="Strategy parameter NAME=VALUE (repeatable).")
     ] = None,
     catalog: CatalogDir = DEFAULT_CATALOG,
     output: Annotated[Path, typer.Option(help="Where to save the result.")] = DEFAULT_OUTPUT,
+    overwrite: Overwrite = False,
     audit_log: AuditLogPath = None,
     debug: Debug = False,
 ) -> None:
@@ -98,6 +116,7 @@ def run(
         params=param or [],
         catalog=catalog,
         output=output,
+        overwrite=overwrite,
     )
     report_errors(with_audit_log(audit_log, lambda: run_strategy_file(request)), debug=debug)
 
@@ -114,7 +133,24 @@ def ingest(
         ),
     ] = "csv",
     symbol: Annotated[
-        str | None, typer.Option(help="Symbol for files holding one instrument.")
+        str | None,
+        typer.Option(help="The symbol of a file holding one instrument (any format but kaggle)."),
+    ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            help="The file's column names, e.g. date=Date,open=Open,high=High,low=Low,"
+            "close=Close,volume=Volume[,symbol=Ticker]."
+        ),
+    ] = None,
+    sep: Annotated[str | None, typer.Option("--sep", help="Field separator, e.g. ';'.")] = None,
+    date_format: Annotated[
+        str | None,
+        typer.Option(
+            "--date-format",
+            help="strptime format of the dates, e.g. '%m/%d/%Y' (needed when the "
+            "day/month order cannot be told from the file).",
+        ),
     ] = None,
     frequency: Annotated[str | None, typer.Option(help="daily or minute.")] = None,
     asset_class: Annotated[str, typer.Option(help="equity, crypto, future, index.")] = "equity",
@@ -140,6 +176,9 @@ def ingest(
         overwrite=overwrite,
         strict=strict,
         catalog=catalog,
+        columns=columns,
+        separator=sep,
+        date_format=date_format,
     )
     report_errors(lambda: ingest_file(request), debug=debug)
 

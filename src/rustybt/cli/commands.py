@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ast
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 import rustybt
+from rustybt.cli.benchmark import benchmark_from_catalog, benchmark_from_file, is_returns_file
+from rustybt.cli.output import result_folder
 from rustybt.cli.summary import summary_lines
 from rustybt.data.bars import BarPanel
 from rustybt.engine.execution import FixedBasisPoints, NoSlippage, PerDollar
@@ -29,6 +32,11 @@ __all__ = [
     "verify_dataset",
 ]
 
+#: The CLI's default costs in basis points of traded value, the same as the demo's:
+#: 5 bps commission (a retail broker's or a crypto venue's taker fee) and 2 bps
+#: slippage (half the spread of a liquid large cap). See docs/cli.md.
+DEFAULT_COSTS = {"commission-bps": 5.0, "slippage-bps": 2.0}
+
 DEMO_DATASETS = {
     "demo": ("daily", "equity"),
     "demo-minute": ("minute", "equity"),
@@ -48,8 +56,8 @@ def examples_dir() -> Path:
     )
 
 
-def _save(result: BacktestResult, output: Path, name: str) -> Path:
-    target = output / name
+def _save(result: BacktestResult, output: Path, name: str, *, overwrite: bool) -> Path:
+    target = result_folder(output, name, overwrite=overwrite)
     result.save(target)
     return target
 
@@ -79,7 +87,7 @@ def _print_result(result: BacktestResult, saved: Path) -> None:
             print(f"tearsheet       {tearsheet.resolve()}")
 
 
-def run_demo(output: Path) -> BacktestResult:
+def run_demo(output: Path, *, overwrite: bool = False) -> BacktestResult:
     from rustybt.data.synthetic import demo_benchmark, demo_panel
 
     strategy = load_strategy_file(examples_dir() / "dual_moving_average.py")
@@ -88,12 +96,12 @@ def run_demo(output: Path) -> BacktestResult:
         demo_panel(),
         capital=1_000_000,
         benchmark=demo_benchmark(),
-        commission=PerDollar(rate=0.0005),
-        slippage=FixedBasisPoints(bps=2.0),
+        commission=PerDollar(rate=DEFAULT_COSTS["commission-bps"] / 10_000),
+        slippage=FixedBasisPoints(bps=DEFAULT_COSTS["slippage-bps"]),
         data_source="rustybt synthetic demo (seeded, deterministic)",
     )
     print("rustybt demo: dual moving-average crossover on the synthetic demo universe")
-    _print_result(result, _save(result, output, "demo"))
+    _print_result(result, _save(result, output, "demo", overwrite=overwrite))
     return result
 
 
@@ -112,6 +120,7 @@ class RunRequest:
     params: list[str]
     catalog: Path
     output: Path
+    overwrite: bool = False
 
 
 def _parse_params(pairs: list[str]) -> dict[str, object]:
@@ -140,11 +149,47 @@ def _parse_date(value: str | None, option: str) -> pd.Timestamp | None:
         ) from exc
 
 
+def _check_costs(request: RunRequest) -> None:
+    """Costs are rates a venue charges: finite and not negative."""
+    for option, value in (
+        ("commission-bps", request.commission_bps),
+        ("slippage-bps", request.slippage_bps),
+    ):
+        if not math.isfinite(value) or value < 0:
+            raise ConfigError(
+                f"--{option} must be a number >= 0, not {value}",
+                context={"option": option, "value": value},
+                hint=f"e.g. --{option} {DEFAULT_COSTS[option]} (basis points of the "
+                "traded value; 0 for none)",
+            )
+
+
+def _check_window(start: pd.Timestamp | None, end: pd.Timestamp | None) -> None:
+    if start is not None and end is not None and start > end:
+        raise ConfigError(
+            f"--start {start.date()} is after --end {end.date()}",
+            context={"start": str(start), "end": str(end)},
+            hint="swap them, or drop one to run to the end of the data",
+        )
+
+
+def _resolve_benchmark(request: RunRequest) -> pd.Series | str | None:
+    """A symbol of the run's data, a ``DATASET:SYMBOL`` series or a returns file."""
+    text = request.benchmark
+    if text is None or request.data in DEMO_DATASETS:
+        return text
+    if is_returns_file(text):
+        return benchmark_from_file(text)
+    if ":" in text:
+        return benchmark_from_catalog(request.catalog, text)
+    return text
+
+
 def _load_data(request: RunRequest) -> tuple[BarPanel, pd.Series | str | None, str]:
     symbols = (
         [check_symbol(s.strip()) for s in request.symbols.split(",")] if request.symbols else None
     )
-    benchmark: pd.Series | str | None = request.benchmark
+    benchmark: pd.Series | str | None = _resolve_benchmark(request)
     if request.data in DEMO_DATASETS:
         from rustybt.data.synthetic import demo_benchmark, demo_panel
 
@@ -171,8 +216,10 @@ def run_strategy_file(request: RunRequest) -> BacktestResult:
             f"--fill-at must be next_open or close, not {request.fill_at!r}",
         )
     fill_at: FillAt = "close" if request.fill_at == "close" else "next_open"
+    _check_costs(request)
     start = _parse_date(request.start, "start")
     end = _parse_date(request.end, "end")
+    _check_window(start, end)
     strategy: Strategy = load_strategy_file(request.strategy_file, **_parse_params(request.params))
     panel, benchmark, source = _load_data(request)
     result = run_backtest(
@@ -189,7 +236,10 @@ def run_strategy_file(request: RunRequest) -> BacktestResult:
         fill_at=fill_at,
         data_source=source,
     )
-    _print_result(result, _save(result, request.output, request.strategy_file.stem))
+    _print_result(
+        result,
+        _save(result, request.output, request.strategy_file.stem, overwrite=request.overwrite),
+    )
     return result
 
 
@@ -205,6 +255,9 @@ class IngestRequest:
     overwrite: bool
     strict: bool
     catalog: Path
+    columns: str | None = None
+    separator: str | None = None
+    date_format: str | None = None
 
 
 def _read_sectors(path: Path | None) -> dict[str, str] | None:
@@ -223,16 +276,27 @@ def _read_sectors(path: Path | None) -> dict[str, str] | None:
 
 
 def ingest_file(request: IngestRequest) -> None:
+    from rustybt.cli.columns import apply_layout
     from rustybt.data.catalog import ingest
-    from rustybt.data.sources import CSVSource, ParquetSource, Source, preset
+    from rustybt.data.sources import ColumnMap, CSVSource, ParquetSource, Source, preset
 
     source: Source
-    if request.format == "csv":
-        source = CSVSource(request.path, frequency=request.frequency or "daily")
-    elif request.format == "parquet":
-        source = ParquetSource(request.path, frequency=request.frequency or "daily")
+    layout = {
+        "columns": request.columns,
+        "separator": request.separator,
+        "date_format": request.date_format,
+    }
+    if request.format in ("csv", "parquet"):
+        kind = CSVSource if request.format == "csv" else ParquetSource
+        if request.format == "parquet" and request.separator is not None:
+            raise ConfigError("--sep applies to CSV files, not Parquet")
+        columns = apply_layout(ColumnMap(), symbol=request.symbol, **layout)
+        source = kind(request.path, columns=columns, frequency=request.frequency or "daily")
     else:
         source = preset(request.format, request.path, symbol=request.symbol)
+        if any(value is not None for value in layout.values()):
+            # A preset's layout, adjusted: e.g. a Yahoo export saved with ';'.
+            source.columns = apply_layout(source.columns, symbol=None, **layout)
     report = ingest(
         source,
         request.catalog.expanduser(),

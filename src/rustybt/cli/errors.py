@@ -3,23 +3,52 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
 from rustybt.errors import RustyBTError
+from rustybt.interface import on_cli
 
-__all__ = ["INTERNAL_ERROR_EXIT", "report_errors"]
+__all__ = ["BROKEN_PIPE_EXIT", "INTERNAL_ERROR_EXIT", "report_errors"]
 
 INTERNAL_ERROR_EXIT = 70
 T = TypeVar("T")
 
 
-def report_errors(action: Callable[[], T], *, debug: bool) -> T:
-    """Run ``action``; turn a `RustyBTError` into a clean message and its exit code."""
+#: The exit status of a process killed by SIGPIPE (128 + 13), as ``head`` leaves it.
+BROKEN_PIPE_EXIT = 141
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader of our output went away (``rustybt logs ... | head``): stop quietly,
+    as Unix tools do. stdout is pointed at /dev/null so the interpreter's final
+    flush does not raise a second BrokenPipeError on the way out."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        return action()
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (captured in tests)
+        return
+    finally:
+        os.close(devnull)
+
+
+def report_errors(action: Callable[[], T], *, debug: bool) -> T:
+    """Run ``action``; turn a `RustyBTError` into a clean message and its exit code.
+
+    Hints inside are worded for the command line (`rustybt.interface.on_cli`).
+    """
+    try:
+        with on_cli():
+            outcome = action()
+            # Flush here, so a closed pipe is seen while its handler below is active.
+            sys.stdout.flush()
+            return outcome
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        raise SystemExit(BROKEN_PIPE_EXIT) from None
     except RustyBTError as error:
         print(f"error: {error.message}", file=sys.stderr)
         if error.hint:

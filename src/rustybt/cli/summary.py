@@ -40,6 +40,9 @@ def summary_lines(result: BacktestResult) -> list[str]:
         f"orders / fills  {len(result.orders)} / {len(result.transactions)}",
         f"round trips     {len(closed)} closed, {len(trades) - len(closed)} open",
         f"commissions     {result.ledger['commissions']:,.2f}",
+        # Every run says which cost model it used: zero costs flatter any strategy.
+        f"cost model      commission {meta.get('commission_model')}, "
+        f"slippage {meta.get('slippage_model')}",
     ]
     if metrics.alpha is not None:
         lines.append(

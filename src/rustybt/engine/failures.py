@@ -3,36 +3,22 @@ names the strategy, the hook, the bar time and the user's own line."""
 
 from __future__ import annotations
 
-import sysconfig
 import traceback
-from pathlib import Path
 
 from rustybt.engine.strategy import Strategy
+from rustybt.engine.user_code import find_user_frame
 from rustybt.errors import RustyBTError, StrategyError
 
 __all__ = ["strategy_failed", "user_frame"]
 
 
-def _library_roots() -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    roots = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
-    roots.add(str(Path(__file__).resolve().parents[1]))  # rustybt itself
-    return tuple(sorted(roots))
-
-
 def user_frame(exc: BaseException) -> str:
-    """'file:line in func' of the innermost frame in the user's own code.
-
-    Frames of rustybt, the standard library and installed packages are skipped, so a
-    pandas error raised deep inside pandas still points at the strategy's line.
-    """
+    """'file:line in func' of the innermost frame in the user's own code (see
+    `rustybt.engine.user_code`); the last frame when no user frame is found."""
+    found = find_user_frame(exc)
+    if found is not None:
+        return f"{found.file}:{found.line} in {found.function}"
     frames = traceback.extract_tb(exc.__traceback__)
-    roots = _library_roots()
-    for frame in reversed(frames):
-        path = Path(frame.filename)
-        # Compiled extensions (Cython) report bare relative names such as "tslib.pyx".
-        if path.is_absolute() and not str(path.resolve()).startswith(roots):
-            return f"{frame.filename}:{frame.lineno} in {frame.name}"
     last = frames[-1] if frames else None
     return f"{last.filename}:{last.lineno}" if last else "unknown"
 
@@ -42,6 +28,10 @@ def strategy_failed(strategy: Strategy, hook: str, when: object, exc: Exception)
         message = f"{exc.message} (in {strategy.name}.{hook} at {when})"
     else:
         message = f"strategy {strategy.name} raised {type(exc).__name__} in {hook} at {when}: {exc}"
+    found = find_user_frame(exc)
+    if found is not None:
+        # The line to fix belongs in the one line a user reads, not only under --debug.
+        message += f"; at {found.describe()}"
     return StrategyError(
         message,
         context={
@@ -50,5 +40,6 @@ def strategy_failed(strategy: Strategy, hook: str, when: object, exc: Exception)
             "bar": str(when),
             "line": user_frame(exc),
         },
-        hint=getattr(exc, "hint", None) or "fix the strategy code at the line shown",
+        hint=getattr(exc, "hint", None)
+        or ("fix the strategy code at the line shown" if found else "fix the strategy code"),
     )

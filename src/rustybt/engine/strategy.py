@@ -21,6 +21,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from rustybt.engine.params import check_params
+from rustybt.engine.user_code import find_user_frame
 from rustybt.errors import ConfigError, DataNotFound, StrategyError
 
 if TYPE_CHECKING:
@@ -126,8 +128,32 @@ class FunctionStrategy(Strategy):
                 f"{module.__name__} defines neither initialize nor handle_data",
                 hint="define handle_data(context, data), or a Strategy subclass",
             )
-        merged = {**getattr(module, "PARAMS", {}), **params}
-        return cls(name=module.__name__, **hooks, **merged)
+        declared = getattr(module, "PARAMS", {})
+        if not isinstance(declared, dict):
+            raise StrategyError(
+                f"{module.__name__}.PARAMS must be a dict of name -> default value",
+                context={"type": type(declared).__name__},
+            )
+        given = check_params(
+            declared, params, owner=module.__name__, where="the module's PARAMS dict"
+        )
+        return cls(name=module.__name__, **hooks, **{**declared, **given})
+
+
+def _declared_init_params(cls: type[Strategy]) -> dict[str, object] | None:
+    """Keyword parameters of ``cls.__init__`` and their defaults (None for a required
+    one); None when it takes ``**kwargs``, so any name may be meant."""
+    declared: dict[str, object] = {}
+    for name, parameter in inspect.signature(cls).parameters.items():
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            return None
+        if parameter.kind in (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            inspect.Parameter.KEYWORD_ONLY,
+        ):
+            empty = parameter.default is inspect.Parameter.empty
+            declared[name] = None if empty else parameter.default
+    return declared
 
 
 def load_strategy_file(path: str | Path, **params: object) -> Strategy:
@@ -148,9 +174,12 @@ def load_strategy_file(path: str | Path, **params: object) -> Strategy:
     try:
         spec.loader.exec_module(module)
     except Exception as exc:  # user code: any failure is reported as the user's error
+        found = find_user_frame(exc)
+        where = f"; at {found.describe()}" if found else ""
         raise StrategyError(
-            f"strategy file {file.name} failed to import: {type(exc).__name__}: {exc}",
+            f"strategy file {file.name} failed to import: {type(exc).__name__}: {exc}{where}",
             context={"path": str(file)},
+            hint="fix the strategy file at the line shown" if found else None,
         ) from exc
     classes = [
         value
@@ -162,6 +191,11 @@ def load_strategy_file(path: str | Path, **params: object) -> Strategy:
     ]
     if classes:
         chosen = classes[-1]
+        declared = _declared_init_params(chosen)
+        if declared is not None:
+            params = check_params(
+                declared, params, owner=chosen.__name__, where="its __init__ arguments"
+            )
         try:
             return chosen(**params)
         except TypeError as exc:

@@ -32,6 +32,7 @@ from rustybt.data.sources.base import Source
 from rustybt.data.validation import ValidationConfig, validate
 from rustybt.data.validation import ValidationReport as StructuralReport
 from rustybt.errors import CatalogError, ConfigError, ValidationError
+from rustybt.interface import hint_for
 
 __all__ = ["ROW_GROUP_SIZE", "IngestReport", "ingest"]
 
@@ -198,7 +199,10 @@ def ingest(
         raise CatalogError(
             f"dataset {name!r} already exists in {root}",
             context={"name": name, "catalog": str(root)},
-            hint="pass overwrite=True to replace it, or choose another name",
+            hint=hint_for(
+                python="pass overwrite=True to replace it, or choose another name",
+                cli="pass --overwrite to replace it, or choose another --name",
+            ),
         )
     asset_class = AssetClass(asset_class)
     frame, freq, source = _resolve_input(source_or_frame, frequency, description)

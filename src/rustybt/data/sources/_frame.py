@@ -12,8 +12,10 @@ import pandas as pd
 import polars as pl
 
 from rustybt.data.bars import Frequency
+from rustybt.data.sources.dates import ISO_DESCRIPTION, detect_date_format, format_hint
 from rustybt.data.sources.mapping import ColumnMap
 from rustybt.errors import SchemaError
+from rustybt.interface import hint_for
 
 __all__ = ["LINE_COLUMN", "to_canonical"]
 
@@ -50,7 +52,10 @@ def _as_float(frame: pl.DataFrame, column: str, file: str) -> pl.Series:
         raise SchemaError(
             f"{file}: line {line}, column {column!r}: {value!r} is not a number",
             context={"file": file, "line": line, "column": column, "value": value},
-            hint="fix or remove the line, or map the right column in ColumnMap",
+            hint=hint_for(
+                python="fix or remove the line, or map the right column in ColumnMap",
+                cli="fix or remove the line, or map the right column with --columns close=Close,...",
+            ),
         )
     return values
 
@@ -83,28 +88,36 @@ def _parse_epoch(frame: pl.DataFrame, column: str, mapping: ColumnMap, file: str
 def _parse_text(frame: pl.DataFrame, column: str, mapping: ColumnMap, file: str) -> pl.Series:
     text = frame[column].str.strip_chars()
     text = pl.select(pl.when(text.str.len_chars() == 0).then(None).otherwise(text)).to_series()
+    date_format = mapping.timestamp_format
+    if date_format is None:
+        # Never let the parser guess day/month order from the first value.
+        date_format = detect_date_format(text, frame[LINE_COLUMN], file, column)
     try:
-        if mapping.timestamp_format is None:
+        if date_format is None:
             parsed = text.str.to_datetime(strict=False, time_unit="us")
         else:
-            parsed = text.str.to_datetime(mapping.timestamp_format, strict=False, time_unit="us")
+            parsed = text.str.to_datetime(date_format, strict=False, time_unit="us")
     except pl.exceptions.PolarsError as exc:
         # Format inference failed on the whole column (no value matched any pattern).
         line, value = _first_bad(frame, pl.lit(text.is_not_null()), column)
         raise SchemaError(
             f"{file}: line {line}, column {column!r}: cannot parse {value!r} as a date/time",
             context={"file": file, "line": line, "column": column, "value": value},
-            hint="set ColumnMap.timestamp_format, e.g. '%Y-%m-%d %H:%M:%S'",
+            hint=format_hint("%Y-%m-%d %H:%M:%S"),
         ) from exc
     bad = parsed.is_null() & text.is_not_null()
     if bad.any():
         line, value = _first_bad(frame, pl.lit(bad), column)
-        expected = mapping.timestamp_format or "ISO-8601"
+        if mapping.timestamp_format is not None:
+            tried = f"the timestamp format {date_format!r}"
+        elif date_format is not None:
+            tried = f"the format {date_format!r} (detected from the column)"
+        else:
+            tried = f"the format inferred from its first value, {ISO_DESCRIPTION}"
         raise SchemaError(
-            f"{file}: line {line}, column {column!r}: {value!r} does not match the "
-            f"timestamp format {expected!r}",
+            f"{file}: line {line}, column {column!r}: {value!r} does not match {tried}",
             context={"file": file, "line": line, "column": column, "value": value},
-            hint="fix the line or set ColumnMap.timestamp_format",
+            hint=f"fix the line, or {format_hint()}",
         )
     return parsed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -47,7 +48,11 @@ def existing_file(path: str | Path) -> Path:
 
 class FileSource:
     """What every file source shares: the path, the `ColumnMap`, the frequency and a
-    description. Subclasses name their format and implement ``read``."""
+    description. Subclasses name their format and implement ``read``.
+
+    ``date_format`` (a strptime format such as ``"%m/%d/%Y"``) sets the mapping's
+    ``timestamp_format``; without one, numeric day/month dates are read only when the
+    column itself shows the order (see `rustybt.data.sources.dates`)."""
 
     FORMAT = "data"
 
@@ -58,9 +63,13 @@ class FileSource:
         columns: ColumnMap | None = None,
         frequency: Frequency | str = Frequency.DAILY,
         description: str | None = None,
+        date_format: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.columns = columns or ColumnMap()
+        if date_format is not None:
+            # The usual name for ColumnMap.timestamp_format (see docs/data.md).
+            self.columns = replace(self.columns, timestamp_format=date_format)
         self._frequency = Frequency(frequency)
         self._description = description or f"{self.FORMAT} file {self.path.name}"
 

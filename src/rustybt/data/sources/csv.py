@@ -10,6 +10,7 @@ import polars as pl
 from rustybt.data.sources._frame import to_canonical
 from rustybt.data.sources.base import FileSource, existing_file
 from rustybt.errors import DataError, SchemaError
+from rustybt.interface import hint_for
 from rustybt.retry import retry_call
 
 __all__ = ["CSVSource"]
@@ -130,5 +131,10 @@ class CSVSource(FileSource):
             f"{path}: missing required column(s) {', '.join(repr(c) for c in missing)}; "
             f"the file has {', '.join(present) or 'no readable header'}",
             context={"file": str(path), "missing": missing, "columns": present},
-            hint="fix the ColumnMap (names are case-sensitive) or the separator",
+            hint=hint_for(
+                python="fix the ColumnMap (names are case-sensitive) or the separator",
+                cli="name the file's columns with --columns date=Date,open=Open,high=High,"
+                "low=Low,close=Close,volume=Volume (case-sensitive), give --symbol for a "
+                "file of one instrument, or set --sep",
+            ),
         )

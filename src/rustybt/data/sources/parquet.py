@@ -8,6 +8,7 @@ import polars as pl
 from rustybt.data.sources._frame import to_canonical
 from rustybt.data.sources.base import FileSource, existing_file
 from rustybt.errors import DataError, SchemaError
+from rustybt.interface import hint_for
 from rustybt.retry import retry_call
 
 __all__ = ["ParquetSource"]
@@ -41,7 +42,11 @@ class ParquetSource(FileSource):
                 f"{path}: missing required column(s) {', '.join(repr(c) for c in missing)}; "
                 f"the file has {', '.join(present)}",
                 context={"file": str(path), "missing": missing, "columns": list(present)},
-                hint="fix the ColumnMap (names are case-sensitive)",
+                hint=hint_for(
+                    python="fix the ColumnMap (names are case-sensitive)",
+                    cli="name the file's columns with --columns date=...,close=... "
+                    "(case-sensitive), or give --symbol for a file of one instrument",
+                ),
             )
         try:
             raw = retry_call(f"read Parquet {path}", pl.read_parquet, path, columns=wanted)

@@ -12,6 +12,7 @@ from rustybt.data.bars import Frequency
 from rustybt.data.sources.csv import CSVSource
 from rustybt.data.sources.mapping import ColumnMap
 from rustybt.errors import ConfigError
+from rustybt.interface import hint_for
 
 __all__ = [
     "ALL_STOCKS_5YR",
@@ -134,7 +135,11 @@ def _needs_symbol(
     def build(path: str | Path, symbol: str | None) -> CSVSource:
         if symbol is None:
             raise ConfigError(
-                "this preset needs a symbol", hint="pass symbol='^GSPC' (or the ticker)"
+                "this preset needs a symbol",
+                hint=hint_for(
+                    python="pass symbol='GSPC' (or the ticker)",
+                    cli="pass --symbol GSPC (or the ticker)",
+                ),
             )
         return factory(path, symbol=symbol)
 
@@ -152,7 +157,10 @@ def _optional_symbol(
 
 def _no_symbol(path: str | Path, symbol: str | None) -> CSVSource:
     if symbol is not None:
-        raise ConfigError("the kaggle preset reads tickers from the file; drop the symbol")
+        raise ConfigError(
+            "the kaggle preset reads tickers from its Name column; drop the symbol",
+            hint=hint_for(python="call preset('kaggle', path) without symbol", cli="drop --symbol"),
+        )
     return kaggle_all_stocks(path)
 
 
