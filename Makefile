@@ -4,6 +4,9 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 RUN := $(VENV)/bin
+# `make demo` gets its own environment with the runtime and the plot extra only
+# (the tearsheet); the dev toolchain is installed by the other targets, into .venv.
+DEMO_VENV := .venv-demo
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
@@ -21,8 +24,12 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 env: $(VENV)/.synced
 
-demo: env
-	$(RUN)/rustybt demo
+$(DEMO_VENV)/.synced: $(UV) pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(DEMO_VENV) $(UV) sync --locked --no-dev --extra plot --python $(PYTHON)
+	touch $@
+
+demo: $(DEMO_VENV)/.synced
+	$(DEMO_VENV)/bin/rustybt demo
 
 lint: env
 	$(RUN)/ruff check src tests benchmarks examples
@@ -58,4 +65,4 @@ docs: env
 	$(RUN)/mkdocs build --strict --quiet
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache site
+	rm -rf $(VENV) $(DEMO_VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache site

@@ -133,7 +133,7 @@ def load_keys(
 
     1. the environment variable ``RUSTYBT_SECRETS_KEY`` (comma-separated, newest first);
     2. ``key_file`` when it exists (one key per line, mode 0600 required);
-    3. the OS keyring when ``use_keyring`` (needs the ``rustybt[keyring]`` extra).
+    3. the OS keyring when ``use_keyring`` (needs the ``keyring`` extra).
 
     Raises SecretsError saying how to create a key when none is found.
     """

@@ -1,4 +1,4 @@
-"""The desktop keyring as a home for the secrets key (optional: ``rustybt[keyring]``).
+"""The desktop keyring as a home for the secrets key (optional: the ``keyring`` extra).
 
 `keyring` is imported only when used, so servers without a keyring daemon (or
 without the package) never load it.
@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Protocol, cast
 
 from rustybt.errors import SecretsError
+from rustybt.install import extra_hint
 
 __all__ = ["LOCATION", "SERVICE", "USERNAME", "get_keys", "set_keys"]
 
@@ -31,7 +32,7 @@ def _keyring() -> _KeyringAPI:
     except ImportError as exc:
         raise SecretsError(
             "the OS keyring support is not installed",
-            hint="pip install 'rustybt[keyring]', or use RUSTYBT_SECRETS_KEY or a key file",
+            hint=f"{extra_hint('keyring')}; or use RUSTYBT_SECRETS_KEY or a key file",
         ) from exc
     # The module's get_password/set_password functions match the protocol.
     return cast(_KeyringAPI, module)

@@ -16,6 +16,7 @@ import pandas as pd
 from rustybt.analytics.attribution.brinson import EFFECTS, BrinsonAttribution
 from rustybt.analytics.attribution.factors import FactorRegression
 from rustybt.errors import ConfigError
+from rustybt.install import extra_hint
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -33,7 +34,7 @@ def _new_figure(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
         raise ConfigError(
             "attribution figures need matplotlib, which is not installed",
             context={"module": "matplotlib"},
-            hint="pip install rustybt[plot]",
+            hint=extra_hint("plot"),
         ) from exc
     figure = Figure(figsize=figsize, layout="constrained")
     return figure, figure.add_subplot()

@@ -4,8 +4,8 @@ in `rustybt.analytics.plots.interactive`.
 Every function takes a `BacktestResult` or the plain pandas object it needs (a
 returns Series, the trades frame), returns the figure and never shows it. Static
 functions accept ``ax=`` to draw into a panel of a larger figure; `tearsheet`
-composes the main panels into one figure. matplotlib (``rustybt[plot]``) and
-plotly (``rustybt[interactive]``) are imported on first use.
+composes the main panels into one figure. matplotlib (the ``plot`` extra) and
+plotly (the ``interactive`` extra) are imported on first use.
 
     >>> from rustybt.analytics.plots import plot_equity_curve, tearsheet
     >>> plot_equity_curve(result).savefig("equity.png")

@@ -1,6 +1,6 @@
 """Shared look and matplotlib plumbing: lazy import, figure creation, axis formats.
 
-matplotlib is an optional extra (``rustybt[plot]``), so nothing here imports it at
+matplotlib is an optional extra (the ``plot`` extra), so nothing here imports it at
 module level. Figures are built with ``matplotlib.figure.Figure()`` directly, never
 through pyplot, so no display or GUI backend is ever touched and figures are not
 kept alive by pyplot's global registry.
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rustybt.errors import ConfigError
+from rustybt.install import extra_hint
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -52,7 +53,7 @@ def require_matplotlib() -> None:
         raise ConfigError(
             "static figures need matplotlib, which is not installed",
             context={"module": "matplotlib"},
-            hint="pip install rustybt[plot]",
+            hint=extra_hint("plot"),
         ) from exc
 
 

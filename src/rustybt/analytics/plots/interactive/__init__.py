@@ -4,7 +4,7 @@ Same names, inputs and numbers as `rustybt.analytics.plots`, without ``ax=``;
 each returns a ``plotly.graph_objects.Figure`` (``fig.show()``,
 ``fig.write_html("x.html")``). plotly is an optional extra, imported on the first
 call: without it the call raises `ConfigError` with the hint
-``pip install rustybt[interactive]``.
+the ``interactive`` extra (see docs/install.md).
 """
 
 from __future__ import annotations

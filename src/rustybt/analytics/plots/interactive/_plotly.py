@@ -1,6 +1,6 @@
 """plotly plumbing: the lazy import with its install hint, and the shared layout.
 
-plotly is an optional extra (``rustybt[interactive]``) and ships no type
+plotly is an optional extra (``interactive``) and ships no type
 information, so its objects are typed ``Any`` here and only here.
 """
 
@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any, TypeAlias
 
 from rustybt.errors import ConfigError
+from rustybt.install import extra_hint
 
 __all__ = ["PlotlyFigure", "graph_objects", "new_figure"]
 
 # Any: a plotly.graph_objects.Figure; plotly ships no type stubs (mypy sees Any).
 PlotlyFigure: TypeAlias = Any
 
-INSTALL_HINT = "pip install rustybt[interactive]"
+INSTALL_HINT = extra_hint("interactive")
 
 
 def graph_objects() -> Any:  # Any: the untyped plotly.graph_objects module
