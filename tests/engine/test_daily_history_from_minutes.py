@@ -142,3 +142,67 @@ def test_minute_strategies_can_ask_for_daily_bars_and_daily_data_cannot_give_min
     daily.bar = 1
     with pytest.raises(StrategyError, match="cannot be built from daily data"):
         daily.history("A", "close", 2, "1m")
+
+
+def _reference(panel: BarPanel, field: str, bar: int, count: int, column: int) -> np.ndarray:
+    """pandas' daily bars of the minutes up to ``bar`` (the straightforward way)."""
+    frame = pd.DataFrame(
+        {
+            name: panel.field(name)[: bar + 1, column]
+            for name in ("open", "high", "low", "close", "volume")
+        },
+        index=panel.index[: bar + 1],
+    )
+    days = frame.index.normalize()
+    grouped = frame.groupby(days)
+    traded = grouped["close"].count() > 0
+    daily = {
+        "open": grouped["open"].first(),
+        "high": grouped["high"].max(),
+        "low": grouped["low"].min(),
+        "close": grouped["close"].last(),
+        "volume": grouped["volume"].sum().where(traded),
+        "price": frame["close"].ffill().groupby(days).last(),
+    }[field]
+    values = daily.to_numpy(dtype=float)[-count:]
+    return np.r_[np.full(count - len(values), np.nan), values]
+
+
+def test_daily_bars_match_pandas_on_random_minutes_with_gaps() -> None:
+    rng = np.random.default_rng(7)
+    n = 24 * 60 * 3 // 10  # three days of 10-minute bars
+    index = pd.date_range("2020-03-01", periods=n, freq="10min", tz="UTC")
+    close = 100 + rng.normal(0, 1, (n, 2)).cumsum(axis=0)
+    close[rng.random((n, 2)) < 0.3] = np.nan  # sparse trading
+    close[150:300, 1] = np.nan  # a whole missing session for B
+    spread = np.abs(rng.normal(0, 0.5, (n, 2)))
+    panel = BarPanel(
+        index,
+        (Asset("A"), Asset("B")),
+        np.where(np.isnan(close), np.nan, close + rng.normal(0, 0.1, (n, 2))),
+        close + spread,
+        close - spread,
+        close,
+        np.where(np.isnan(close), np.nan, rng.integers(1, 100, (n, 2)).astype(float)),
+        frequency=Frequency.MINUTE,
+    )
+    data = BarData(panel)
+    for bar in (0, 5, 143, 144, 200, 300, n - 1):
+        data.bar = bar
+        for field in ("open", "high", "low", "close", "volume", "price"):
+            for column, symbol in enumerate(("A", "B")):
+                got = data.history(symbol, field, 4, "1d")
+                np.testing.assert_allclose(
+                    got, _reference(panel, field, bar, 4, column), err_msg=f"{field} {bar}"
+                )
+            frame = data.history(["A", "B"], field, 2, "1d")
+            np.testing.assert_allclose(
+                frame.to_numpy()[:, 1], _reference(panel, field, bar, 2, 1), err_msg=field
+            )
+    # Each call returns its own array: an earlier one never changes under the user.
+    data.bar = 10
+    earlier = data.history("A", "close", 2, "1d")
+    kept = earlier.copy()
+    data.bar = 11
+    data.history("A", "close", 2, "1d")
+    np.testing.assert_array_equal(earlier, kept)

@@ -69,7 +69,7 @@ def test_the_last_strategy_subclass_is_used_with_params(tmp_path: Path) -> None:
     assert _bought(strategy) == 4
     result = run_backtest(strategy, make_panel(open=[10.0, 10.0]), capital=1000)
     assert result.metadata["params"] == {"size": 4}
-    with pytest.raises(ConfigError, match="has no parameter .sizes.; did you mean .size.?"):
+    with pytest.raises(ConfigError, match=r"has no parameter 'sizes'; did you mean 'size'\?"):
         load_strategy_file(path, sizes=4)
 
 

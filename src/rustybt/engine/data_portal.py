@@ -245,6 +245,9 @@ class BarData:
         return shapes as the minute history."""
         if self._sessions is None:
             self._sessions = SessionBars(self._panel, self._prices)
+        if isinstance(assets, Asset | str) and isinstance(fields, str) and fields in FIELDS:
+            # The common call, once per minute: no labels, no frames.
+            return self._sessions.window_one(fields, self.bar, bar_count, self.column(assets))
         field_list = [fields] if isinstance(fields, str) else list(fields)
         for field in field_list:
             self._field_array(field)  # an unknown field fails here, with the hint
