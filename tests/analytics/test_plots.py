@@ -134,9 +134,12 @@ def test_missing_plotly_raises_config_error_with_install_hint(
 ) -> None:
     monkeypatch.setitem(sys.modules, "plotly", None)
     monkeypatch.setitem(sys.modules, "plotly.graph_objects", None)
-    with pytest.raises(ConfigError, match=r"pip install rustybt\[interactive\]") as info:
+    with pytest.raises(ConfigError, match=r"pip install -e '\.\[interactive\]'") as info:
         interactive.plot_equity_curve(hand_returns)
-    assert info.value.hint == "pip install rustybt[interactive]"
+    # This project's extra, never the unrelated PyPI package named rustybt.
+    assert info.value.hint is not None
+    assert "pip install -e '.[interactive]'" in info.value.hint
+    assert "not 'pip install rustybt'" in info.value.hint
 
 
 def test_missing_matplotlib_raises_config_error_with_install_hint(
@@ -145,7 +148,9 @@ def test_missing_matplotlib_raises_config_error_with_install_hint(
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ConfigError, match="matplotlib") as info:
         plots.plot_drawdown(hand_returns)
-    assert info.value.hint == "pip install rustybt[plot]"
+    assert info.value.hint is not None
+    assert "pip install -e '.[plot]'" in info.value.hint
+    assert "not 'pip install rustybt'" in info.value.hint
 
 
 def test_bad_inputs_raise_actionable_errors(

@@ -99,6 +99,16 @@ def finish(ax: Axes, title: str | None, default: str) -> None:
     ax.spines["right"].set_visible(False)
 
 
+def date_axis(ax: Axes, max_ticks: int = 6) -> None:
+    """Dates on the x axis that never overlap: at most ``max_ticks`` ticks, labelled
+    concisely (the year or month once, then days or hours)."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(minticks=2, maxticks=max_ticks)  # type: ignore[no-untyped-call]  # matplotlib leaves these unannotated
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]  # as above
+
+
 def note(ax: Axes, text: str) -> None:
     """A centred message on an empty panel (e.g. no closed trades)."""
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color=FLAT)

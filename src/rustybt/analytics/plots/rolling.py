@@ -2,7 +2,9 @@
 
 Windows count observations (126 daily bars is about six months); the first
 ``window - 1`` points have no value. The dashed line is the mean of the rolling
-values, so a regime away from it stands out.
+values, so a regime away from it stands out. On a short history `choose_window`
+picks a window that leaves at least as many points as it spans; a window longer
+than the data gives a panel that says so, not an empty chart.
 """
 
 from __future__ import annotations
@@ -14,16 +16,42 @@ import pandas as pd
 
 from rustybt.analytics.metrics import rolling_beta, rolling_sharpe, rolling_volatility
 from rustybt.analytics.plots._inputs import ReturnsSource, resolve_benchmark, resolve_returns
-from rustybt.analytics.plots._style import MEAN_LINE, STRATEGY, axes_for, finish, percent_axis
+from rustybt.analytics.plots._style import (
+    MEAN_LINE,
+    STRATEGY,
+    axes_for,
+    date_axis,
+    finish,
+    note,
+    percent_axis,
+)
 from rustybt.errors import ConfigError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_rolling_beta", "plot_rolling_sharpe", "plot_rolling_volatility"]
+__all__ = [
+    "DEFAULT_WINDOW",
+    "choose_window",
+    "plot_rolling_beta",
+    "plot_rolling_sharpe",
+    "plot_rolling_volatility",
+]
 
 DEFAULT_WINDOW = 126
+#: Windows tried, longest first: ~6, 3, 2 and 1 months of sessions, 2 and 1 weeks.
+WINDOW_CHOICES = (126, 63, 42, 21, 10, 5)
+
+
+def choose_window(observations: int) -> int | None:
+    """The longest window in `WINDOW_CHOICES` whose rolling series has at least as
+    many points as the window spans (``observations >= 2 * window``); None when the
+    history is too short even for the shortest (fewer than 10 observations)."""
+    for window in WINDOW_CHOICES:
+        if observations >= 2 * window:
+            return window
+    return None
 
 
 def _draw(
@@ -36,8 +64,16 @@ def _draw(
 ) -> Figure:
     figure, axes = axes_for(ax, (10.0, 3.0))
     values = series.to_numpy(dtype=np.float64)
-    axes.plot(series.index, values, color=STRATEGY, lw=1.2, label=ylabel)
     finite = values[np.isfinite(values)]
+    if not finite.shape[0]:
+        # All NaN: matplotlib would draw an empty panel with made-up 1970 dates.
+        note(axes, f"not enough data: {len(values)} observations, none with a full window")
+        axes.set_xticks([])
+        axes.set_yticks([])
+        finish(axes, None, title)
+        return figure
+    axes.plot(series.index, values, color=STRATEGY, lw=1.2, label=ylabel)
+    date_axis(axes)
     if finite.shape[0]:
         mean = float(finite.mean())
         shown = f"{mean:.1%}" if percent else f"{mean:.2f}"

@@ -15,7 +15,7 @@ from rustybt.analytics.plots._inputs import (
     resolve_benchmark,
     resolve_returns,
 )
-from rustybt.analytics.plots._style import require_matplotlib
+from rustybt.analytics.plots._style import note, require_matplotlib
 from rustybt.analytics.plots.performance import (
     plot_drawdown,
     plot_equity_curve,
@@ -23,7 +23,8 @@ from rustybt.analytics.plots.performance import (
     plot_returns_distribution,
 )
 from rustybt.analytics.plots.rolling import (
-    DEFAULT_WINDOW,
+    WINDOW_CHOICES,
+    choose_window,
     plot_rolling_beta,
     plot_rolling_sharpe,
     plot_rolling_volatility,
@@ -54,7 +55,7 @@ def tearsheet(
     *,
     benchmark: pd.Series[float] | None = None,
     trades: TradesSource | None = None,
-    window: int = DEFAULT_WINDOW,
+    window: int | None = None,
     title: str | None = None,
 ) -> Figure:
     """The main static panels of a backtest composed into one figure.
@@ -71,7 +72,10 @@ def tearsheet(
         benchmark: benchmark returns, overriding the result's.
         trades: a trades frame, overriding ``result.trades`` (or adding trades
             to a plain returns Series).
-        window: observations in each rolling window.
+        window: observations in each rolling window; None chooses it from the
+            history's length (`choose_window`: 126 on two years of sessions, 21 on
+            90 days). When the history is too short for any window, the rolling
+            panels are left out and a note says why.
         title: replaces the headline.
     """
     require_matplotlib()
@@ -93,12 +97,23 @@ def tearsheet(
     plot_drawdown(returns, ax=figure.add_subplot(grid[1, :]))
     plot_monthly_returns(returns, ax=figure.add_subplot(grid[2, :]))
     plot_returns_distribution(returns, ax=figure.add_subplot(grid[3, 0]))
-    plot_rolling_sharpe(returns, window=window, ax=figure.add_subplot(grid[3, 1]))
-    if bench is not None:
-        plot_rolling_volatility(returns, window=window, ax=figure.add_subplot(grid[4, 0]))
-        plot_rolling_beta(returns, bench, window=window, ax=figure.add_subplot(grid[4, 1]))
+    chosen = window if window is not None else choose_window(len(returns))
+    if chosen is None:
+        shortest = WINDOW_CHOICES[-1]
+        panel = figure.add_subplot(grid[3:5, 1])
+        note(
+            panel,
+            f"rolling Sharpe, volatility and beta left out:\n{len(returns)} observations, "
+            f"fewer than {2 * shortest} needed\nfor the shortest window ({shortest})",
+        )
+        panel.set_axis_off()
     else:
-        plot_rolling_volatility(returns, window=window, ax=figure.add_subplot(grid[4, :]))
+        plot_rolling_sharpe(returns, window=chosen, ax=figure.add_subplot(grid[3, 1]))
+        if bench is not None:
+            plot_rolling_volatility(returns, window=chosen, ax=figure.add_subplot(grid[4, 0]))
+            plot_rolling_beta(returns, bench, window=chosen, ax=figure.add_subplot(grid[4, 1]))
+        else:
+            plot_rolling_volatility(returns, window=chosen, ax=figure.add_subplot(grid[4, :]))
     if has_trades and isinstance(trade_source, BacktestResult | pd.DataFrame):
         plot_mae_scatter(trade_source, ax=figure.add_subplot(grid[5, 0]))
         plot_trade_pnl(trade_source, ax=figure.add_subplot(grid[5, 1]))
