@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rustybt.data.bars import BarPanel, Frequency
-from rustybt.errors import CatalogError, DataNotFound
+from rustybt.errors import CatalogError, ConfigError, DataNotFound
 from rustybt.money import to_decimal
 
 if TYPE_CHECKING:
@@ -230,6 +230,30 @@ class BacktestResult:
         return cls(metadata=payload["metadata"], bars=bars, **tables)
 
     # -- display ---------------------------------------------------------------------
+    def display(self, table: str) -> pd.DataFrame:
+        """A rounded copy of ``table`` ("trades", "transactions", "orders", "positions",
+        "perf") for reading: prices to each asset's tick as seen in its bars, money
+        to the cent (see `rustybt.engine.display`). The exact values stay in the
+        result's own tables."""
+        from rustybt.engine.display import display_table, price_decimals
+
+        if table not in (*TABLES, "trades"):
+            raise ConfigError(
+                f"no table {table!r} in a BacktestResult",
+                hint=f"use one of {', '.join((*TABLES, 'trades'))}",
+            )
+        if self.bars is not None:
+            prices = {a.symbol: self.bars.close[:, c] for c, a in enumerate(self.bars.assets)}
+        else:
+            fills = self.transactions
+            prices = {
+                str(symbol): group["reference_price"].to_numpy(dtype=float)
+                for symbol, group in fills.groupby("symbol")
+            }
+        prices = {s: v[np.isfinite(v)] for s, v in prices.items()}
+        frame: pd.DataFrame = getattr(self, table)
+        return display_table(frame, price_decimals(prices))
+
     def _summary(self) -> dict[str, str]:
         perf = self.perf
         start_value = float(str(self.metadata.get("capital", "nan")))
