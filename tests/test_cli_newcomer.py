@@ -241,3 +241,22 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     assert reader.returncode == BROKEN_PIPE_EXIT
     assert b"BrokenPipe" not in err
     assert err == b""
+
+
+def test_an_index_file_ingested_as_equity_gets_a_hint(tmp_path: Path) -> None:
+    days = pd.bdate_range("1962-01-02", periods=40)
+    lines = ["Date,Open,High,Low,Close,Adj Close,Volume"] + [
+        f"{d.date()},{0.0 if i < 30 else 70.0},71,69,70,70,1000" for i, d in enumerate(days)
+    ]
+    path = tmp_path / "index.csv"
+    path.write_text("\n".join(lines) + "\n")
+    catalog = str(tmp_path / "catalog")
+    base = ["ingest", str(path), "--format", "yahoo", "--symbol", "IDX", "--catalog", catalog]
+    code, out, err = _invoke(*base, "--name", "eq")
+    assert code == 0, err
+    assert "30 quarantined rows have a close but no open" in out
+    assert "--asset-class index" in out
+    code, out, _ = _invoke(*base, "--name", "ix", "--asset-class", "index")
+    assert code == 0
+    assert "hint:" not in out
+    assert Catalog(tmp_path / "catalog").info("ix").rows.get("rejected", 0) == 0

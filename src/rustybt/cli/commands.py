@@ -308,6 +308,24 @@ def ingest_file(request: IngestRequest) -> None:
         strict=request.strict,
     )
     print(report.summary())
+    if request.asset_class == "equity":
+        _suggest_index(report.structural.rejected)
+
+
+def _suggest_index(rejected: pd.DataFrame) -> None:
+    """Old index files record only a close (open 0 or missing): as an equity those
+    rows are quarantined, as an index they are kept as close-only bars."""
+    if rejected.empty or not {"open", "close"} <= set(rejected.columns):
+        return
+    opens = pd.to_numeric(rejected["open"], errors="coerce")
+    closes = pd.to_numeric(rejected["close"], errors="coerce")
+    close_only = int(((opens.isna() | (opens <= 0)) & (closes > 0)).sum())
+    if close_only >= max(10, len(rejected) // 2):
+        print(
+            f"hint: {close_only:,} quarantined rows have a close but no open (0 or missing), "
+            "as old index files do; if this is an index, ingest it again with "
+            "--asset-class index --overwrite to keep them as close-only bars"
+        )
 
 
 def list_catalog(catalog_dir: Path) -> None:
