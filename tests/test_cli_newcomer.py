@@ -260,3 +260,37 @@ def test_an_index_file_ingested_as_equity_gets_a_hint(tmp_path: Path) -> None:
     assert code == 0
     assert "hint:" not in out
     assert Catalog(tmp_path / "catalog").info("ix").rows.get("rejected", 0) == 0
+
+
+def test_a_benchmark_from_elsewhere_named_bare_gets_the_dataset_syntax(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    for name, symbol in (("stocks", "AAA"), ("idx", "IDX")):
+        path = _one_instrument_csv(tmp_path / f"{name}.csv")
+        code, _, err = _invoke(
+            "ingest",
+            str(path),
+            "--name",
+            name,
+            "--catalog",
+            str(catalog),
+            "--columns",
+            COLUMNS,
+            "--symbol",
+            symbol,
+        )
+        assert code == 0, err
+    code, _, err = _invoke(
+        "run",
+        CROSSOVER,
+        "--data",
+        "stocks",
+        "--catalog",
+        str(catalog),
+        "--benchmark",
+        "IDX",
+        "--output",
+        str(tmp_path / "out"),
+    )
+    assert code == 3
+    assert "--benchmark 'IDX' is not a symbol of dataset 'stocks'" in err
+    assert "--benchmark idx:IDX" in err

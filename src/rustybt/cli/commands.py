@@ -18,7 +18,7 @@ from rustybt.engine.execution import FixedBasisPoints, NoSlippage, PerDollar
 from rustybt.engine.result import BacktestResult
 from rustybt.engine.runner import FillAt, run_backtest
 from rustybt.engine.strategy import Strategy, load_strategy_file
-from rustybt.errors import ConfigError, DataNotFound
+from rustybt.errors import ConfigError, DataNotFound, UnknownSymbol
 from rustybt.security import check_symbol
 
 __all__ = [
@@ -182,6 +182,19 @@ def _resolve_benchmark(request: RunRequest) -> pd.Series | str | None:
         return benchmark_from_file(text)
     if ":" in text:
         return benchmark_from_catalog(request.catalog, text)
+    from rustybt.data.catalog import Catalog
+
+    catalog = Catalog(request.catalog.expanduser())
+    held = {asset.symbol for asset in catalog.info(request.data).assets}
+    if text not in held:
+        others = [name for name in catalog.datasets() if name != request.data]
+        example = f"{others[0]}:{text}" if others else f"DATASET:{text}"
+        raise UnknownSymbol(
+            f"--benchmark {text!r} is not a symbol of dataset {request.data!r}",
+            context={"benchmark": text, "data": request.data},
+            hint=f"name a symbol of another catalog dataset as DATASET:SYMBOL, e.g. "
+            f"--benchmark {example}, or give a returns file",
+        )
     return text
 
 
