@@ -294,3 +294,26 @@ def test_a_benchmark_from_elsewhere_named_bare_gets_the_dataset_syntax(tmp_path:
     assert code == 3
     assert "--benchmark 'IDX' is not a symbol of dataset 'stocks'" in err
     assert "--benchmark idx:IDX" in err
+
+
+def test_parameter_values_are_converted_to_the_declared_type() -> None:
+    from decimal import Decimal
+
+    from rustybt.engine.params import coerce_param
+
+    assert coerce_param("n", "12", 5) == 12
+    assert coerce_param("n", 12.0, 5) == 12
+    assert coerce_param("x", 2, 0.5) == 2.0
+    assert coerce_param("x", "0.25", Decimal("1")) == Decimal("0.25")
+    assert coerce_param("flag", "yes", False) is True
+    assert coerce_param("name", 7, "abc") == "7"
+    for name, value, default in (
+        ("n", "ten", 5),
+        ("n", True, 5),
+        ("x", "nan", 0.5),
+        ("x", "abc", 0.5),
+        ("flag", "maybe", False),
+        ("items", 3, [1]),
+    ):
+        with pytest.raises(ConfigError, match=f"parameter '{name}' takes"):
+            coerce_param(name, value, default)

@@ -137,7 +137,8 @@ def test_keyring_without_the_extra_says_how_to_install(
     monkeypatch.setitem(sys.modules, "keyring", None)  # import keyring -> ImportError
     with pytest.raises(SecretsError, match="keyring support is not installed") as raised:
         load_keys(key_file=tmp_path / "none.key", env={}, use_keyring=True)
-    assert "rustybt[keyring]" in (raised.value.hint or "")
+    # This project's extra, never the unrelated PyPI package named rustybt.
+    assert "pip install -e '.[keyring]'" in (raised.value.hint or "")
 
 
 def test_keys_from_the_os_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -50,18 +50,17 @@ def coerce_param(name: str, value: object, default: object) -> object:
             return value
         if isinstance(value, float) and value.is_integer():
             return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                pass
+        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+            return int(value.strip())
         raise _reject(name, value, "a whole number")
     if isinstance(default, float | Decimal):
         if isinstance(value, int | float | str | Decimal) and not isinstance(value, bool):
             try:
-                return Decimal(str(value)) if isinstance(default, Decimal) else float(value)
-            except (ValueError, InvalidOperation):
-                pass
+                number = Decimal(str(value).strip())
+            except InvalidOperation as exc:
+                raise _reject(name, value, "a number") from exc
+            if number.is_finite():
+                return number if isinstance(default, Decimal) else float(number)
         raise _reject(name, value, "a number")
     if isinstance(default, str):
         if isinstance(value, str | int | float) and not isinstance(value, bool):
