@@ -206,3 +206,33 @@ def test_daily_bars_match_pandas_on_random_minutes_with_gaps() -> None:
     data.bar = 11
     data.history("A", "close", 2, "1d")
     np.testing.assert_array_equal(earlier, kept)
+
+
+def test_single_asset_daily_history_builds_no_labels_and_frames_reuse_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Speed is measured in benchmarks/daily_history_minute.py; this pins the shape of
+    # the work: the per-minute call builds no DatetimeIndex, frames build one per
+    # session and length.
+    from rustybt.engine.session_bars import SessionBars
+
+    built: list[tuple[int, int]] = []
+    original = SessionBars.labels
+
+    def counting(self: SessionBars, bar: int, count: int) -> pd.DatetimeIndex:
+        built.append((bar, count))
+        return original(self, bar, count)
+
+    monkeypatch.setattr(SessionBars, "labels", counting)
+    data = BarData(_panel())
+    for bar in range(8):
+        data.bar = bar
+        data.history("A", "close", 5, "1d")
+    assert built == []
+    for bar in range(8):
+        data.bar = bar
+        data.history(["A", "B"], "close", 5, "1d")
+    assert len(built) == 8
+    sessions = data._sessions
+    assert sessions is not None
+    assert len(sessions._labels) == 3  # one per session for this length
