@@ -317,3 +317,17 @@ def test_parameter_values_are_converted_to_the_declared_type() -> None:
     ):
         with pytest.raises(ConfigError, match=f"parameter '{name}' takes"):
             coerce_param(name, value, default)
+
+
+def test_cost_models_refuse_negative_costs_in_python_too() -> None:
+    from rustybt.engine.execution import PerDollar, PerShare, PerTrade
+
+    for build in (
+        lambda: PerDollar(rate=-0.0003),
+        lambda: PerShare(cost=-0.01),
+        lambda: PerShare(min_trade_cost=float("nan")),
+        lambda: PerTrade(cost=-1.0),
+    ):
+        with pytest.raises(ConfigError, match="must be a finite number >= 0"):
+            build()
+    assert PerDollar(rate=0.0).rate == 0.0

@@ -41,6 +41,18 @@ __all__ = [
 _BPS = Decimal(10_000)
 
 
+def _non_negative(model: str, **values: float) -> None:
+    """A cost is what a venue charges: a negative or non-finite one would pay the
+    strategy for trading, silently."""
+    for name, value in values.items():
+        if not math.isfinite(value) or value < 0:
+            raise ConfigError(
+                f"{model} {name} must be a finite number >= 0, not {value}",
+                context={"model": model, name: value},
+                hint="use 0 for no cost",
+            )
+
+
 class SlippageModel(Protocol):
     """Turns the reference price into the price actually paid or received."""
 
@@ -110,6 +122,9 @@ class PerShare:
     cost: float = 0.005
     min_trade_cost: float = 1.0
 
+    def __post_init__(self) -> None:
+        _non_negative("PerShare", cost=self.cost, min_trade_cost=self.min_trade_cost)
+
     def commission(self, order: Order, quantity: Decimal, price: Decimal) -> Decimal:
         filled_after = abs(order.filled) + abs(quantity)
         owed = max(to_decimal(self.cost) * filled_after, to_decimal(self.min_trade_cost))
@@ -122,6 +137,9 @@ class PerTrade:
 
     cost: float = 1.0
 
+    def __post_init__(self) -> None:
+        _non_negative("PerTrade", cost=self.cost)
+
     def commission(self, order: Order, quantity: Decimal, price: Decimal) -> Decimal:
         return ZERO if order.fills else to_decimal(self.cost)
 
@@ -131,6 +149,9 @@ class PerDollar:
     """A fraction ``rate`` of traded notional (0.001 = 10 bps), as crypto venues charge."""
 
     rate: float = 0.001
+
+    def __post_init__(self) -> None:
+        _non_negative("PerDollar", rate=self.rate)
 
     def commission(self, order: Order, quantity: Decimal, price: Decimal) -> Decimal:
         return to_decimal(self.rate) * abs(quantity) * price
