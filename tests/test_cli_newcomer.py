@@ -331,3 +331,12 @@ def test_cost_models_refuse_negative_costs_in_python_too() -> None:
         with pytest.raises(ConfigError, match="must be a finite number >= 0"):
             build()
     assert PerDollar(rate=0.0).rate == 0.0
+
+
+def test_start_after_end_is_refused_in_python_too() -> None:
+    from rustybt import FunctionStrategy, run_backtest
+    from rustybt.data.synthetic import demo_panel
+
+    strategy = FunctionStrategy(handle_data=lambda context, data: None)
+    with pytest.raises(ConfigError, match="start 2017-01-01 is after end 2016-01-01"):
+        run_backtest(strategy, demo_panel(), start="2017-01-01", end="2016-01-01")

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from rustybt.assets import Asset
-from rustybt.errors import DataNotFound, SchemaError, UnknownSymbol
+from rustybt.errors import ConfigError, DataNotFound, SchemaError, UnknownSymbol
 
 __all__ = [
     "BAR_COLUMNS",
@@ -129,6 +129,16 @@ class BarPanel:
     ) -> BarPanel:
         """A sub-panel for [start, end] (inclusive) and a subset of assets."""
         rows = slice(None)
+        if (
+            start is not None
+            and end is not None
+            and to_utc_timestamp(start) > to_utc_timestamp(end)
+        ):
+            raise ConfigError(
+                f"start {start} is after end {end}",
+                context={"start": start, "end": end},
+                hint="swap them, or leave one out to run to the edge of the data",
+            )
         if start is not None or end is not None:
             lo = 0 if start is None else int(self.index.searchsorted(to_utc_timestamp(start)))
             hi = (
