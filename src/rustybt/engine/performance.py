@@ -66,6 +66,11 @@ class PerformanceTracker:
         self._slippage_seen = 0.0
         self._position_parts: list[tuple[int, np.ndarray, FloatArray, FloatArray, FloatArray]] = []
 
+    @property
+    def sessions_closed(self) -> int:
+        """How many sessions have been valued so far."""
+        return self._session
+
     def close_session(self, bar: int, fills_so_far: int) -> None:
         session = self._session
         prices = self._prices[bar]
