@@ -165,6 +165,15 @@ class BrokerBlotter(Blotter):
         if self.audit is not None:
             self.audit.order_closed(order, when)
 
+    def unresolved(self) -> list[tuple[str, Order]]:
+        """Open orders the venue may know (intent, unknown, accepted): reconciliation
+        asks the venue about each by its client order id."""
+        return [
+            (coid, order)
+            for coid, order in self.coids.items()
+            if order.is_open and self.states.get(coid) in (INTENT, UNKNOWN, SENT)
+        ]
+
     # -- the venue's side: fills and closures -------------------------------------------
     def process_bar(self, bar: int, *, market_at_close: bool = False) -> None:
         if market_at_close:

@@ -155,13 +155,18 @@ class PaperBroker:
     def on_bar(self, bar: int, *, market_at_close: bool = False) -> None:
         """Match resting orders against bar ``bar`` (each bar once, also after a restart)."""
         blotter = self._require()
-        if not market_at_close:
+        before, was_open = len(blotter.fills), list(blotter.open_orders)
+        if market_at_close:
+            if was_open:
+                blotter.process_bar(bar, market_at_close=True)
+        else:
             if bar <= self._bar:
                 return
+            # Bars missed while the process was down are matched in order, as a venue would.
+            for missed in range(self._bar + 1, bar + 1):
+                if blotter.open_orders:
+                    blotter.process_bar(missed)
             self._bar = bar
-        before, was_open = len(blotter.fills), list(blotter.open_orders)
-        if was_open:
-            blotter.process_bar(bar, market_at_close=market_at_close)
         self._persist(before, was_open)
 
     def _persist(self, fills_before: int, was_open: list[Order]) -> None:

@@ -25,7 +25,7 @@ import pandas as pd
 from rustybt.engine.orders import Order, OrderStatus
 from rustybt.errors import BrokerError
 from rustybt.live.broker_blotter import BrokerBlotter
-from rustybt.live.state import INTENT, NOT_SENT, SENT, UNKNOWN, OrderRecord
+from rustybt.live.state import INTENT, NOT_SENT, SENT, OrderRecord
 from rustybt.money import ZERO
 
 __all__ = ["ReconciliationReport", "baseline", "reconcile"]
@@ -95,10 +95,8 @@ def reconcile(
 
 def _orders(blotter: BrokerBlotter, when: pd.Timestamp, report: ReconciliationReport) -> None:
     broker = blotter.broker
-    for coid, order in list(blotter.coids.items()):
+    for coid, order in blotter.unresolved():
         state = blotter.states.get(coid)
-        if not order.is_open or state not in (INTENT, UNKNOWN, SENT):
-            continue
         report.orders_checked += 1
         venue = broker.order_status(coid)
         if venue is None:

@@ -83,6 +83,8 @@ class LiveRunner:
         cash_currency: balance compared with the ledger's cash in reconciliation
             (None: positions only).
         on_status: called with a `LiveStatus` after each bar (the CLI's status line).
+        blotter_factory: the order router (tests swap in a deliberately naive one to
+            prove the recovery checker catches duplicates).
     """
 
     def __init__(
@@ -107,6 +109,7 @@ class LiveRunner:
         cash_currency: str | None = "USD",
         data_source: str = "live feed",
         on_status: Callable[[LiveStatus], None] | None = None,
+        blotter_factory: type[BrokerBlotter] = BrokerBlotter,
     ) -> None:
         self.strategy = strategy() if isinstance(strategy, type) else strategy
         if not isinstance(self.strategy, Strategy):
@@ -132,6 +135,7 @@ class LiveRunner:
         self.cancel_on_stop = cancel_on_stop
         self.cash_currency = cash_currency
         self.on_status = on_status
+        self.blotter_factory = blotter_factory
         self.metrics = LiveMetrics()
         self.last_reconciliation: ReconciliationReport | None = None
         self._stop = threading.Event()
@@ -163,7 +167,7 @@ class LiveRunner:
             self.benchmark,
             self.commission,
             self.slippage,
-            blotter_factory=BrokerBlotter,
+            blotter_factory=self.blotter_factory,
         )
         run.run_id = session_id
         trail = open_trail(self.audit_log, run_id=session_id, strategy_id=self.strategy.name)
