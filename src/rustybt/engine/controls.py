@@ -32,6 +32,9 @@ from rustybt.errors import ConfigError, TradingControlViolation
 __all__ = ["AccountState", "Controls", "OrderCheck", "RiskLimits", "Violation"]
 
 _LOG = logging.getLogger("rustybt.controls")
+# Ratios (loss, drawdown, band) are floats: a ratio within this of its limit counts
+# as at the limit, so 80 / 100 is a 20% drawdown, not 19.999999999999996%.
+_EPS = 1e-12
 OnError = Literal["fail", "log"]
 
 
@@ -281,7 +284,7 @@ class Controls:
                 if price is None or not check.price > 0:
                     continue
                 off = abs(float(price) / check.price - 1.0)
-                if off > self.price_band:
+                if off > self.price_band + _EPS:
                     yield Violation(
                         "price_band",
                         f"{name} price {price} for {symbol} is {off:.1%} from the last price "
@@ -349,7 +352,7 @@ class Controls:
                 )
         if self.max_daily_loss is not None and state.session_start_equity > 0:
             loss = 1.0 - equity / state.session_start_equity
-            if loss >= self.max_daily_loss:
+            if loss >= self.max_daily_loss - _EPS:
                 yield Violation(
                     "max_daily_loss",
                     f"equity fell {loss:.2%} since the session started "
@@ -359,7 +362,7 @@ class Controls:
                 )
         if self.max_drawdown is not None and state.peak_equity > 0:
             drawdown = 1.0 - equity / state.peak_equity
-            if drawdown >= self.max_drawdown:
+            if drawdown >= self.max_drawdown - _EPS:
                 yield Violation(
                     "max_drawdown",
                     f"drawdown {drawdown:.2%} from the peak {state.peak_equity:,.2f} "

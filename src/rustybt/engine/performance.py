@@ -99,11 +99,19 @@ class PerformanceTracker:
             )
         self._session += 1
 
-    def frame(self) -> pd.DataFrame:
-        sessions = self._layout.sessions
+    def frame(self, sessions_closed: int | None = None) -> pd.DataFrame:
+        """The perf frame; ``sessions_closed`` keeps only the first sessions (a live
+        session stopped early)."""
+        n = len(self._layout.sessions) if sessions_closed is None else sessions_closed
+        sessions = self._layout.sessions[:n]
         # No frequency on the index: it would not survive Parquet; sessions are labels.
         index = pd.DatetimeIndex(sessions.asi8, tz="UTC", name="session").as_unit("ns")
-        perf = pd.DataFrame(self._columns, index=index)
+        columns = (
+            self._columns
+            if sessions_closed is None
+            else {name: values[:n] for name, values in self._columns.items()}
+        )
+        perf = pd.DataFrame(columns, index=index)
         value = perf["portfolio_value"].to_numpy()
         previous = np.r_[float(self._ledger.starting_cash), value[:-1]]
         perf["pnl"] = value - previous
@@ -112,7 +120,7 @@ class PerformanceTracker:
         net = perf["long_exposure"] + perf["short_exposure"]
         perf["gross_leverage"] = gross / perf["portfolio_value"]
         perf["net_leverage"] = net / perf["portfolio_value"]
-        perf["fills"] = np.diff(np.r_[0, self._fill_counts])
+        perf["fills"] = np.diff(np.r_[0, self._fill_counts[:n]])
         order = [name for name in PERF_COLUMNS if name in perf.columns]
         return perf[order]
 

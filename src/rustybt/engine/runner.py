@@ -352,14 +352,14 @@ class _Run:
     def _result(
         self, tracker: PerformanceTracker, end: pd.Timestamp, last_bar: int | None = None
     ) -> BacktestResult:
-        perf = tracker.frame()
+        # A live session stopped early keeps only the sessions it closed.
+        n = None if last_bar is None else tracker.sessions_closed
+        perf = tracker.frame(n)
         benchmark = self._benchmark_returns()
         if benchmark is not None:
-            perf["benchmark_returns"] = benchmark.to_numpy()
+            perf["benchmark_returns"] = benchmark.to_numpy()[:n]
         for name, values in self.recorder.values.items():
-            perf[name] = values
-        if last_bar is not None:  # a live session stopped early: only the sessions it closed
-            perf = perf.iloc[: tracker.sessions_closed]
+            perf[name] = values[:n]
         last = len(self.panel) - 1 if last_bar is None else last_bar
         marks = {
             asset: to_decimal(float(self.data._prices[last, self.data.column(asset)]))

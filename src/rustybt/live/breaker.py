@@ -5,9 +5,12 @@ so a reset takes effect without a restart."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from rustybt.engine.controls import RiskLimits, Violation
+from rustybt.errors import ConfigError
 from rustybt.live.broker_blotter import BrokerBlotter
 from rustybt.live.events import LiveEvents
 from rustybt.live.state import StateStore
@@ -62,10 +65,22 @@ class Breaker:
             with self.events.metrics.lock:
                 self.events.metrics.breaker = "halted"
                 self.events.metrics.breaker_reason = str(state.get("reason"))
-        elif "breaker" in self.blotter.halt_reasons:
+            return
+        if "breaker" in self.blotter.halt_reasons:
             self.blotter.halt_reasons.pop("breaker")
             with self.events.metrics.lock:
                 self.events.metrics.breaker, self.events.metrics.breaker_reason = "ok", None
+        if isinstance(state, dict) and state.get("audited") is False:
+            self.events.emit(
+                "warning",
+                "circuit_breaker.reset",
+                {
+                    "breaker": state.get("rule"),
+                    "reason": state.get("note"),
+                    "user": state.get("reset_by"),
+                },
+            )
+            self.store.set_json(KEY, {**state, "audited": True})
 
     def save_equity(self, controls_state: dict[str, object]) -> None:
         self.store.set_json("risk", controls_state)
@@ -75,16 +90,45 @@ class Breaker:
 _ALWAYS_TRIP = frozenset({"max_daily_loss", "max_drawdown", "max_leverage"})
 
 
-def reset_breaker(store: StateStore, *, operator: str | None, note: str) -> dict[str, object]:
-    """Clear a tripped breaker; returns the state it had (for the audit event)."""
+def reset_breaker(
+    store: StateStore,
+    *,
+    operator: str | None,
+    note: str,
+    audit_log: str | Path | None = None,
+) -> dict[str, object]:
+    """Clear a tripped breaker (a running session picks it up on its next bar) and
+    write ``circuit_breaker.reset`` to ``audit_log``; returns the state it had."""
     previous = store.get_json(KEY)
-    store.set_json(
-        KEY,
-        {
-            "state": "ok",
-            "reset_by": operator,
-            "note": note,
-            "at": pd.Timestamp.now(tz="UTC").isoformat(),
-        },
-    )
-    return previous if isinstance(previous, dict) else {"state": "ok"}
+    before = previous if isinstance(previous, dict) else {"state": "ok"}
+    state = {
+        "state": "ok",
+        "rule": before.get("rule"),
+        "reset_by": operator,
+        "note": note,
+        "at": pd.Timestamp.now(tz="UTC").isoformat(),
+        "audited": False,
+    }
+    if audit_log is not None:
+        try:
+            _audit_reset(store, audit_log, operator, before.get("rule"), note)
+            state["audited"] = True
+        except ConfigError:
+            pass  # a running session holds the log: it writes the event when it sees the reset
+    store.set_json(KEY, state)
+    return before
+
+
+def _audit_reset(
+    store: StateStore, audit_log: str | Path, operator: str | None, rule: object, note: str
+) -> None:
+    from rustybt.audit import AuditLog, AuditTrail
+
+    log = AuditLog.open(audit_log)
+    try:
+        trail = AuditTrail(
+            log, run_id=store.get("session_id") or "none", strategy_id="operator", user=operator
+        )
+        trail.emit("warning", "circuit_breaker.reset", {"breaker": rule, "reason": note})
+    finally:
+        log.close()
