@@ -162,7 +162,7 @@ def test_long_only_restricted_and_order_count_in_a_backtest() -> None:
 def test_set_max_leverage_stops_the_backtest_when_exceeded() -> None:
     # 1 000 cash; buying 150 units at 10 is 1.5x gross leverage from bar 2 on.
     script = Scripted([order_at(1, "A", 150)], initialize=lambda c: c.set_max_leverage(1.2))
-    with pytest.raises(TradingControlViolation, match="gross leverage 1.500 exceeds 1.2"):
+    with pytest.raises(TradingControlViolation, match=r"gross leverage 1\.500 exceeds 1\.2"):
         run_backtest(script.strategy, flat_panel([10.0] * 5), capital=1_000)
 
 
