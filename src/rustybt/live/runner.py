@@ -43,6 +43,7 @@ from rustybt.live.broker_blotter import BrokerBlotter
 from rustybt.live.crashpoints import crash_point
 from rustybt.live.events import LiveEvents, LiveMetrics
 from rustybt.live.feeds import Feed, FeedBar, empty_like
+from rustybt.live.health import HealthServer, notify_systemd
 from rustybt.live.reconcile import ReconciliationReport, baseline, reconcile
 from rustybt.live.restore import restore_state, save_session
 from rustybt.live.state import StateStore
@@ -83,6 +84,8 @@ class LiveRunner:
         cash_currency: balance compared with the ledger's cash in reconciliation
             (None: positions only).
         on_status: called with a `LiveStatus` after each bar (the CLI's status line).
+        health_port: serve ``/health`` and ``/metrics`` on 127.0.0.1 at this port (0:
+            any free port, see ``runner.health.port``; None: no server).
         blotter_factory: the order router (tests swap in a deliberately naive one to
             prove the recovery checker catches duplicates).
     """
@@ -110,6 +113,7 @@ class LiveRunner:
         data_source: str = "live feed",
         on_status: Callable[[LiveStatus], None] | None = None,
         blotter_factory: type[BrokerBlotter] = BrokerBlotter,
+        health_port: int | None = None,
     ) -> None:
         self.strategy = strategy() if isinstance(strategy, type) else strategy
         if not isinstance(self.strategy, Strategy):
@@ -136,6 +140,8 @@ class LiveRunner:
         self.cash_currency = cash_currency
         self.on_status = on_status
         self.blotter_factory = blotter_factory
+        self.health_port = health_port
+        self.health: HealthServer | None = None
         self.metrics = LiveMetrics()
         self.last_reconciliation: ReconciliationReport | None = None
         self._stop = threading.Event()
@@ -206,6 +212,7 @@ class _Session:
         self.restart = restart
         self.breaker = Breaker(runner.store, blotter, events, runner.limits)
         self.last_bar = -1
+        self._last_watchdog = 0.0
 
     def execute(self) -> BacktestResult:
         from rustybt.api import current_context
@@ -238,6 +245,7 @@ class _Session:
         self.last_bar = resume - 1
         if store.get_json("baseline") is None:
             store.set_json("baseline", baseline(blotter))
+            store.set("capital", str(runner.config.capital))
         self.breaker.load()
         self._reconcile()
         self.events.emit(
@@ -253,7 +261,16 @@ class _Session:
             },
         )
         runner.feed.seek(resume)
-        self._loop()
+        if runner.health_port is not None:
+            runner.health = HealthServer(
+                runner.metrics, port=runner.health_port, stale_after=runner.stale_after
+            ).start()
+        notify_systemd("READY=1")
+        try:
+            self._loop()
+        finally:
+            if runner.health is not None:
+                runner.health.close()
         return self._stop()
 
     def _reconcile(self) -> None:
@@ -281,7 +298,8 @@ class _Session:
             arrived = time.perf_counter()
             bar = item.bar
             self._write(item)
-            store.set("last_bar", str(bar))  # begun: a restart resumes after this bar
+            # Begun: a restart resumes after this bar, so no bar is decided twice.
+            store.set_many({"last_bar": str(bar), "last_bar_time": item.timestamp.isoformat()})
             self._check_stale(item)
             try:
                 if on_bar is not None:
@@ -367,6 +385,7 @@ class _Session:
 
     def _idle(self) -> None:
         """No bar yet: check a lost broker connection and an operator's breaker reset."""
+        self._watchdog()
         self.breaker.load()
         if "outage" in self.blotter.halt_reasons:
             try:
@@ -375,7 +394,14 @@ class _Session:
                 return
             self._reconnected(None)
 
+    def _watchdog(self) -> None:
+        now = time.monotonic()
+        if now - self._last_watchdog >= 1.0:  # systemd's WatchdogSec is seconds, not bars
+            self._last_watchdog = now
+            notify_systemd("WATCHDOG=1")
+
     def _publish(self, bar: int, latency: float) -> None:
+        self._watchdog()
         run, runner, metrics = self.run, self.runner, self.runner.metrics
         equity = run.context.portfolio.portfolio_value
         when = run.panel.index[bar]

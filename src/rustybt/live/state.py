@@ -163,6 +163,18 @@ class StateStore:
             (key, value),
         )
 
+    def set_many(self, values: dict[str, str]) -> None:
+        """Several meta keys in one transaction (one fsync)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for key, value in values.items():
+                self.set(key, value)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
     def get_json(self, key: str) -> object:
         text = self.get(key)
         return None if text is None else json.loads(text)
