@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from rustybt.engine.controls import RiskLimits
@@ -37,6 +36,7 @@ from rustybt.engine.run_audit import audit_summary, open_trail
 from rustybt.engine.runner import BacktestConfig, FillAt, _Run
 from rustybt.engine.strategy import Strategy
 from rustybt.errors import BrokerError, ConfigError
+from rustybt.live.bar_writer import write_bar
 from rustybt.live.breaker import Breaker
 from rustybt.live.broker import Broker
 from rustybt.live.broker_blotter import BrokerBlotter
@@ -212,6 +212,7 @@ class _Session:
         self.restart = restart
         self.breaker = Breaker(runner.store, blotter, events, runner.limits)
         self.last_bar = -1
+        self.first_bar = 0
         self._last_watchdog = 0.0
 
     def execute(self) -> BacktestResult:
@@ -243,6 +244,7 @@ class _Session:
         start_bar = int(getattr(runner.feed, "start_bar", 0))
         resume = restore_state(run, blotter, store, runner.feed, start_bar, self._write)
         self.last_bar = resume - 1
+        self.first_bar = resume
         if store.get_json("baseline") is None:
             store.set_json("baseline", baseline(blotter))
             store.set("capital", str(runner.config.capital))
@@ -320,44 +322,7 @@ class _Session:
             crash_point("after_bar")
 
     def _write(self, item: FeedBar) -> None:
-        """Validate one bar and write it into the live panel and the engine's price arrays."""
-        run, bar = self.run, item.bar
-        panel, data = run.panel, run.data
-        rows = {
-            "open": item.open,
-            "high": item.high,
-            "low": item.low,
-            "close": item.close,
-            "volume": item.volume,
-        }
-        if self.runner.validate:
-            rows = self._validated(item, rows)
-        for name, values in rows.items():
-            panel.field(name)[bar] = values
-        close = rows["close"]
-        prices = data._prices
-        previous = prices[bar - 1] if bar > 0 else np.full(len(close), np.nan)
-        prices[bar] = np.where(np.isnan(close), previous, close)
-        run.context._value_prices[bar] = np.nan_to_num(prices[bar])
-        data._sessions = None  # minute → daily aggregates are rebuilt with the new bar
-
-    def _validated(self, item: FeedBar, rows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        from rustybt.data.bars import BarPanel
-        from rustybt.data.validation import check_panel
-
-        run = self.run
-        one = BarPanel(
-            index=run.panel.index[item.bar : item.bar + 1],
-            assets=run.panel.assets,
-            frequency=run.panel.frequency,
-            **{name: values[None, :] for name, values in rows.items()},
-        )
-        checked = check_panel(one)
-        for when, symbol, rules in checked.masked:
-            self.events.bar_rejected(pd.Timestamp(when), symbol, rules)
-        if not checked.masked:
-            return rows
-        return {name: checked.panel.field(name)[0] for name in rows}
+        write_bar(self.run, item, self.events, validate=self.runner.validate)
 
     def _check_stale(self, item: FeedBar) -> None:
         limit = self.runner.stale_after
@@ -442,6 +407,11 @@ class _Session:
             raise ConfigError(
                 "the live session ended before its first bar",
                 hint="check the feed (dates, --from) and the state directory",
+            )
+        if self.restart and self.last_bar == self.first_bar - 1 and runner.feed.finished:
+            raise ConfigError(
+                f"the session in {runner.store.path.parent} already processed every bar of this feed",
+                hint="use a new --state directory to start a new session",
             )
         finished = self.last_bar == len(self.run.panel) - 1
         return self.run.finish(None if finished else self.last_bar)
