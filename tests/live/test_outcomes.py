@@ -212,3 +212,52 @@ def test_bad_bars_are_rejected_before_the_strategy_sees_them(
     assert 5.0 not in seen
     assert runner.metrics.bars_rejected == 1
     assert "bar.rejected" in _events(tmp_path)
+
+
+def test_stale_bars_are_shown_but_not_traded_on(tmp_path: Path) -> None:
+    panel = flat_panel([10.0] * 6)
+    strategy = Scripted([order_at(2, "A", 1)])
+    # 10^9 x: every bar is due at once; any processing delay makes it late by > 0 s.
+    broker = FaultyBroker(PaperBroker(capital=CAPITAL, path=tmp_path / "paper.db"))
+    runner = LiveRunner(
+        strategy.strategy,
+        broker=broker,
+        feed=ReplayFeed(panel, speed="1000000000x"),
+        state=tmp_path,
+        capital=CAPITAL,
+        stale_after=0.0,
+    )
+    runner.run()
+    broker.close()
+    (order,) = [o for o in strategy.placed if o is not None]
+    assert order.status == "rejected"
+    assert order.reason is not None
+    assert order.reason.startswith("trading halted: stale bar")
+    assert runner.metrics.bars_stale == 6
+
+
+def test_asyncio_form_gives_the_same_result(demo_window: BarPanel, tmp_path: Path) -> None:
+    import asyncio
+
+    runner, broker = _live(Rebalancer(), demo_window, tmp_path)
+    live = asyncio.run(runner.run_async())
+    broker.close()
+    assert_same_result(live, run_backtest(Rebalancer(), demo_window, capital=CAPITAL))
+
+
+def test_replay_from_a_date_sees_earlier_history(tmp_path: Path) -> None:
+    panel = flat_panel([float(x) for x in range(10, 20)])
+    lengths: list[int] = []
+    strategy = Scripted(
+        [], each_bar=lambda c, d: lengths.append(len(d.history("A", "close", 5, "1d")))
+    )
+    broker = PaperBroker(capital=CAPITAL, path=tmp_path / "paper.db")
+    LiveRunner(
+        strategy.strategy,
+        broker=broker,
+        feed=ReplayFeed(panel, speed="max", start=str(panel.index[6].date())),
+        state=tmp_path,
+        capital=CAPITAL,
+    ).run()
+    broker.close()
+    assert lengths == [5, 5, 5, 5]  # bars 6..9 traded, bars 0..5 visible as history

@@ -356,10 +356,11 @@ class _Run:
         n = None if last_bar is None else tracker.sessions_closed
         perf = tracker.frame(n)
         benchmark = self._benchmark_returns()
+        first = tracker.first_session
         if benchmark is not None:
-            perf["benchmark_returns"] = benchmark.to_numpy()[:n]
+            perf["benchmark_returns"] = benchmark.to_numpy()[first:n]
         for name, values in self.recorder.values.items():
-            perf[name] = values[:n]
+            perf[name] = values[first:n]
         last = len(self.panel) - 1 if last_bar is None else last_bar
         marks = {
             asset: to_decimal(float(self.data._prices[last, self.data.column(asset)]))

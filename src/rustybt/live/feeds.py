@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rustybt.assets import Asset
-from rustybt.data.bars import BarPanel, FloatArray, Frequency
+from rustybt.data.bars import BarPanel, FloatArray, Frequency, to_utc_timestamp
 from rustybt.errors import ConfigError
 
 __all__ = ["Feed", "FeedBar", "ReplayFeed", "empty_like", "parse_speed"]
@@ -103,7 +103,13 @@ class ReplayFeed:
         self.speed = parse_speed(speed)
         self._next = 0
         if start is not None:
-            first = int(panel.index.searchsorted(pd.Timestamp(str(start)).tz_localize("UTC")))
+            try:
+                when = to_utc_timestamp(pd.Timestamp(str(start)))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"--from {start!r} is not a date", hint="use YYYY-MM-DD, e.g. 2017-01-03"
+                ) from exc
+            first = int(panel.index.searchsorted(when))
             if first >= len(panel.index):
                 raise ConfigError(
                     f"--from {start} is after the data's last bar {panel.index[-1].date()}",

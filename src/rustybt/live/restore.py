@@ -124,6 +124,11 @@ def restore_state(
             write(item)
     run.data.bar = resume - 1
     run.context._next_order_id = store.max_seq()
+    if last is None:
+        store.set("first_session", str(int(run.layout.session_of_bar[resume])))
+    first = int(store.get("first_session") or 0)
+    run.tracker.first_session = first
+    run.tracker._session = max(run.tracker._session, first)
     if last is not None:
         _restore_orders(store, blotter)
         _restore_sessions(store, run)
