@@ -197,3 +197,17 @@ def test_paper_status_stop_reset_breaker_from_the_command_line(tmp_path: Path) -
     _, err = missing.communicate(timeout=60)
     assert missing.returncode == 2
     assert "no live state" in err
+
+
+def test_public_feed_errors_name_what_to_fix() -> None:
+    import importlib.util
+
+    from rustybt.live.adapters_loader import open_public_feed
+
+    with pytest.raises(ConfigError, match="--feed must be ccxt:<exchange>"):
+        open_public_feed("kraken", ("BTC/USD",), "1m")
+    with pytest.raises(ConfigError, match="--feed needs --symbols"):
+        open_public_feed("ccxt:binance", (), "1m")
+    if importlib.util.find_spec("rustybt.live.adapters") is None:
+        with pytest.raises(ConfigError, match="the ccxt feed is not available"):
+            open_public_feed("ccxt:binance", ("BTC/USDT",), "1m")
