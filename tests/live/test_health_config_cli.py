@@ -239,7 +239,7 @@ def test_rustybt_live_wires_config_adapter_risk_and_state(
     config = tmp_path / "live.toml"
     config.write_text(
         f'[broker]\nname = "ccxt:binance"\n[session]\nstate = "{tmp_path / "st"}"\n'
-        "capital = 50000\ncash_currency = \"USD\"\n[risk]\nmax_order_quantity = 1\n"
+        'capital = 50000\ncash_currency = "USD"\n[risk]\nmax_order_quantity = 1\n'
     )
     strategy = ROOT / "examples" / "dual_moving_average.py"
     result = run_live(strategy, "ccxt:binance", config, [])
