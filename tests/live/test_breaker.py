@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from rustybt.engine.algorithm import TradingContext
@@ -168,3 +169,29 @@ def test_graceful_stop_cancels_open_orders_and_audits_the_session(tmp_path: Path
     stopped = next(e for e in events if e["event"] == "live.stopped")
     assert stopped["reason"] == "operator stop"
     assert stopped["cancelled_orders"] == 1
+
+
+def test_a_restarted_session_keeps_the_whole_perf_history(tmp_path: Path) -> None:
+    """Stop after bar 4, restart: perf and record() columns cover every session."""
+    index = flat_panel([10.0] * 12).index
+
+    def recording() -> Scripted:
+        return Scripted(
+            [order_at(1, "A", 3), order_at(7, "A", -3)],
+            each_bar=lambda c, d: c.record(bar=float(d.bar)),
+        )
+
+    _run(tmp_path, recording(), stop_at=4)
+    runner = LiveRunner(
+        recording().strategy,
+        broker=(broker := PaperBroker(capital=10_000, path=tmp_path / "paper.db")),
+        feed=ReplayFeed(flat_panel([10.0] * 12), speed="max"),
+        state=tmp_path,
+        capital=10_000,
+    )
+    result = runner.run()
+    broker.close()
+    assert list(result.perf.index) == list(index)
+    assert list(result.perf["bar"]) == [float(b) for b in range(12)]
+    assert list(result.perf["fills"]) == [0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0]
+    assert result.final_equity == Decimal(10_000)
