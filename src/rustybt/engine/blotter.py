@@ -119,6 +119,11 @@ class Blotter:
     def column(self, order: Order) -> int:
         return self._columns[order.asset]
 
+    def refusal(self) -> str | None:
+        """Why new orders are refused right now (None: accepted). The simulated
+        exchange always accepts; the live broker blotter refuses while halted."""
+        return None
+
     def submit(self, order: Order) -> Order:
         self.open_orders.append(order)
         self.all_orders.append(order)
@@ -130,6 +135,10 @@ class Blotter:
     def pending(self, asset: Asset) -> Decimal:
         """Signed quantity still to fill in the asset's open orders."""
         return self._pending.get(asset, ZERO)
+
+    def release(self, order: Order) -> None:
+        """Drop what ``order`` still had to fill from the asset's pending total."""
+        self._release(order)
 
     def _release(self, order: Order) -> None:
         left = self._pending.get(order.asset, ZERO) - order.remaining
@@ -234,6 +243,23 @@ class Blotter:
             # Counted only now: a fill rejected for cash leaves the bar's volume to others.
             self._volume_used[column] = self._volume_used.get(column, ZERO) + abs(quantity)
         slippage = abs(quantity) * abs(price - ref)
+        self.book_fill(order, bar, column, quantity, price, commission, slippage, reference)
+
+    def book_fill(
+        self,
+        order: Order,
+        bar: int,
+        column: int,
+        quantity: Decimal,
+        price: Decimal,
+        commission: Decimal,
+        slippage: Decimal,
+        reference: float,
+    ) -> None:
+        """Book one fill of ``order`` in the ledger, the order and the fill log.
+
+        The simulated matching above and the live broker blotter (fills reported by a
+        venue) both book through here, so a fill changes the same state either way."""
         self.ledger.apply_fill(order.asset, quantity, price, commission, slippage)
         # Opposite open orders can net the pending total to zero (and drop the key)
         # before all of them have filled.
