@@ -92,3 +92,60 @@ def test_logs_beside_a_damaged_gz_shows_the_readable_records(tmp_path: Path) -> 
     assert '"run.started"' in result.stdout
     assert "could not be read to the end" in result.stderr
     assert result.exit_code != INTERNAL_ERROR_EXIT
+
+
+FAILING = """
+import sys
+from rustybt import Strategy
+
+
+class Failing(Strategy):
+    def initialize(self, context):
+        context.n = 0
+
+    def handle_data(self, context, data):
+        context.n += 1
+        if context.n == 5:
+            mode = self.params.get("mode", "raise")
+            if mode == "exit":
+                sys.exit(0)
+            if mode == "loop":
+                while True:
+                    pass
+            if mode == "raise":
+                raise ValueError("boom")
+
+    def analyze(self, context, result):
+        if self.params.get("mode") == "analyze":
+            raise RuntimeError("plot failed")
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "extra", "message", "sessions"),
+    [
+        ("raise", [], "raised ValueError", 5),
+        ("exit", [], "called sys.exit(0)", 5),
+        ("loop", ["--time-limit", "0.5"], "time limit", 5),
+        ("none", ["--max-bars", "7"], "bar limit", 7),
+        ("analyze", [], "plot failed", None),
+    ],
+)
+def test_a_failed_run_saves_what_it_did_and_exits_non_zero(
+    tmp_path: Path, mode: str, extra: list[str], message: str, sessions: int | None
+) -> None:
+    from rustybt import BacktestResult
+
+    strategy = tmp_path / "failing.py"
+    strategy.write_text(FAILING)
+    args = ["run", str(strategy), "--output", str(tmp_path / "out"), "--param", f"mode={mode!r}"]
+    result = runner.invoke(app, [*args, "--audit-log", str(tmp_path / "audit.jsonl"), *extra])
+    assert result.exit_code == 5, result.stderr
+    assert message in result.stderr
+    saved = BacktestResult.load(tmp_path / "out" / "failing")
+    assert saved.failed
+    assert "FAILED" in repr(saved)
+    assert len(saved.perf) == (sessions or len(saved.perf))
+    assert "marked failed" in result.stdout
+    last = (tmp_path / "audit.jsonl").read_text().splitlines()[-1]
+    assert '"event":"run.failed"' in last

@@ -166,9 +166,17 @@ class LookaheadError(RustyBTError):
 
 
 class StrategyError(RustyBTError):
-    """User strategy code raised, or used the API incorrectly."""
+    """User strategy code raised, or used the API incorrectly.
+
+    Attributes:
+        result: when raised by a backtest that had run bars, the `BacktestResult` of
+            what happened up to the failure (``metadata["status"] == "failed"``);
+            the CLI saves it. None otherwise.
+    """
 
     exit_code = 5
+    # A BacktestResult; typed loosely because this module sits below the engine.
+    result: object | None = None
 
 
 class OrderError(RustyBTError):

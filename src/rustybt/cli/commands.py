@@ -17,7 +17,7 @@ from rustybt.engine.execution import FixedBasisPoints, NoSlippage, PerDollar
 from rustybt.engine.result import BacktestResult
 from rustybt.engine.runner import FillAt, run_backtest
 from rustybt.engine.strategy import Strategy, load_strategy_file
-from rustybt.errors import ConfigError, DataNotFound, clip_text
+from rustybt.errors import ConfigError, DataNotFound, StrategyError, clip_text
 from rustybt.security import check_symbol
 
 __all__ = [
@@ -134,6 +134,8 @@ class RunRequest:
     params: list[str]
     catalog: Path
     output: Path
+    time_limit: float | None = None
+    max_bars: int | None = None
 
 
 _MAX_PARAM_CHARS = 10_000
@@ -223,7 +225,36 @@ def run_strategy_file(request: RunRequest) -> BacktestResult:
     end = _parse_date(request.end, "end")
     strategy: Strategy = load_strategy_file(request.strategy_file, **_parse_params(request.params))
     panel, benchmark, source = _load_data(request)
-    result = run_backtest(
+    try:
+        result = _run(request, strategy, panel, benchmark, source, fill_at, start, end)
+    except StrategyError as error:
+        _save_failed(error, request.output, request.strategy_file.stem)
+        raise
+    _print_result(result, _save(result, request.output, request.strategy_file.stem))
+    return result
+
+
+def _save_failed(error: StrategyError, output: Path, name: str) -> None:
+    """Save what a failed run produced, say where, and let the error be reported."""
+    if not isinstance(error.result, BacktestResult):
+        return
+    saved = _save(error.result, output, name)
+    print(
+        f"run failed; what it did up to the failure is saved (marked failed) in {saved.resolve()}"
+    )
+
+
+def _run(
+    request: RunRequest,
+    strategy: Strategy,
+    panel: BarPanel,
+    benchmark: pd.Series | str | None,
+    source: str,
+    fill_at: FillAt,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+) -> BacktestResult:
+    return run_backtest(
         strategy,
         panel,
         start=start,
@@ -236,9 +267,9 @@ def run_strategy_file(request: RunRequest) -> BacktestResult:
         slippage=FixedBasisPoints(request.slippage_bps) if request.slippage_bps else NoSlippage(),
         fill_at=fill_at,
         data_source=source,
+        time_limit=request.time_limit,
+        max_bars=request.max_bars,
     )
-    _print_result(result, _save(result, request.output, request.strategy_file.stem))
-    return result
 
 
 @dataclass(frozen=True)

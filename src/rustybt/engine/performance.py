@@ -94,11 +94,18 @@ class PerformanceTracker:
             )
         self._session += 1
 
+    @property
+    def sessions_closed(self) -> int:
+        """How many sessions were valued so far (all of them once the run is over)."""
+        return self._session
+
     def frame(self) -> pd.DataFrame:
-        sessions = self._layout.sessions
+        # Only the sessions valued so far: all of them, unless the run failed early.
+        closed = self._session
+        sessions = self._layout.sessions[:closed]
         # No frequency on the index: it would not survive Parquet; sessions are labels.
         index = pd.DatetimeIndex(sessions.asi8, tz="UTC", name="session").as_unit("ns")
-        perf = pd.DataFrame(self._columns, index=index)
+        perf = pd.DataFrame({k: v[:closed] for k, v in self._columns.items()}, index=index)
         value = perf["portfolio_value"].to_numpy()
         previous = np.r_[float(self._ledger.starting_cash), value[:-1]]
         perf["pnl"] = value - previous
@@ -107,7 +114,7 @@ class PerformanceTracker:
         net = perf["long_exposure"] + perf["short_exposure"]
         perf["gross_leverage"] = gross / perf["portfolio_value"]
         perf["net_leverage"] = net / perf["portfolio_value"]
-        perf["fills"] = np.diff(np.r_[0, self._fill_counts])
+        perf["fills"] = np.diff(np.r_[0, self._fill_counts[:closed]])
         order = [name for name in PERF_COLUMNS if name in perf.columns]
         return perf[order]
 

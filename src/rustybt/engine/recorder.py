@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -48,6 +50,38 @@ class Recorder:
         self.decisions.append({"timestamp": when, "signal": signal, "reason": reason, **details})
 
     def decisions_frame(self) -> pd.DataFrame:
+        """One row per decision. A detail column whose values are not all numbers, or
+        all text, holds each value as JSON text (``json.loads`` gives it back), so
+        mixed or object values are kept exactly and the result can always be saved."""
         if not self.decisions:
             return pd.DataFrame(columns=["timestamp", "signal", "reason"])
-        return pd.DataFrame(self.decisions)
+        frame = pd.DataFrame(self.decisions)
+        for column in frame.columns:
+            if column == "timestamp":
+                continue
+            values = frame[column].tolist()
+            if not _uniform(values):
+                frame[column] = [None if _missing(v) else _json_text(v) for v in values]
+        return frame
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _uniform(values: list[object]) -> bool:
+    """All present values are plain numbers (bools apart), or all are text."""
+    present = [v for v in values if not _missing(v)]
+    if all(isinstance(v, str) for v in present):
+        return True
+    if all(isinstance(v, bool | np.bool_) for v in present):
+        return True
+    return all(
+        isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
+        for v in present
+    )
+
+
+def _json_text(value: object) -> str:
+    # Decimals, timestamps and other objects become their text; JSON types stay exact.
+    return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)

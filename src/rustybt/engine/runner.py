@@ -19,13 +19,15 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from rustybt.assets import Asset
 from rustybt.data.bars import BarPanel, Frequency, to_utc_timestamp
 from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.blotter import Blotter
 from rustybt.engine.data_portal import BarData
 from rustybt.engine.execution import CommissionModel, SlippageModel
-from rustybt.engine.failures import strategy_failed
+from rustybt.engine.failures import USER_EXIT, strategy_failed
 from rustybt.engine.ledger import Ledger
+from rustybt.engine.limits import RunLimits, TimeUp
 from rustybt.engine.orders import OrderStatus
 from rustybt.engine.performance import PerformanceTracker
 from rustybt.engine.recorder import Recorder
@@ -34,7 +36,7 @@ from rustybt.engine.run_audit import audit_started, audit_summary, open_trail
 from rustybt.engine.scheduling import SessionLayout
 from rustybt.engine.strategy import FunctionStrategy, Strategy
 from rustybt.engine.versions import versions
-from rustybt.errors import ConfigError
+from rustybt.errors import ConfigError, StrategyError
 from rustybt.money import to_decimal
 
 if TYPE_CHECKING:  # pydantic (behind the validation config) is imported on first use
@@ -89,6 +91,8 @@ def run_backtest(
     data_source: str = "in-memory panel",
     audit_log: str | Path | AuditLog | None = None,
     validate: bool | ValidationConfig = True,
+    time_limit: float | None = None,
+    max_bars: int | None = None,
 ) -> BacktestResult:
     """Run ``strategy`` over ``data`` between ``start`` and ``end`` (inclusive).
 
@@ -116,6 +120,16 @@ def run_backtest(
             end) as JSON lines: a path (appended to, closed after the run) or an
             open `rustybt.log.AuditLog`. None uses the log set up by
             `rustybt.log.configure_logging`, if any; otherwise nothing is logged.
+        time_limit: stop the run after this many seconds of wall-clock time (even
+            inside a ``handle_data`` that never returns, on POSIX in the main thread).
+        max_bars: stop the run before bar number ``max_bars`` (counted from 0).
+
+    Raises:
+        StrategyError: user code raised (or called ``sys.exit()``, or was interrupted),
+            or a limit was reached. When bars had run, ``error.result`` holds the
+            partial `BacktestResult`, marked ``metadata["status"] == "failed"`` with
+            the error, so nothing that happened is lost; when ``analyze`` raised it
+            holds the complete result (also marked failed).
     """
     config = BacktestConfig(
         capital=capital,
@@ -124,6 +138,7 @@ def run_backtest(
         check_cash=check_cash,
         data_source=data_source,
     )
+    limits = RunLimits(time_limit, max_bars)
     if isinstance(strategy, type):
         strategy = strategy()
     if not isinstance(strategy, Strategy):
@@ -141,6 +156,7 @@ def run_backtest(
         panel, data_issues = checked.panel, checked.to_dict()
     run = _Run(strategy, panel, config, benchmark, commission, slippage)
     run.data_issues = data_issues
+    run.limits = limits
     trail = open_trail(audit_log, run_id=run.run_id, strategy_id=strategy.name)
     if trail is None:
         return run.execute()
@@ -194,6 +210,7 @@ class _Run:
             self.data.column(benchmark)  # an unknown symbol fails now, not after the run
         self.run_id = uuid.uuid4().hex[:12]
         self.data_issues: dict[str, object] = {"checked": False}
+        self.limits = RunLimits(None, None)
 
     def _mirror_fill(self, column: int, quantity: Decimal) -> None:
         asset = self.panel.assets[column]
@@ -218,23 +235,40 @@ class _Run:
     def _call(self, hook: str, func: Callable[..., object], *args: object) -> None:
         try:
             func(*args)
-        except Exception as exc:  # user code: any exception becomes a StrategyError
-            when = self.panel.index[max(self.data.bar, 0)] if self.data.bar >= 0 else "start"
-            raise strategy_failed(self.strategy, hook, when, exc) from exc
+        except TimeUp:
+            raise self.limits.reached(
+                f"the run passed its time limit ({self.limits.time_limit:g} s)",
+                self._when(),
+                hook,
+            ) from None
+        except USER_EXIT as exc:  # user code: any exception (or exit) is a StrategyError
+            raise strategy_failed(self.strategy, hook, self._when(), exc) from exc
+
+    def _when(self) -> object:
+        return self.panel.index[self.data.bar] if self.data.bar >= 0 else "start"
 
     def execute(self) -> BacktestResult:
         from rustybt.api import current_context
 
         token = current_context.set(self.context)
         try:
-            return self._execute()
+            with self.limits:
+                return self._execute()
         finally:
             current_context.reset(token)
 
     def _execute(self) -> BacktestResult:
-        strategy, context, data, blotter = self.strategy, self.context, self.data, self.blotter
+        strategy, context = self.strategy, self.context
         self._call("initialize", strategy.initialize, context)
         context._initialized = True
+        if isinstance(context._benchmark, str | Asset):
+            # An unknown set_benchmark symbol fails now, not after the whole run.
+            symbol = (
+                context._benchmark.symbol
+                if isinstance(context._benchmark, Asset)
+                else context._benchmark
+            )
+            self.data.column(symbol)
         tracker = PerformanceTracker(
             self.panel,
             self.layout,
@@ -243,6 +277,42 @@ class _Run:
             self.cost_basis,
             context._value_prices,
         )
+        try:
+            self._loop(tracker)
+        except StrategyError as error:
+            error.result = self._failed_result(tracker, error)
+            raise
+        end = self.panel.index[-1]
+        for order in self.blotter.open_orders:
+            if order.status is OrderStatus.OPEN and not order.filled:
+                order.reason = "still open when the backtest ended"
+        result = self._result(tracker, end)
+        try:
+            self._call("analyze", strategy.analyze, context, result)
+        except StrategyError as error:
+            # The run itself completed: keep all of it, marked as failed in analyze.
+            _mark_failed(result, error, bars_run=len(self.panel))
+            error.result = result
+            raise
+        return result
+
+    def _failed_result(
+        self, tracker: PerformanceTracker, error: StrategyError
+    ) -> BacktestResult | None:
+        """What the run produced up to the failing bar (None when no bar ran)."""
+        bar = self.data.bar
+        if bar < 0:
+            return None
+        if tracker.sessions_closed <= self.layout.session_of_bar[bar]:
+            # The failing session was not closed yet: value it at the failing bar.
+            tracker.close_session(bar, len(self.blotter.fills))
+        result = self._result(tracker, self.panel.index[bar], last_bar=bar)
+        _mark_failed(result, error, bars_run=bar + 1)
+        return result
+
+    def _loop(self, tracker: PerformanceTracker) -> None:
+        strategy, context, data, blotter = self.strategy, self.context, self.data, self.blotter
+        limits = self.limits if self.limits.active else None
         handle = (
             (
                 strategy.bound_hook("handle_data")
@@ -266,6 +336,8 @@ class _Run:
         at_close = self.config.fill_at == "close"
         fills = blotter.fills
         for bar in range(len(self.panel)):
+            if limits is not None:
+                limits.check(bar, self.panel.index[bar])
             if before is not None and session_start[bar]:
                 data.bar = bar - 1
                 if bar > 0:
@@ -280,7 +352,13 @@ class _Run:
             if handle is not None:
                 try:
                     handle(context, data)
-                except Exception as exc:  # user code: any exception becomes a StrategyError
+                except TimeUp:
+                    raise self.limits.reached(
+                        f"the run passed its time limit ({self.limits.time_limit:g} s)",
+                        self.panel.index[bar],
+                        "handle_data",
+                    ) from None
+                except USER_EXIT as exc:  # user code: any exception becomes a StrategyError
                     raise strategy_failed(
                         strategy, "handle_data", self.panel.index[bar], exc
                     ) from exc
@@ -288,13 +366,6 @@ class _Run:
                 blotter.process_bar(bar, market_at_close=True)
             if session_end[bar]:
                 tracker.close_session(bar, len(fills))
-        end = self.panel.index[-1]
-        for order in blotter.open_orders:
-            if order.status is OrderStatus.OPEN and not order.filled:
-                order.reason = "still open when the backtest ended"
-        result = self._result(tracker, end)
-        self._call("analyze", strategy.analyze, context, result)
-        return result
 
     def _benchmark_returns(self) -> pd.Series | None:
         chosen = (
@@ -319,14 +390,18 @@ class _Run:
         returns[1:] = closes[1:] / closes[:-1] - 1.0
         return pd.Series(returns, index=sessions, name="benchmark_returns")
 
-    def _result(self, tracker: PerformanceTracker, end: pd.Timestamp) -> BacktestResult:
+    def _result(
+        self, tracker: PerformanceTracker, end: pd.Timestamp, last_bar: int | None = None
+    ) -> BacktestResult:
+        # A failed run keeps the sessions it valued, not the ones it never reached.
         perf = tracker.frame()
+        closed = len(perf)
         benchmark = self._benchmark_returns()
         if benchmark is not None:
-            perf["benchmark_returns"] = benchmark.to_numpy()
+            perf["benchmark_returns"] = benchmark.to_numpy()[:closed]
         for name, values in self.recorder.values.items():
-            perf[name] = values
-        last = len(self.panel) - 1
+            perf[name] = values[:closed]
+        last = len(self.panel) - 1 if last_bar is None else last_bar
         marks = {
             asset: to_decimal(float(self.data._prices[last, self.data.column(asset)]))
             for asset in self.ledger.positions
@@ -339,6 +414,7 @@ class _Run:
                 k: repr(v) if not isinstance(v, int | float | str | bool) else v
                 for k, v in self.strategy.params.items()
             },
+            "status": "completed",
             "start": str(self.panel.index[0]),
             "end": str(end),
             "frequency": str(self.panel.frequency),
@@ -377,6 +453,19 @@ class _Run:
             decisions=self.recorder.decisions_frame(),
             bars=self.panel.select(assets=traded) if traded else None,
         )
+
+
+def _mark_failed(result: BacktestResult, error: StrategyError, *, bars_run: int) -> None:
+    """Record in the metadata that the run failed, where, and how far it got."""
+    result.metadata["status"] = "failed"
+    result.metadata["error"] = {
+        "type": type(error).__name__,
+        "message": error.message,
+        "hook": error.context.get("hook"),
+        "bar": error.context.get("bar"),
+        "line": error.context.get("line"),
+    }
+    result.metadata["bars_run"] = bars_run
 
 
 _ORDER_COLUMNS = (
