@@ -19,6 +19,7 @@ from rustybt.engine.runner import FillAt, run_backtest
 from rustybt.engine.strategy import Strategy, load_strategy_file
 from rustybt.errors import ConfigError, DataNotFound, StrategyError, clip_text
 from rustybt.security import check_symbol
+from rustybt.security.files import SHARED_FILE_MODE
 
 __all__ = [
     "IngestRequest",
@@ -87,6 +88,7 @@ def _write_tearsheet(result: BacktestResult, directory: Path) -> Path | None:
         return None
     path = directory / "tearsheet.png"
     figure.savefig(path, dpi=90)
+    path.chmod(SHARED_FILE_MODE)  # like the result's other files
     return path
 
 

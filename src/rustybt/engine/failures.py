@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rustybt.engine.strategy import Strategy
 from rustybt.errors import RustyBTError, StrategyError, clip_text
+from rustybt.security.masking import mask_text
 
 __all__ = ["USER_EXIT", "safe_str", "strategy_failed", "user_frame"]
 
@@ -71,13 +72,15 @@ def strategy_failed(
             f"strategy {strategy.name} raised {type(exc).__name__} in {hook} at {when}: "
             f"{safe_str(exc)}"
         )
+    hint = getattr(exc, "hint", None)
     return StrategyError(
-        message,
+        # The exception text may quote a secret the strategy used: masked like the logs.
+        mask_text(message),
         context={
             "strategy": strategy.name,
             "hook": hook,
             "bar": str(when),
             "line": user_frame(exc),
         },
-        hint=getattr(exc, "hint", None) or "fix the strategy code at the line shown",
+        hint=mask_text(str(hint)) if hint else "fix the strategy code at the line shown",
     )

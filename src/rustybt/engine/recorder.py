@@ -10,6 +10,7 @@ import pandas as pd
 from rustybt.data.bars import FloatArray
 from rustybt.engine.performance import PERF_COLUMNS
 from rustybt.errors import StrategyError
+from rustybt.security.masking import mask_text, mask_value
 
 __all__ = ["RESERVED_PERF_COLUMNS", "Recorder"]
 
@@ -47,7 +48,18 @@ class Recorder:
     def decision(
         self, when: pd.Timestamp, signal: str, reason: str, details: dict[str, object]
     ) -> None:
-        self.decisions.append({"timestamp": when, "signal": signal, "reason": reason, **details})
+        # Masked like the audit log: a secret in a reason, a detail named "password"
+        # or a loaded secret value never reaches decisions.parquet.
+        masked = mask_value(details)
+        assert isinstance(masked, dict)  # mask_value keeps a mapping a dict
+        self.decisions.append(
+            {
+                "timestamp": when,
+                "signal": mask_text(str(signal)),
+                "reason": mask_text(str(reason)),
+                **masked,
+            }
+        )
 
     def decisions_frame(self) -> pd.DataFrame:
         """One row per decision. A detail column whose values are not all numbers, or

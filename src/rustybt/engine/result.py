@@ -20,6 +20,7 @@ import pandas as pd
 from rustybt.data.bars import BarPanel, Frequency
 from rustybt.errors import CatalogError, DataNotFound, clip_text
 from rustybt.money import to_decimal
+from rustybt.security.files import restrict_tree
 
 if TYPE_CHECKING:
     import polars as pl
@@ -205,6 +206,7 @@ class BacktestResult:
             "bars_frequency": None if self.bars is None else str(self.bars.frequency),
         }
         (directory / "metadata.json").write_text(json.dumps(payload, indent=2, default=str))
+        restrict_tree(directory)  # 0750 / 0640: a result may reveal a strategy's secrets
         return directory
 
     @classmethod

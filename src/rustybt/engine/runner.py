@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,7 @@ from rustybt.engine.strategy import FunctionStrategy, Strategy
 from rustybt.engine.versions import versions
 from rustybt.errors import ConfigError, StrategyError
 from rustybt.money import to_decimal
+from rustybt.security.masking import mask_value
 
 if TYPE_CHECKING:  # pydantic (behind the validation config) is imported on first use
     from rustybt.data.validation import ValidationConfig
@@ -440,6 +441,8 @@ class _Run:
                 "marks": {a.symbol: str(m) for a, m in marks.items()},
             },
         }
+        # Parameters, names and paths may hold secrets: masked like the audit log.
+        metadata = cast(dict[str, object], mask_value(metadata))
         traded = sorted(set(self.blotter.fills.symbols))
         return BacktestResult(
             perf=perf,
@@ -458,13 +461,15 @@ class _Run:
 def _mark_failed(result: BacktestResult, error: StrategyError, *, bars_run: int) -> None:
     """Record in the metadata that the run failed, where, and how far it got."""
     result.metadata["status"] = "failed"
-    result.metadata["error"] = {
-        "type": type(error).__name__,
-        "message": error.message,
-        "hook": error.context.get("hook"),
-        "bar": error.context.get("bar"),
-        "line": error.context.get("line"),
-    }
+    result.metadata["error"] = mask_value(
+        {
+            "type": type(error).__name__,
+            "message": error.message,
+            "hook": error.context.get("hook"),
+            "bar": error.context.get("bar"),
+            "line": error.context.get("line"),
+        }
+    )
     result.metadata["bars_run"] = bars_run
 
 
