@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from rustybt.assets import Asset
-from rustybt.data.bars import BarPanel, Frequency, to_utc_timestamp
+from rustybt.data.bars import BarPanel, Frequency
 from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.blotter import Blotter
 from rustybt.engine.data_portal import BarData
@@ -33,12 +33,11 @@ from rustybt.engine.performance import PerformanceTracker
 from rustybt.engine.recorder import Recorder
 from rustybt.engine.result import BacktestResult
 from rustybt.engine.run_audit import audit_started, audit_summary, open_trail
+from rustybt.engine.run_metadata import ORDER_COLUMNS, mark_failed, run_metadata
 from rustybt.engine.scheduling import SessionLayout
 from rustybt.engine.strategy import FunctionStrategy, Strategy
-from rustybt.engine.versions import versions
 from rustybt.errors import ConfigError, StrategyError
 from rustybt.money import to_decimal
-from rustybt.security.masking import mask_value
 
 if TYPE_CHECKING:  # pydantic (behind the validation config) is imported on first use
     from rustybt.data.validation import ValidationConfig
@@ -292,7 +291,7 @@ class _Run:
             self._call("analyze", strategy.analyze, context, result)
         except StrategyError as error:
             # The run itself completed: keep all of it, marked as failed in analyze.
-            _mark_failed(result, error, bars_run=len(self.panel))
+            mark_failed(result, error, bars_run=len(self.panel))
             error.result = result
             raise
         return result
@@ -308,7 +307,7 @@ class _Run:
             # The failing session was not closed yet: value it at the failing bar.
             tracker.close_session(bar, len(self.blotter.fills))
         result = self._result(tracker, self.panel.index[bar], last_bar=bar)
-        _mark_failed(result, error, bars_run=bar + 1)
+        mark_failed(result, error, bars_run=bar + 1)
         return result
 
     def _loop(self, tracker: PerformanceTracker) -> None:
@@ -407,85 +406,17 @@ class _Run:
             asset: to_decimal(float(self.data._prices[last, self.data.column(asset)]))
             for asset in self.ledger.positions
         }
-        ledger = self.ledger
-        metadata: dict[str, object] = {
-            "run_id": self.run_id,
-            "strategy": self.strategy.name,
-            "params": {
-                k: repr(v) if not isinstance(v, int | float | str | bool) else v
-                for k, v in self.strategy.params.items()
-            },
-            "status": "completed",
-            "start": str(self.panel.index[0]),
-            "end": str(end),
-            "frequency": str(self.panel.frequency),
-            "capital": self.config.capital,
-            "fill_at": self.config.fill_at,
-            "volume_limit": self.config.volume_limit,
-            "check_cash": self.config.check_cash,
-            "slippage_model": repr(self.blotter.slippage),
-            "commission_model": repr(self.blotter.commission),
-            "data_source": self.config.data_source,
-            "data_issues": self.data_issues,
-            "assets": list(self.panel.symbols),
-            "created": str(to_utc_timestamp(pd.Timestamp.now(tz="UTC"))),
-            "versions": versions(),
-            "ledger": {
-                "starting_cash": str(ledger.starting_cash),
-                "cash": str(ledger.cash),
-                "realized_pnl": str(ledger.realized_pnl),
-                "unrealized_pnl": str(ledger.unrealized_pnl(marks)),
-                "commissions": str(ledger.commissions),
-                "slippage": str(ledger.slippage),
-                "equity": str(ledger.equity(marks)),
-                "marks": {a.symbol: str(m) for a, m in marks.items()},
-            },
-        }
-        # Parameters, names and paths may hold secrets: masked like the audit log.
-        metadata = cast(dict[str, object], mask_value(metadata))
+        metadata = run_metadata(self, end, marks)
         traded = sorted(set(self.blotter.fills.symbols))
         return BacktestResult(
             perf=perf,
             transactions=self.blotter.fills.to_frame(self.panel.index),
             orders=pd.DataFrame(
                 [o.to_record() for o in self.blotter.all_orders],
-                columns=list(_ORDER_COLUMNS),
+                columns=list(ORDER_COLUMNS),
             ),
             positions=tracker.positions_frame(),
             metadata=metadata,
             decisions=self.recorder.decisions_frame(),
             bars=self.panel.select(assets=traded) if traded else None,
         )
-
-
-def _mark_failed(result: BacktestResult, error: StrategyError, *, bars_run: int) -> None:
-    """Record in the metadata that the run failed, where, and how far it got."""
-    result.metadata["status"] = "failed"
-    result.metadata["error"] = mask_value(
-        {
-            "type": type(error).__name__,
-            "message": error.message,
-            "hook": error.context.get("hook"),
-            "bar": error.context.get("bar"),
-            "line": error.context.get("line"),
-        }
-    )
-    result.metadata["bars_run"] = bars_run
-
-
-_ORDER_COLUMNS = (
-    "order_id",
-    "symbol",
-    "created",
-    "type",
-    "time_in_force",
-    "quantity",
-    "limit_price",
-    "stop_price",
-    "status",
-    "filled",
-    "average_price",
-    "commission",
-    "closed",
-    "reason",
-)
