@@ -40,3 +40,61 @@ def test_corrupted_real_files_give_clear_errors(
 @pytest.mark.parametrize("index", range(4))
 def test_uncorrupted_samples_ingest(samples: list[Sample], index: int, tmp_path: Path) -> None:
     assert ingest_outcome(samples[index], samples[index].text, tmp_path) is None
+
+
+@pytest.fixture(scope="module")
+def parquet_sample(samples: list[Sample], tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    from rustybt.data.sources import preset
+
+    folder = tmp_path_factory.mktemp("parquet_sample")
+    csv = folder / "sample.csv"
+    csv.write_bytes(samples[0].text)
+    frame = preset("kaggle", csv).read()
+    frame.to_parquet(folder / "sample.parquet", index=False)
+    return (folder / "sample.parquet").read_bytes()
+
+
+@settings(max_examples=60)
+@given(rnd=st.randoms(use_true_random=False))
+def test_damaged_parquet_files_give_clear_errors(parquet_sample: bytes, rnd: random.Random) -> None:
+    from rustybt.data.catalog import ingest
+    from rustybt.data.sources import ParquetSource
+    from rustybt.errors import RustyBTError
+
+    data = bytearray(parquet_sample)
+    if rnd.random() < 0.5:
+        data = data[: rnd.randrange(len(data))]
+    else:
+        for _ in range(rnd.randint(1, 10)):
+            data[rnd.randrange(len(data))] = rnd.randrange(256)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bars.parquet"
+        path.write_bytes(bytes(data))
+        try:
+            ingest(ParquetSource(path), Path(folder) / "catalog", name="fuzz")
+        except RustyBTError:
+            pass  # a clear error is the expected outcome for damaged files
+
+
+@settings(max_examples=25)
+@given(index=st.integers(0, 3), rnd=st.randoms(use_true_random=False))
+def test_the_ingest_command_never_exits_70_on_corrupted_files(
+    samples: list[Sample], index: int, rnd: random.Random
+) -> None:
+    from typer.testing import CliRunner
+
+    from rustybt.cli import app
+    from rustybt.cli.errors import INTERNAL_ERROR_EXIT
+
+    sample = samples[index]
+    data, names = corrupt(sample.text, rnd)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sample.csv"
+        path.write_bytes(data)
+        args = ["ingest", str(path), "--name", "fuzz", "--format", sample.preset]
+        args += ["--catalog", str(Path(folder) / "catalog"), "--frequency", sample.frequency]
+        if sample.symbol:
+            args += ["--symbol", sample.symbol]
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code != INTERNAL_ERROR_EXIT, f"{names}: {result.stderr[-500:]}"
+    assert len(result.stderr) < 5_000, names
