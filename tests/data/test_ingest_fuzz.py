@@ -71,9 +71,11 @@ def test_damaged_parquet_files_give_clear_errors(parquet_sample: bytes, rnd: ran
         path = Path(folder) / "bars.parquet"
         path.write_bytes(bytes(data))
         try:
-            ingest(ParquetSource(path), Path(folder) / "catalog", name="fuzz")
-        except RustyBTError:
-            pass  # a clear error is the expected outcome for damaged files
+            report = ingest(ParquetSource(path), Path(folder) / "catalog", name="fuzz")
+        except RustyBTError as error:
+            assert len(error.message) < 2_000
+        else:
+            assert report.rows_clean > 0
 
 
 @settings(max_examples=25)
