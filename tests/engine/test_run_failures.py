@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rustybt import BacktestResult, Strategy, run_backtest
 from rustybt.assets import Asset
@@ -255,3 +258,62 @@ def test_time_limit_stops_a_loop_that_keeps_calling_the_engine() -> None:
 def test_bad_limits_are_config_errors(options: dict[str, Any]) -> None:
     with pytest.raises(ConfigError):
         run_backtest(_BuyThenFail(), _panel(), **options)
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=6,
+)
+
+
+def test_decision_numbers_that_do_not_fit_a_column_are_kept_as_json_text(tmp_path: Path) -> None:
+    columns = {"big": [10**20, 1], "mixed": [2**60, 0.5], "flags": [True, 1.5]}
+
+    class Logs(Strategy):
+        def initialize(self, context: Any) -> None:  # Any: the engine's context
+            context.i = 0
+
+        def handle_data(self, context: Any, data: Any) -> None:  # Any: context and data
+            if context.i < 2:
+                context.log_decision("x", **{k: v[context.i] for k, v in columns.items()})
+            context.i += 1
+
+    run_backtest(Logs, _panel()).save(tmp_path / "r")
+    decisions = BacktestResult.load(tmp_path / "r").decisions
+    for name, values in columns.items():
+        assert [json.loads(text) for text in decisions[name]] == values
+
+
+@settings(max_examples=40)
+@given(
+    values=st.lists(
+        st.dictionaries(
+            st.sampled_from(["a", "b", "timestamp", "reason"]),
+            _json_values | st.decimals(allow_nan=False, places=3),
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_decision_values_survive_save_and_load(values: list[dict[str, Any]]) -> None:
+    class Logs(Strategy):
+        def initialize(self, context: Any) -> None:  # Any: the engine's context
+            context.i = 0
+
+        def handle_data(self, context: Any, data: Any) -> None:  # Any: context and data
+            if context.i < len(values):
+                context.log_decision("x", **values[context.i])
+            context.i += 1
+
+    result = run_backtest(Logs, _panel())
+    with tempfile.TemporaryDirectory() as folder:
+        result.save(Path(folder) / "r")
+        loaded = BacktestResult.load(Path(folder) / "r")
+    assert len(loaded.decisions) == len(values)
+    assert str(loaded.decisions["timestamp"].dtype) == "datetime64[ns, UTC]"

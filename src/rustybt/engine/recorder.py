@@ -15,6 +15,9 @@ from rustybt.security.masking import mask_text, mask_value
 __all__ = ["RESERVED_PERF_COLUMNS", "Recorder"]
 
 RESERVED_PERF_COLUMNS = frozenset(PERF_COLUMNS)
+_FIXED_COLUMNS = frozenset({"timestamp", "signal", "reason"})
+_INT64_MAX = 2**63 - 1
+_FLOAT_EXACT = 2**53
 
 
 class Recorder:
@@ -52,6 +55,11 @@ class Recorder:
         # or a loaded secret value never reaches decisions.parquet.
         masked = mask_value(details)
         assert isinstance(masked, dict)  # mask_value keeps a mapping a dict
+        # A detail named like a fixed column keeps its value under "detail_<name>".
+        masked = {
+            f"detail_{key}" if key in _FIXED_COLUMNS else key: value
+            for key, value in masked.items()
+        }
         self.decisions.append(
             {
                 "timestamp": when,
@@ -67,14 +75,27 @@ class Recorder:
         mixed or object values are kept exactly and the result can always be saved."""
         if not self.decisions:
             return pd.DataFrame(columns=["timestamp", "signal", "reason"])
-        frame = pd.DataFrame(self.decisions)
-        for column in frame.columns:
-            if column == "timestamp":
-                continue
-            values = frame[column].tolist()
-            if not _uniform(values):
-                frame[column] = [None if _missing(v) else _json_text(v) for v in values]
-        return frame
+        # Columns are built from the values as logged: a DataFrame built from the dicts
+        # would first turn ints beside floats into floats (2**60 loses digits).
+        names = list(dict.fromkeys(key for decision in self.decisions for key in decision))
+        data: dict[str, object] = {}
+        for name in names:
+            values = [decision.get(name) for decision in self.decisions]
+            data[name] = values if name == "timestamp" else _column(values)
+        return pd.DataFrame(data)
+
+
+def _column(values: list[object]) -> pd.Series:
+    if not _uniform(values):
+        return pd.Series([None if _missing(v) else _json_text(v) for v in values], dtype=object)
+    present = [v for v in values if not _missing(v)]
+    if present and all(isinstance(v, int | np.integer) for v in present):
+        # Nullable ints: a missing value does not turn the column into floats.
+        ints: list[int | None] = [
+            int(v) if isinstance(v, int | np.integer) else None for v in values
+        ]
+        return pd.Series(ints, dtype="Int64")
+    return pd.Series(values)
 
 
 def _missing(value: object) -> bool:
@@ -88,10 +109,17 @@ def _uniform(values: list[object]) -> bool:
         return True
     if all(isinstance(v, bool | np.bool_) for v in present):
         return True
-    return all(
+    if not all(
         isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
         for v in present
-    )
+    ):
+        return False
+    ints = [int(v) for v in present if isinstance(v, int | np.integer)]
+    if not ints:
+        return True
+    # A column of ints must fit int64; ints stored beside floats must fit a float exactly.
+    limit = _INT64_MAX if len(ints) == len(present) else _FLOAT_EXACT
+    return all(-limit <= v <= limit for v in ints)
 
 
 def _json_text(value: object) -> str:
