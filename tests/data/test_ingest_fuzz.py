@@ -101,3 +101,38 @@ def test_the_ingest_command_never_exits_70_on_corrupted_files(
         result = CliRunner().invoke(app, args)
     assert result.exit_code != INTERNAL_ERROR_EXIT, f"{names}: {result.stderr[-500:]}"
     assert len(result.stderr) < 5_000, names
+
+
+_HEADER = b"timestamp,open,high,low,close,volume,symbol\n"
+_cells = st.one_of(
+    st.text(max_size=12),
+    st.integers().map(str),
+    st.floats().map(str),
+    st.sampled_from(["2013-02-08", "0001-01-01", "9999-12-31 10:00:00", "nan", "-1", "AAPL", ""]),
+)
+_rows = st.lists(_cells, max_size=9).map(lambda cells: ",".join(cells).replace("\n", " "))
+
+
+@settings(max_examples=80)
+@given(
+    rows=st.lists(_rows, max_size=6),
+    frequency=st.sampled_from(["daily", "minute"]),
+    unit=st.sampled_from([None, "s", "ms", "ns"]),
+)
+def test_generated_csv_rows_give_clear_errors(
+    rows: list[str], frequency: str, unit: str | None
+) -> None:
+    from rustybt.data.catalog import ingest
+    from rustybt.data.sources import ColumnMap, CSVSource
+    from rustybt.errors import RustyBTError
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bars.csv"
+        path.write_bytes(_HEADER + "\n".join(rows).encode("utf-8", "surrogatepass") + b"\n")
+        source = CSVSource(path, columns=ColumnMap(timestamp_unit=unit), frequency=frequency)  # type: ignore[arg-type]  # unit drawn from the valid ones
+        outcome: object
+        try:
+            outcome = ingest(source, Path(folder) / "catalog", name="fuzz").rows_clean
+        except RustyBTError as error:
+            outcome = error.message
+    assert (isinstance(outcome, int) and outcome > 0) or len(str(outcome)) < 2_000
