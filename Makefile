@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test env lint typecheck security audit pytest bench bench-compare docs clean
+.PHONY: demo test env lint typecheck security audit pytest bench bench-compare docs clean fuzz
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -54,6 +54,10 @@ pytest: env
 	$(RUN)/pytest -n 2
 
 test: lint typecheck security docs pytest
+
+# The ingest fuzz harness over many more generated inputs than `make test` runs.
+fuzz: env
+	$(RUN)/python benchmarks/ingest_fuzz.py 3000
 
 bench: env
 	$(RUN)/python benchmarks/engine_speed.py

@@ -47,3 +47,13 @@ def sp500_catalog(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -
         sectors=sectors,
     )
     return root
+
+
+@pytest.fixture(autouse=True)
+def _forget_loaded_secrets() -> object:
+    """Values decrypted from a secrets store are masked process-wide from then on
+    (`rustybt.security.register_secret`); one test's secrets must not mask another's output."""
+    yield
+    from rustybt.security.masking import forget_secrets
+
+    forget_secrets()

@@ -36,6 +36,21 @@ __all__ = [
     "ValidationError",
 ]
 
+#: Longest message, hint or context value an error keeps: a 1 MB cell or a 5 MB
+#: exception text echoed whole would bury the line that says what to fix.
+MAX_MESSAGE_CHARS = 1_000
+MAX_VALUE_CHARS = 200
+
+
+def clip_text(text: str, limit: int = MAX_VALUE_CHARS) -> str:
+    """``text`` when it fits in ``limit`` characters, else its start and end around a
+    note of how much was cut (so an echoed value stays recognisable)."""
+    if len(text) <= limit:
+        return text
+    keep = max(limit - 40, 10)
+    head, tail = keep * 2 // 3, keep // 3
+    return f"{text[:head]}…[{len(text) - head - tail} chars cut]…{text[len(text) - tail :]}"
+
 
 class RustyBTError(Exception):
     """Base of every error raised on purpose by rustybt.
@@ -58,16 +73,17 @@ class RustyBTError(Exception):
         hint: str | None = None,
         transient: bool | None = None,
     ) -> None:
+        message = clip_text(str(message), MAX_MESSAGE_CHARS)
         super().__init__(message)
         self.message = message
         self.context: dict[str, object] = dict(context or {})
-        self.hint = hint
+        self.hint = None if hint is None else clip_text(str(hint), MAX_MESSAGE_CHARS)
         self.transient = self.default_transient if transient is None else transient
 
     def __str__(self) -> str:
         if not self.context:
             return self.message
-        details = ", ".join(f"{key}={value!r}" for key, value in self.context.items())
+        details = ", ".join(f"{key}={_clipped_repr(value)}" for key, value in self.context.items())
         return f"{self.message} ({details})"
 
     @property
@@ -80,12 +96,29 @@ class RustyBTError(Exception):
         return {
             "error": type(self).__name__,
             "message": self.message,
-            "context": {key: str(value) for key, value in self.context.items()},
+            "context": {key: _clipped_str(value) for key, value in self.context.items()},
             "hint": self.hint,
             "transient": self.transient,
             "exit_code": self.exit_code,
-            "cause": repr(self.__cause__) if self.__cause__ is not None else None,
+            "cause": _clipped_repr(self.__cause__) if self.__cause__ is not None else None,
         }
+
+
+def _clipped_repr(value: object) -> str:
+    """``repr(value)``, capped, and never raising (a user object's ``__repr__`` may)."""
+    try:
+        text = repr(value)
+    except Exception as exc:  # noqa: BLE001  # user objects: any error, shown as such
+        text = f"<unprintable {type(value).__name__}: {type(exc).__name__}>"
+    return clip_text(text)
+
+
+def _clipped_str(value: object) -> str:
+    try:
+        text = str(value)
+    except Exception as exc:  # noqa: BLE001  # user objects: any error, shown as such
+        text = f"<unprintable {type(value).__name__}: {type(exc).__name__}>"
+    return clip_text(text)
 
 
 class ConfigError(RustyBTError):
@@ -137,9 +170,17 @@ class LookaheadError(RustyBTError):
 
 
 class StrategyError(RustyBTError):
-    """User strategy code raised, or used the API incorrectly."""
+    """User strategy code raised, or used the API incorrectly.
+
+    Attributes:
+        result: when raised by a backtest that had run bars, the `BacktestResult` of
+            what happened up to the failure (``metadata["status"] == "failed"``);
+            the CLI saves it. None otherwise.
+    """
 
     exit_code = 5
+    # A BacktestResult; typed loosely because this module sits below the engine.
+    result: object | None = None
 
 
 class OrderError(RustyBTError):

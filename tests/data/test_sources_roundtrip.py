@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 
 from rustybt.data.bars import BAR_COLUMNS
 from rustybt.data.sources import ColumnMap, CSVSource, ParquetSource
+from rustybt.security.sanitise import is_valid_symbol
 
 prices = st.floats(min_value=1e-4, max_value=1e7, allow_nan=False, allow_infinity=False)
 volumes = st.floats(min_value=0.0, max_value=1e12, allow_nan=False, allow_infinity=False)
-symbols = st.text(alphabet="ABCXYZ^.-_0123", min_size=1, max_size=6)
+# Valid tickers only: the sources refuse a symbol such as "." or "..x" (path tricks).
+symbols = st.text(alphabet="ABCXYZ^.-_0123", min_size=1, max_size=6).filter(is_valid_symbol)
 
 
 @st.composite

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -10,7 +11,8 @@ from typing import IO
 
 import structlog
 
-from rustybt.audit.pipeline import AuditLog
+from rustybt.audit.masking import mask_secrets
+from rustybt.audit.pipeline import AuditLog, EventDict, add_level, add_timestamp, render_text
 from rustybt.audit.settings import LogSettings
 
 __all__ = [
@@ -122,7 +124,41 @@ def use_audit_log(
             log.close()
 
 
+class _RoutingSink:
+    """Where `get_logger` lines go, decided per line: the scoped log (``--audit-log``,
+    `use_audit_log`), else the process-wide one (`configure_logging`), else stderr as
+    masked text. Never structlog's default console renderer, which masks nothing."""
+
+    def msg(self, **event: object) -> None:
+        level = str(event.get("level", "info"))
+        log = _scoped_log.get() or (
+            _process_log if _process_log is not None and not _process_log.closed else None
+        )
+        if log is not None:
+            log.emit(level, event)  # its own chain: masking (again, idempotent) and rendering
+            return
+        if _LEVELS.get(level, 50) >= _LEVELS["info"]:
+            print(render_text(None, level, event), file=sys.stderr)
+
+    debug = info = warning = warn = error = critical = exception = fatal = log = msg
+
+
+def _as_kwargs(logger: object, method_name: str, event_dict: EventDict) -> EventDict:
+    # The last processor's dict becomes the sink call's keyword arguments.
+    return event_dict
+
+
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
+
+
 def get_logger(**context: object) -> structlog.typing.FilteringBoundLogger:
-    """A structlog logger with ``context`` bound (configure output with `configure_logging`)."""
-    logger: structlog.typing.FilteringBoundLogger = structlog.get_logger()
+    """A structlog logger with ``context`` bound. Its lines are masked like every
+    audit event and go to the current audit log (see `_RoutingSink`)."""
+    logger: structlog.typing.FilteringBoundLogger = structlog.wrap_logger(
+        _RoutingSink(),
+        processors=[add_timestamp, add_level, mask_secrets, _as_kwargs],
+        wrapper_class=structlog.make_filtering_bound_logger(0),
+        context_class=dict,
+        cache_logger_on_first_use=True,
+    )
     return logger.bind(**context) if context else logger

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from rustybt.errors import ConfigError
+from rustybt.security.files import open_private
 
 try:  # POSIX only: on other systems the one-writer rule is documented, not enforced.
     import fcntl
@@ -95,7 +96,7 @@ class RotatingWriter:
         # it is still compressing.
         self._pending: queue.Queue[Path | None] = queue.Queue()
         self._worker: threading.Thread | None = None
-        self._file: IO[bytes] = open(path, "ab", buffering=_BUFFER)  # noqa: SIM115  # kept open
+        self._file: IO[bytes] = open_private(path, "ab", buffering=_BUFFER)
         self._size = self._file.tell()
         created = path.stat().st_mtime if self._size else time.time()
         self._rollover_at = (
@@ -180,7 +181,7 @@ class RotatingWriter:
         self._file.close()
         target = self._rotated_name(now)
         os.replace(self.path, target)
-        self._file = open(self.path, "ab", buffering=_BUFFER)  # noqa: SIM115  # kept open
+        self._file = open_private(self.path, "ab", buffering=_BUFFER)
         self._size = 0
         if self.when is not None:
             self._rollover_at = _next_rollover(now, self.when, self.interval)
@@ -203,7 +204,11 @@ class RotatingWriter:
         if not source.exists():  # already pruned: retention is smaller than the backlog
             return
         try:
-            with open(source, "rb") as raw, gzip.open(partial, "wb") as packed:
+            with (
+                open(source, "rb") as raw,
+                open_private(partial, "wb") as out,
+                gzip.open(out, "wb") as packed,
+            ):
                 shutil.copyfileobj(raw, packed, _BUFFER)
             os.replace(partial, source.with_name(source.name + ".gz"))
             source.unlink()

@@ -98,6 +98,13 @@ def run(
     output: Annotated[Path, typer.Option(help="Where to save the result.")] = DEFAULT_OUTPUT,
     overwrite: Overwrite = False,
     audit_log: AuditLogPath = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(help="Stop the run after this many seconds (wall clock).", min=0.001),
+    ] = None,
+    max_bars: Annotated[
+        int | None, typer.Option(help="Stop the run after this many bars.", min=1)
+    ] = None,
     debug: Debug = False,
 ) -> None:
     """Run STRATEGY_FILE (this executes its code: run only files you trust)."""
@@ -119,6 +126,8 @@ def run(
         catalog=catalog,
         output=output,
         overwrite=overwrite,
+        time_limit=time_limit,
+        max_bars=max_bars,
     )
     report_errors(with_audit_log(audit_log, lambda: run_strategy_file(request)), debug=debug)
 

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import ast
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 import rustybt
+from rustybt.assets import AssetClass
 from rustybt.cli.benchmark import benchmark_from_catalog, benchmark_from_file, is_returns_file
 from rustybt.cli.output import result_folder
 from rustybt.cli.summary import summary_lines
-from rustybt.data.bars import BarPanel
+from rustybt.data.bars import BarPanel, Frequency
 from rustybt.engine.execution import FixedBasisPoints, NoSlippage, PerDollar
 from rustybt.engine.result import BacktestResult
 from rustybt.engine.runner import FillAt, run_backtest
 from rustybt.engine.strategy import Strategy, load_strategy_file
-from rustybt.errors import ConfigError, DataNotFound, UnknownSymbol
+from rustybt.errors import ConfigError, DataNotFound, StrategyError, UnknownSymbol, clip_text
 from rustybt.security import check_symbol
+from rustybt.security.files import SHARED_FILE_MODE
 
 __all__ = [
     "IngestRequest",
@@ -56,6 +59,26 @@ def examples_dir() -> Path:
     )
 
 
+def check_output_dir(output: Path) -> None:
+    """ConfigError unless ``output`` is (or can become) a folder to save results in."""
+    folder = output.expanduser()
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(
+                    f"--output {str(output)!r}: {parent} is a file, not a folder",
+                    context={"output": str(output)},
+                    hint="pass a folder (it is created when missing) with --output",
+                )
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise ConfigError(
+                    f"--output {str(output)!r}: cannot write in {parent}",
+                    context={"output": str(output)},
+                    hint="pass a folder you can write to with --output",
+                )
+            return
+
+
 def _save(result: BacktestResult, output: Path, name: str, *, overwrite: bool) -> Path:
     target = result_folder(output, name, overwrite=overwrite)
     result.save(target)
@@ -73,6 +96,7 @@ def _write_tearsheet(result: BacktestResult, directory: Path) -> Path | None:
         return None
     path = directory / "tearsheet.png"
     figure.savefig(path, dpi=90)
+    path.chmod(SHARED_FILE_MODE)  # like the result's other files
     return path
 
 
@@ -121,6 +145,14 @@ class RunRequest:
     catalog: Path
     output: Path
     overwrite: bool = False
+    time_limit: float | None = None
+    max_bars: int | None = None
+
+
+_MAX_PARAM_CHARS = 10_000
+# pandas' nanosecond range, less a day at each end (as for ingested data).
+_EARLIEST = pd.Timestamp("1677-09-22")
+_LATEST = pd.Timestamp("2262-04-10")
 
 
 def _parse_params(pairs: list[str]) -> dict[str, object]:
@@ -131,10 +163,20 @@ def _parse_params(pairs: list[str]) -> dict[str, object]:
             raise ConfigError(
                 f"bad --param {pair!r}", hint="write --param NAME=VALUE, e.g. --param fast=10"
             )
+        if len(raw) > _MAX_PARAM_CHARS:
+            raise ConfigError(
+                f"--param {name} is {len(raw):,} characters long (at most {_MAX_PARAM_CHARS:,})",
+                hint="pass large inputs through a file the strategy reads",
+            )
         try:
             params[name] = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
+        except (ValueError, SyntaxError, TypeError):
             params[name] = raw
+        except (RecursionError, MemoryError) as exc:
+            raise ConfigError(
+                f"--param {name}: the value is nested too deeply to read",
+                hint="write a flat value: a number, a string, a list or a dict of them",
+            ) from exc
     return params
 
 
@@ -142,11 +184,20 @@ def _parse_date(value: str | None, option: str) -> pd.Timestamp | None:
     if value is None:
         return None
     try:
-        return pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ConfigError(
-            f"--{option} {value!r} is not a date", hint="use YYYY-MM-DD, e.g. 2016-01-04"
+            f"--{option} {clip_text(repr(value))} is not a date",
+            hint="use YYYY-MM-DD, e.g. 2016-01-04",
         ) from exc
+    naive = stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+    if pd.isna(naive) or not _EARLIEST <= naive <= _LATEST:
+        raise ConfigError(
+            f"--{option} {clip_text(repr(value))} is outside the supported dates "
+            f"{_EARLIEST:%Y-%m-%d} to {_LATEST:%Y-%m-%d}",
+            hint="use a date within the data, e.g. 2016-01-04",
+        )
+    return stamp
 
 
 def _check_costs(request: RunRequest) -> None:
@@ -230,12 +281,45 @@ def run_strategy_file(request: RunRequest) -> BacktestResult:
         )
     fill_at: FillAt = "close" if request.fill_at == "close" else "next_open"
     _check_costs(request)
+    check_output_dir(request.output)  # before the run: a finished run must have a home
     start = _parse_date(request.start, "start")
     end = _parse_date(request.end, "end")
     _check_window(start, end)
     strategy: Strategy = load_strategy_file(request.strategy_file, **_parse_params(request.params))
     panel, benchmark, source = _load_data(request)
-    result = run_backtest(
+    try:
+        result = _run(request, strategy, panel, benchmark, source, fill_at, start, end)
+    except StrategyError as error:
+        _save_failed(error, request.output, request.strategy_file.stem, overwrite=request.overwrite)
+        raise
+    _print_result(
+        result,
+        _save(result, request.output, request.strategy_file.stem, overwrite=request.overwrite),
+    )
+    return result
+
+
+def _save_failed(error: StrategyError, output: Path, name: str, *, overwrite: bool) -> None:
+    """Save what a failed run produced, say where, and let the error be reported."""
+    if not isinstance(error.result, BacktestResult):
+        return
+    saved = _save(error.result, output, name, overwrite=overwrite)
+    print(
+        f"run failed; what it did up to the failure is saved (marked failed) in {saved.resolve()}"
+    )
+
+
+def _run(
+    request: RunRequest,
+    strategy: Strategy,
+    panel: BarPanel,
+    benchmark: pd.Series | str | None,
+    source: str,
+    fill_at: FillAt,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+) -> BacktestResult:
+    return run_backtest(
         strategy,
         panel,
         start=start,
@@ -248,12 +332,9 @@ def run_strategy_file(request: RunRequest) -> BacktestResult:
         slippage=FixedBasisPoints(request.slippage_bps) if request.slippage_bps else NoSlippage(),
         fill_at=fill_at,
         data_source=source,
+        time_limit=request.time_limit,
+        max_bars=request.max_bars,
     )
-    _print_result(
-        result,
-        _save(result, request.output, request.strategy_file.stem, overwrite=request.overwrite),
-    )
-    return result
 
 
 @dataclass(frozen=True)
@@ -278,7 +359,15 @@ def _read_sectors(path: Path | None) -> dict[str, str] | None:
         return None
     if not path.is_file():
         raise DataNotFound(f"sector file not found: {path}", context={"path": str(path)})
-    table = pd.read_csv(path)
+    try:
+        table = pd.read_csv(path, dtype=str, encoding="utf-8")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:
+        # EmptyDataError is a ValueError; binary content fails to decode.
+        raise ConfigError(
+            f"sector file {path} is not a readable CSV ({clip_text(str(exc).splitlines()[0])})",
+            context={"path": str(path)},
+            hint="it needs Symbol and Sector columns, e.g. Symbol,Sector / AAPL,Tech",
+        ) from exc
     missing = {"Symbol", "Sector"} - set(table.columns)
     if missing:
         raise ConfigError(
@@ -288,11 +377,22 @@ def _read_sectors(path: Path | None) -> dict[str, str] | None:
     return dict(zip(table["Symbol"].astype(str), table["Sector"].astype(str), strict=True))
 
 
+def _choice(value: str | None, option: str, allowed: list[str]) -> str | None:
+    if value is not None and value not in allowed:
+        raise ConfigError(
+            f"--{option} {clip_text(repr(value))} is not one of {', '.join(allowed)}",
+            hint=f"use --{option} {allowed[0]}",
+        )
+    return value
+
+
 def ingest_file(request: IngestRequest) -> None:
     from rustybt.cli.columns import apply_layout
     from rustybt.data.catalog import ingest
     from rustybt.data.sources import ColumnMap, CSVSource, ParquetSource, Source, preset
 
+    _choice(request.frequency, "frequency", [f.value for f in Frequency])
+    _choice(request.asset_class, "asset-class", [c.value for c in AssetClass])
     source: Source
     layout = {
         "columns": request.columns,

@@ -9,8 +9,9 @@ import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
-from rustybt.errors import RustyBTError
+from rustybt.errors import MAX_MESSAGE_CHARS, RustyBTError, clip_text
 from rustybt.interface import on_cli
+from rustybt.security.masking import mask_text, mask_value
 
 __all__ = ["BROKEN_PIPE_EXIT", "INTERNAL_ERROR_EXIT", "report_errors"]
 
@@ -50,12 +51,15 @@ def report_errors(action: Callable[[], T], *, debug: bool) -> T:
         _quiet_broken_pipe()
         raise SystemExit(BROKEN_PIPE_EXIT) from None
     except RustyBTError as error:
-        print(f"error: {error.message}", file=sys.stderr)
+        # Every line is masked (a secret the strategy used may be in the message) and
+        # capped (the error keeps at most MAX_MESSAGE_CHARS of any echoed value).
+        print(f"error: {mask_text(error.message)}", file=sys.stderr)
         if error.hint:
-            print(f"hint: {error.hint}", file=sys.stderr)
+            print(f"hint: {mask_text(error.hint)}", file=sys.stderr)
         if debug:
-            print(json.dumps(error.to_dict(), indent=2, default=str), file=sys.stderr)
-            traceback.print_exc()
+            details = json.dumps(mask_value(error.to_dict()), indent=2, default=str)
+            print(details, file=sys.stderr)
+            _print_traceback()
         else:
             print("(run with --debug for details)", file=sys.stderr)
         raise SystemExit(error.exit_code) from None
@@ -64,11 +68,24 @@ def report_errors(action: Callable[[], T], *, debug: bool) -> T:
         raise SystemExit(130) from None
     except Exception as error:  # noqa: BLE001  # a bug in rustybt itself: report it, exit non-zero
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         else:
+            text = mask_text(clip_text(_safe_str(error), MAX_MESSAGE_CHARS))
             print(
-                f"internal error: {type(error).__name__}: {error} "
+                f"internal error: {type(error).__name__}: {text} "
                 "(please report it; run with --debug for the traceback)",
                 file=sys.stderr,
             )
         raise SystemExit(INTERNAL_ERROR_EXIT) from None
+
+
+def _safe_str(error: BaseException) -> str:
+    try:
+        return str(error)
+    except Exception as inner:  # noqa: BLE001  # a broken __str__: say so instead
+        return f"<message could not be shown: {type(inner).__name__}>"
+
+
+def _print_traceback() -> None:
+    """The current traceback, masked (frames quote values, messages quote secrets)."""
+    print(mask_text(traceback.format_exc()), file=sys.stderr, end="")

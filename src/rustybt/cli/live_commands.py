@@ -170,7 +170,9 @@ def run_paper(request: PaperRequest) -> BacktestResult:
         broker.close()
         close_feed()
         runner.store.close()
-    _print_result(result, _save(result, request.output, request.strategy_file.stem))
+    # A paper session resumes from its state folder, so its result replaces the earlier
+    # save of the same session rather than starting a numbered folder.
+    _print_result(result, _save(result, request.output, request.strategy_file.stem, overwrite=True))
     print(f"live state      {state.resolve()} (state.db, paper.db, {AUDIT_FILE})")
     return result
 

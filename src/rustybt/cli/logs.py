@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from rustybt.audit.query import (
     parse_time,
     read_records,
 )
-from rustybt.errors import ConfigError
+from rustybt.errors import ConfigError, DataError, clip_text
 
 __all__ = ["LogsRequest", "show_logs", "with_audit_log"]
 
@@ -53,11 +54,19 @@ def show_logs(request: LogsRequest) -> int:
     )
     stats = ReadStats()
     matched: list[tuple[str, dict[str, object]]] = []
-    for line, record in read_records(log_files(request.path), stats):
-        if query.matches(record):
-            matched.append((line, record))
-            if request.limit is not None and len(matched) >= request.limit:
-                break
+    damaged: list[str] = []
+    for file in log_files(request.path):
+        if request.limit is not None and len(matched) >= request.limit:
+            break
+        try:
+            for line, record in read_records([file], stats):
+                if query.matches(record):
+                    matched.append((line, record))
+                    if request.limit is not None and len(matched) >= request.limit:
+                        break
+        except (OSError, EOFError, zlib.error) as exc:
+            # A damaged rotated file: show what the others hold, then say which one.
+            damaged.append(f"{file} ({clip_text(str(exc))})")
     if request.table:
         for row in format_table(record for _, record in matched):
             print(row)
@@ -66,6 +75,12 @@ def show_logs(request: LogsRequest) -> int:
             print(line)
     if stats.skipped:
         print(f"note: skipped {stats.skipped} line(s) that are not JSON objects", file=sys.stderr)
+    if damaged:
+        raise DataError(
+            f"{len(damaged)} audit log file(s) could not be read to the end: {'; '.join(damaged)}",
+            context={"files": damaged},
+            hint="the records shown are from the readable part; move damaged files aside",
+        )
     return len(matched)
 
 

@@ -102,16 +102,17 @@ class PerformanceTracker:
         self._session += 1
 
     def frame(self, sessions_closed: int | None = None) -> pd.DataFrame:
-        """The perf frame; ``sessions_closed`` keeps only the first sessions (a live
-        session stopped early)."""
-        n = len(self._layout.sessions) if sessions_closed is None else sessions_closed
+        """The perf frame of the sessions valued so far (all of them once a run is over;
+        fewer when a run failed or a live session stopped early); ``sessions_closed``
+        keeps only the first sessions."""
+        n = self._session if sessions_closed is None else sessions_closed
         first = self.first_session
         sessions = self._layout.sessions[first:n]
         # No frequency on the index: it would not survive Parquet; sessions are labels.
         index = pd.DatetimeIndex(sessions.asi8, tz="UTC", name="session").as_unit("ns")
         columns = (
             self._columns
-            if sessions_closed is None and not first
+            if n == len(self._layout.sessions) and not first
             else {name: values[first:n] for name, values in self._columns.items()}
         )
         perf = pd.DataFrame(columns, index=index)

@@ -7,6 +7,7 @@ columns are written as their exact string form and listed in the metadata, so
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -17,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from rustybt.data.bars import BarPanel, Frequency
-from rustybt.errors import CatalogError, ConfigError, DataNotFound
+from rustybt.errors import CatalogError, ConfigError, DataNotFound, clip_text
 from rustybt.money import to_decimal
+from rustybt.security.files import restrict_tree
 
 if TYPE_CHECKING:
     import polars as pl
@@ -126,6 +128,11 @@ class BacktestResult:
         return {k: Decimal(v) for k, v in raw.items() if isinstance(v, str)}
 
     @property
+    def failed(self) -> bool:
+        """True for the partial result of a run that failed (see ``metadata["error"]``)."""
+        return self.metadata.get("status") == "failed"
+
+    @property
     def final_equity(self) -> Decimal:
         return self.ledger["equity"]
 
@@ -199,6 +206,7 @@ class BacktestResult:
             "bars_frequency": None if self.bars is None else str(self.bars.frequency),
         }
         (directory / "metadata.json").write_text(json.dumps(payload, indent=2, default=str))
+        restrict_tree(directory)  # 0750 / 0640: a result may reveal a strategy's secrets
         return directory
 
     @classmethod
@@ -262,7 +270,17 @@ class BacktestResult:
         value = perf["portfolio_value"].to_numpy()
         peak = np.maximum.accumulate(value) if len(value) else value
         max_dd = float(np.min(value / peak - 1.0)) if len(value) else float("nan")
+        status = {}
+        if self.failed:
+            error = self.metadata.get("error")
+            message = error.get("message") if isinstance(error, dict) else error
+            status = {
+                "status": f"FAILED after {self.metadata.get('bars_run', '?')} bar(s), "
+                "partial result",
+                "error": clip_text(str(message), 300),
+            }
         return {
+            **status,
             "strategy": str(self.metadata.get("strategy")),
             "period": f"{perf.index[0].date()} to {perf.index[-1].date()}" if len(perf) else "-",
             "sessions": str(len(perf)),
@@ -277,11 +295,13 @@ class BacktestResult:
 
     def __repr__(self) -> str:
         lines = [f"  {key:<17} {value}" for key, value in self._summary().items()]
-        return "BacktestResult(\n" + "\n".join(lines) + "\n)"
+        title = "BacktestResult[FAILED]" if self.failed else "BacktestResult"
+        return f"{title}(\n" + "\n".join(lines) + "\n)"
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><th style='text-align:left'>{key}</th><td>{value}</td></tr>"
+            f"<tr><th style='text-align:left'>{key}</th><td>{html.escape(value)}</td></tr>"
             for key, value in self._summary().items()
         )
-        return f"<table><caption>BacktestResult</caption>{rows}</table>"
+        caption = "BacktestResult (FAILED: partial result)" if self.failed else "BacktestResult"
+        return f"<table><caption>{html.escape(caption)}</caption>{rows}</table>"

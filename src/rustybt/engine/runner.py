@@ -19,22 +19,24 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from rustybt.data.bars import BarPanel, Frequency, to_utc_timestamp
+from rustybt.assets import Asset
+from rustybt.data.bars import BarPanel, Frequency
 from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.blotter import Blotter
 from rustybt.engine.data_portal import BarData
 from rustybt.engine.execution import CommissionModel, SlippageModel
-from rustybt.engine.failures import strategy_failed
+from rustybt.engine.failures import USER_EXIT, strategy_failed
 from rustybt.engine.ledger import Ledger
+from rustybt.engine.limits import RunLimits, TimeUp
 from rustybt.engine.orders import OrderStatus
 from rustybt.engine.performance import PerformanceTracker
 from rustybt.engine.recorder import Recorder
 from rustybt.engine.result import BacktestResult
 from rustybt.engine.run_audit import audit_started, audit_summary, open_trail
+from rustybt.engine.run_metadata import ORDER_COLUMNS, mark_failed, run_metadata
 from rustybt.engine.scheduling import SessionLayout
 from rustybt.engine.strategy import FunctionStrategy, Strategy
-from rustybt.engine.versions import versions
-from rustybt.errors import ConfigError
+from rustybt.errors import ConfigError, StrategyError
 from rustybt.money import to_decimal
 
 if TYPE_CHECKING:  # pydantic (behind the validation config) is imported on first use
@@ -89,6 +91,8 @@ def run_backtest(
     data_source: str = "in-memory panel",
     audit_log: str | Path | AuditLog | None = None,
     validate: bool | ValidationConfig = True,
+    time_limit: float | None = None,
+    max_bars: int | None = None,
 ) -> BacktestResult:
     """Run ``strategy`` over ``data`` between ``start`` and ``end`` (inclusive).
 
@@ -116,6 +120,16 @@ def run_backtest(
             end) as JSON lines: a path (appended to, closed after the run) or an
             open `rustybt.log.AuditLog`. None uses the log set up by
             `rustybt.log.configure_logging`, if any; otherwise nothing is logged.
+        time_limit: stop the run after this many seconds of wall-clock time (even
+            inside a ``handle_data`` that never returns, on POSIX in the main thread).
+        max_bars: stop the run before bar number ``max_bars`` (counted from 0).
+
+    Raises:
+        StrategyError: user code raised (or called ``sys.exit()``, or was interrupted),
+            or a limit was reached. When bars had run, ``error.result`` holds the
+            partial `BacktestResult`, marked ``metadata["status"] == "failed"`` with
+            the error, so nothing that happened is lost; when ``analyze`` raised it
+            holds the complete result (also marked failed).
     """
     config = BacktestConfig(
         capital=capital,
@@ -124,6 +138,7 @@ def run_backtest(
         check_cash=check_cash,
         data_source=data_source,
     )
+    limits = RunLimits(time_limit, max_bars)
     if isinstance(strategy, type):
         strategy = strategy()
     if not isinstance(strategy, Strategy):
@@ -141,6 +156,7 @@ def run_backtest(
         panel, data_issues = checked.panel, checked.to_dict()
     run = _Run(strategy, panel, config, benchmark, commission, slippage)
     run.data_issues = data_issues
+    run.limits = limits
     trail = open_trail(audit_log, run_id=run.run_id, strategy_id=strategy.name)
     if trail is None:
         return run.execute()
@@ -196,6 +212,7 @@ class _Run:
             self.data.column(benchmark)  # an unknown symbol fails now, not after the run
         self.run_id = uuid.uuid4().hex[:12]
         self.data_issues: dict[str, object] = {"checked": False}
+        self.limits = RunLimits(None, None)
 
     def _mirror_fill(self, column: int, quantity: Decimal) -> None:
         asset = self.panel.assets[column]
@@ -220,24 +237,41 @@ class _Run:
     def _call(self, hook: str, func: Callable[..., object], *args: object) -> None:
         try:
             func(*args)
-        except Exception as exc:  # user code: any exception becomes a StrategyError
-            when = self.panel.index[max(self.data.bar, 0)] if self.data.bar >= 0 else "start"
-            raise strategy_failed(self.strategy, hook, when, exc) from exc
+        except TimeUp:
+            raise self.limits.reached(
+                f"the run passed its time limit ({self.limits.time_limit:g} s)",
+                self._when(),
+                hook,
+            ) from None
+        except USER_EXIT as exc:  # user code: any exception (or exit) is a StrategyError
+            raise strategy_failed(self.strategy, hook, self._when(), exc) from exc
+
+    def _when(self) -> object:
+        return self.panel.index[self.data.bar] if self.data.bar >= 0 else "start"
 
     def execute(self) -> BacktestResult:
         from rustybt.api import current_context
 
         token = current_context.set(self.context)
         try:
-            return self._execute()
+            with self.limits:
+                return self._execute()
         finally:
             current_context.reset(token)
 
     def _execute(self) -> BacktestResult:
         self.begin()
         step = self.step
-        for bar in range(len(self.panel)):
-            step(bar)
+        limits = self.limits if self.limits.active else None
+        index = self.panel.index
+        try:
+            for bar in range(len(self.panel)):
+                if limits is not None:
+                    limits.check(bar, index[bar])
+                step(bar)
+        except StrategyError as error:
+            error.result = self._failed_result(self.tracker, error)
+            raise
         return self.finish()
 
     def begin(self) -> None:
@@ -245,6 +279,14 @@ class _Run:
         strategy, context = self.strategy, self.context
         self._call("initialize", strategy.initialize, context)
         context._initialized = True
+        if isinstance(context._benchmark, str | Asset):
+            # An unknown set_benchmark symbol fails now, not after the whole run.
+            symbol = (
+                context._benchmark.symbol
+                if isinstance(context._benchmark, Asset)
+                else context._benchmark
+            )
+            self.data.column(symbol)
         self.tracker = PerformanceTracker(
             self.panel,
             self.layout,
@@ -297,7 +339,13 @@ class _Run:
         if handle is not None:
             try:
                 handle(context, data)
-            except Exception as exc:  # user code: any exception becomes a StrategyError
+            except TimeUp:
+                raise self.limits.reached(
+                    f"the run passed its time limit ({self.limits.time_limit:g} s)",
+                    self.panel.index[bar],
+                    "handle_data",
+                ) from None
+            except USER_EXIT as exc:  # user code: any exception becomes a StrategyError
                 raise strategy_failed(
                     self.strategy, "handle_data", self.panel.index[bar], exc
                 ) from exc
@@ -317,13 +365,35 @@ class _Run:
 
     def finish(self, last_bar: int | None = None) -> BacktestResult:
         """Build the result after the last bar stepped (default: the panel's last) and
-        call ``analyze``."""
+        call ``analyze``; when ``analyze`` raises, the complete result is kept, marked
+        failed, on the error."""
         end = self.panel.index[-1 if last_bar is None else last_bar]
         for order in self.blotter.open_orders:
             if order.status is OrderStatus.OPEN and not order.filled:
                 order.reason = "still open when the backtest ended"
         result = self._result(self.tracker, end, last_bar)
-        self._call("analyze", self.strategy.analyze, self.context, result)
+        try:
+            self._call("analyze", self.strategy.analyze, self.context, result)
+        except StrategyError as error:
+            # The run itself completed: keep all of it, marked as failed in analyze.
+            bars_run = len(self.panel) if last_bar is None else last_bar + 1
+            mark_failed(result, error, bars_run=bars_run)
+            error.result = result
+            raise
+        return result
+
+    def _failed_result(
+        self, tracker: PerformanceTracker, error: StrategyError
+    ) -> BacktestResult | None:
+        """What the run produced up to the failing bar (None when no bar ran)."""
+        bar = self.data.bar
+        if bar < 0:
+            return None
+        if tracker.sessions_closed <= self.layout.session_of_bar[bar]:
+            # The failing session was not closed yet: value it at the failing bar.
+            tracker.close_session(bar, len(self.blotter.fills))
+        result = self._result(tracker, self.panel.index[bar], last_bar=bar)
+        mark_failed(result, error, bars_run=bar + 1)
         return result
 
     def _benchmark_returns(self) -> pd.Series | None:
@@ -366,46 +436,14 @@ class _Run:
             asset: to_decimal(float(self.data._prices[last, self.data.column(asset)]))
             for asset in self.ledger.positions
         }
-        ledger = self.ledger
-        metadata: dict[str, object] = {
-            "run_id": self.run_id,
-            "strategy": self.strategy.name,
-            "params": {
-                k: repr(v) if not isinstance(v, int | float | str | bool) else v
-                for k, v in self.strategy.params.items()
-            },
-            "start": str(self.panel.index[0]),
-            "end": str(end),
-            "frequency": str(self.panel.frequency),
-            "capital": self.config.capital,
-            "fill_at": self.config.fill_at,
-            "volume_limit": self.config.volume_limit,
-            "check_cash": self.config.check_cash,
-            "slippage_model": repr(self.blotter.slippage),
-            "commission_model": repr(self.blotter.commission),
-            "data_source": self.config.data_source,
-            "data_issues": self.data_issues,
-            "assets": list(self.panel.symbols),
-            "created": str(to_utc_timestamp(pd.Timestamp.now(tz="UTC"))),
-            "versions": versions(),
-            "ledger": {
-                "starting_cash": str(ledger.starting_cash),
-                "cash": str(ledger.cash),
-                "realized_pnl": str(ledger.realized_pnl),
-                "unrealized_pnl": str(ledger.unrealized_pnl(marks)),
-                "commissions": str(ledger.commissions),
-                "slippage": str(ledger.slippage),
-                "equity": str(ledger.equity(marks)),
-                "marks": {a.symbol: str(m) for a, m in marks.items()},
-            },
-        }
+        metadata = run_metadata(self, end, marks)
         traded = sorted(set(self.blotter.fills.symbols))
         return BacktestResult(
             perf=perf,
             transactions=self.blotter.fills.to_frame(self.panel.index),
             orders=pd.DataFrame(
                 [o.to_record() for o in self.blotter.all_orders],
-                columns=list(_ORDER_COLUMNS),
+                columns=list(ORDER_COLUMNS),
             ),
             positions=tracker.positions_frame(),
             metadata=metadata,
@@ -418,21 +456,3 @@ class _Run:
                 else self.panel.select(assets=traded, end=self.panel.index[last])
             ),
         )
-
-
-_ORDER_COLUMNS = (
-    "order_id",
-    "symbol",
-    "created",
-    "type",
-    "time_in_force",
-    "quantity",
-    "limit_price",
-    "stop_price",
-    "status",
-    "filled",
-    "average_price",
-    "commission",
-    "closed",
-    "reason",
-)

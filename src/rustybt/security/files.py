@@ -7,12 +7,16 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
+from typing import IO, cast
 
 from rustybt.errors import SecretsError
 
-__all__ = ["check_private", "write_private"]
+__all__ = ["check_private", "open_private", "restrict_tree", "write_private"]
 
 PRIVATE_MODE = 0o600
+#: Saved results: readable by the owner's group (a team share), never by others.
+SHARED_FILE_MODE = 0o640
+SHARED_DIR_MODE = 0o750
 # Group and other permission bits: any of them set means someone else may read the file.
 _SHARED_BITS = stat.S_IRWXG | stat.S_IRWXO
 
@@ -53,3 +57,23 @@ def check_private(path: Path, *, what: str) -> None:
             context={"path": str(path), "mode": f"{mode:04o}"},
             hint=f"run: chmod 600 {path}",
         )
+
+
+def open_private(path: Path, mode: str = "ab", buffering: int = -1) -> IO[bytes]:
+    """``path`` opened in binary ``mode`` ("ab" or "wb"); created 0600 when it does not
+    exist (an audit log or a compressed copy of one may hold what a strategy logged).
+    An existing file keeps its mode."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode.startswith("a") else os.O_TRUNC)
+    handle = os.open(path, flags, PRIVATE_MODE)
+    return cast(IO[bytes], os.fdopen(handle, mode, buffering=buffering))
+
+
+def restrict_tree(folder: Path) -> None:
+    """Make a saved result folder 0750 and its files 0640 (no access for others)."""
+    if sys.platform == "win32":
+        return
+    folder.chmod(SHARED_DIR_MODE)
+    for path in folder.rglob("*"):
+        if path.is_symlink():
+            continue
+        path.chmod(SHARED_DIR_MODE if path.is_dir() else SHARED_FILE_MODE)

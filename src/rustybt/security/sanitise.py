@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rustybt.errors import ConfigError, SecretsError
+from rustybt.errors import ConfigError, SecretsError, clip_text
 
 __all__ = [
     "SECRET_NAME_PATTERN",
@@ -18,12 +18,23 @@ __all__ = [
     "check_secret_name",
     "check_symbol",
     "contained_path",
+    "is_valid_symbol",
 ]
 
 # Letters, digits and the punctuation real tickers use: BRK.B, ^GSPC, BTC/USDT,
 # BTC-USD, ES_F. At most 32 characters.
 SYMBOL_PATTERN = re.compile(r"[A-Za-z0-9._^/-]{1,32}")
 SECRET_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+
+
+def is_valid_symbol(symbol: object) -> bool:
+    """True when ``symbol`` passes `check_symbol` (for checks that build their own error)."""
+    return (
+        isinstance(symbol, str)
+        and SYMBOL_PATTERN.fullmatch(symbol) is not None
+        and not symbol.startswith((".", "/"))
+        and ".." not in symbol
+    )
 
 
 def check_symbol(symbol: str) -> str:
@@ -33,15 +44,10 @@ def check_symbol(symbol: str) -> str:
     ``/`` and without ``..``, so a symbol can never name a parent folder even if
     someone later uses it in a path.
     """
-    if (
-        not isinstance(symbol, str)
-        or not SYMBOL_PATTERN.fullmatch(symbol)
-        or symbol.startswith((".", "/"))
-        or ".." in symbol
-    ):
+    if not is_valid_symbol(symbol):
         raise ConfigError(
-            f"invalid symbol {symbol!r}",
-            context={"symbol": repr(symbol)},
+            f"invalid symbol {clip_text(repr(symbol))}",
+            context={"symbol": clip_text(repr(symbol))},
             hint="symbols use letters, digits and . _ ^ / - (e.g. AAPL, BRK.B, ^GSPC, BTCUSDT)",
         )
     return symbol

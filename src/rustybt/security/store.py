@@ -10,16 +10,35 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cryptography.fernet import InvalidToken
+from cryptography.fernet import InvalidToken, MultiFernet
 
 from rustybt.errors import SecretsError
 from rustybt.security.files import write_private
 from rustybt.security.keys import KEY_ENV, SecretsKeys
+from rustybt.security.masking import register_secret
 from rustybt.security.sanitise import check_secret_name
 
 __all__ = ["FORMAT_VERSION", "SecretsStore"]
 
 FORMAT_VERSION = 1
+
+
+def _decrypt_token(fernet: MultiFernet, token: str) -> str | None:
+    """The decrypted value (registered with the masker), or None when the token does
+    not decrypt: a wrong key, or a damaged token (bad base64, non-ASCII, bad HMAC)."""
+    value = _try_decrypt(fernet, token)
+    if isinstance(value, Exception):
+        return None
+    # From now on this value is masked wherever it would be written out.
+    register_secret(value)
+    return value
+
+
+def _try_decrypt(fernet: MultiFernet, token: str) -> str | InvalidToken | UnicodeError:
+    try:
+        return fernet.decrypt(token.encode("ascii")).decode("utf-8")
+    except (InvalidToken, UnicodeError) as exc:
+        return exc
 
 
 class SecretsStore:
@@ -55,8 +74,25 @@ class SecretsStore:
         return self._decrypt(name, tokens[name])
 
     def values(self) -> dict[str, str]:
-        """Every name and its decrypted value (for `rustybt secrets list`, which masks them)."""
-        return {name: self._decrypt(name, token) for name, token in sorted(self._read().items())}
+        """Every name and its decrypted value (for `rustybt secrets list`, which masks them).
+
+        Raises SecretsError naming the damaged entries when some decrypt and others do
+        not (the key is right, those entries are corrupt), or the key mismatch when
+        none decrypts.
+        """
+        tokens = self._read()
+        fernet = self.keys.fernet()
+        values: dict[str, str] = {}
+        failed: list[str] = []
+        for name, token in sorted(tokens.items()):
+            value = _decrypt_token(fernet, token)
+            if value is None:
+                failed.append(name)
+            else:
+                values[name] = value
+        if failed:
+            raise self._failure(failed[0], failed, decrypted=bool(values))
+        return values
 
     def set(self, name: str, value: str) -> None:
         """Encrypt ``value`` under ``name`` (replacing any old value) and save the store.
@@ -68,9 +104,20 @@ class SecretsStore:
         if not value:
             raise SecretsError(f"the value for {name!r} is empty", context={"name": name})
         tokens = self._read()
-        self.values()  # proves the keys match before anything is added
+        self._check_keys(tokens, replacing=name)
         tokens[name] = self.keys.fernet().encrypt(value.encode("utf-8")).decode("ascii")
         self._write(tokens)
+
+    def _check_keys(self, tokens: dict[str, str], *, replacing: str) -> None:
+        """SecretsError unless the keys decrypt at least one other stored entry (a
+        damaged entry elsewhere does not block replacing ``replacing``)."""
+        others = {n: t for n, t in tokens.items() if n != replacing}
+        if not others:
+            return
+        fernet = self.keys.fernet()
+        if not any(_decrypt_token(fernet, token) is not None for token in others.values()):
+            first = sorted(others)[0]
+            raise self._failure(first, sorted(others), decrypted=False)
 
     def delete(self, name: str) -> None:
         """Remove ``name``; SecretsError when it is not stored."""
@@ -93,25 +140,52 @@ class SecretsStore:
         tokens = self._read()
         fernet = keys.fernet()
         rotated: dict[str, str] = {}
+        failed: list[str] = []
         for name, token in tokens.items():
             try:
                 rotated[name] = fernet.rotate(token.encode("ascii")).decode("ascii")
-            except InvalidToken as exc:
-                raise self._mismatch(name, keys) from exc
+            except (InvalidToken, UnicodeError):
+                failed.append(name)
+        if failed:
+            raise self._failure(failed[0], sorted(failed), decrypted=bool(rotated), keys=keys)
         if tokens:
             self._write(rotated)
         self.keys = keys
         return len(rotated)
 
     def _decrypt(self, name: str, token: str) -> str:
-        try:
-            return self.keys.fernet().decrypt(token.encode("ascii")).decode("utf-8")
-        except InvalidToken as exc:
-            raise self._mismatch(name, self.keys) from exc
+        fernet = self.keys.fernet()
+        value = _try_decrypt(fernet, token)
+        if isinstance(value, Exception):
+            # Is the key wrong, or this one entry damaged? Another entry that decrypts
+            # proves the key right.
+            others = (t for n, t in self._read().items() if n != name)
+            decrypted = any(_decrypt_token(fernet, other) is not None for other in others)
+            raise self._failure(name, [name], decrypted=decrypted) from value
+        register_secret(value)
+        return value
 
-    def _mismatch(self, name: str, keys: SecretsKeys) -> SecretsError:
+    def _failure(
+        self,
+        name: str,
+        failed: list[str],
+        *,
+        decrypted: bool,
+        keys: SecretsKeys | None = None,
+    ) -> SecretsError:
+        keys = keys or self.keys
+        if decrypted:
+            names = ", ".join(repr(n) for n in failed)
+            return SecretsError(
+                f"secrets store {self.path}: entry {names} is damaged (it does not decrypt "
+                "while the other entries do)",
+                context={"store": str(self.path), "damaged": failed},
+                hint="set the damaged secret again (rustybt secrets set NAME) or restore the "
+                "store from a backup; the other entries are fine",
+            )
         return SecretsError(
-            f"the secrets key does not match the store {self.path}",
+            f"the secrets key does not match the store {self.path}"
+            + (f" (or its only entry {name!r} is damaged)" if len(failed) == 1 else ""),
             context={"store": str(self.path), "secret": name, "keys": repr(keys)},
             hint=f"use the key the store was written with ({KEY_ENV} or the key file); "
             "after a rotation keep the old key listed after the new one",

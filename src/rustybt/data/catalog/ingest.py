@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -31,8 +32,9 @@ from rustybt.data.catalog.metadata import (
 from rustybt.data.sources.base import Source
 from rustybt.data.validation import ValidationConfig, validate
 from rustybt.data.validation import ValidationReport as StructuralReport
-from rustybt.errors import CatalogError, ConfigError, ValidationError
+from rustybt.errors import CatalogError, ConfigError, SchemaError, ValidationError, clip_text
 from rustybt.interface import hint_for
+from rustybt.security.sanitise import is_valid_symbol
 
 __all__ = ["ROW_GROUP_SIZE", "IngestReport", "ingest"]
 
@@ -129,6 +131,65 @@ def _install(staging: Path, target: Path) -> None:
     shutil.rmtree(trash)
 
 
+def _frequency(value: Frequency | str) -> Frequency:
+    try:
+        return Frequency(value)
+    except ValueError:
+        raise ConfigError(
+            f"unknown frequency {clip_text(repr(value))}",
+            context={"frequency": clip_text(str(value))},
+            hint=f"use one of: {', '.join(f.value for f in Frequency)}",
+        ) from None
+
+
+def _asset_class(value: AssetClass | str) -> AssetClass:
+    try:
+        return AssetClass(value)
+    except ValueError:
+        raise ConfigError(
+            f"unknown asset class {clip_text(repr(value))}",
+            context={"asset_class": clip_text(str(value))},
+            hint=f"use one of: {', '.join(c.value for c in AssetClass)}",
+        ) from None
+
+
+def _check_symbols(symbols: pd.Series) -> None:
+    """SchemaError naming the first row whose symbol the sanitiser refuses."""
+    for symbol in pd.unique(symbols.dropna()):
+        if symbol != "" and not is_valid_symbol(symbol):
+            row = int(np.flatnonzero((symbols == symbol).to_numpy())[0])
+            raise SchemaError(
+                f"row {row}: {clip_text(repr(symbol))} is not a valid symbol",
+                context={"row": row, "symbol": clip_text(repr(symbol))},
+                hint="symbols use 1-32 letters, digits and . _ ^ / - (e.g. AAPL, BRK.B, ^GSPC)",
+            )
+
+
+def _check_catalog_dir(root: Path, name: str) -> None:
+    """CatalogError when the catalog path is a file or the dataset folder a link.
+
+    A dataset replaced through a symbolic link would delete or overwrite whatever
+    the link points at, possibly outside the catalog.
+    """
+    for parent in (root, *root.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise CatalogError(
+                    f"catalog {root}: {parent} is a file, not a folder",
+                    context={"catalog": str(root)},
+                    hint="point --catalog (or RUSTYBT_CATALOG) at a folder",
+                )
+            break
+    target = root / name
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise CatalogError(
+            f"dataset folder {target} is a symbolic link or a file, not a folder; "
+            "refusing to replace it",
+            context={"catalog": str(root), "name": name},
+            hint="remove or rename it by hand, then ingest again",
+        )
+
+
 def _resolve_input(
     source_or_frame: Source | pd.DataFrame,
     frequency: Frequency | str | None,
@@ -140,15 +201,18 @@ def _resolve_input(
                 "ingesting a DataFrame needs frequency='daily' or 'minute'",
                 hint="pass frequency=...",
             )
-        return source_or_frame, Frequency(frequency), description or "pandas DataFrame"
+        frame = source_or_frame
+        if "symbol" in frame.columns:
+            _check_symbols(frame["symbol"])
+        return frame, _frequency(frequency), description or "pandas DataFrame"
     if not isinstance(source_or_frame, Source):
         raise ConfigError(
             f"cannot ingest a {type(source_or_frame).__name__}",
             hint="pass a source (CSVSource, ParquetSource, ...) or a long bar DataFrame",
         )
-    if frequency is not None and Frequency(frequency) != source_or_frame.frequency:
+    if frequency is not None and _frequency(frequency) != source_or_frame.frequency:
         raise ConfigError(
-            f"frequency {Frequency(frequency).value!r} differs from the source's "
+            f"frequency {_frequency(frequency).value!r} differs from the source's "
             f"{source_or_frame.frequency.value!r}",
             hint="drop the frequency argument or fix the source's frequency",
         )
@@ -194,6 +258,7 @@ def ingest(
     """
     check_name(name)
     root = Path(catalog_dir).expanduser()
+    _check_catalog_dir(root, name)
     root.mkdir(parents=True, exist_ok=True)
     if name in read_metadata(root) and not overwrite:
         raise CatalogError(
@@ -204,7 +269,7 @@ def ingest(
                 cli="pass --overwrite to replace it, or choose another --name",
             ),
         )
-    asset_class = AssetClass(asset_class)
+    asset_class = _asset_class(asset_class)
     frame, freq, source = _resolve_input(source_or_frame, frequency, description)
     report = validate(
         frame,

@@ -7,6 +7,8 @@ trader never sees a traceback from inside polars.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -14,21 +16,68 @@ import polars as pl
 from rustybt.data.bars import Frequency
 from rustybt.data.sources.dates import ISO_DESCRIPTION, detect_date_format, format_hint
 from rustybt.data.sources.mapping import ColumnMap
-from rustybt.errors import SchemaError
+from rustybt.errors import SchemaError, clip_text
 from rustybt.interface import hint_for
+from rustybt.security.sanitise import is_valid_symbol
 
-__all__ = ["LINE_COLUMN", "to_canonical"]
+__all__ = ["LINE_COLUMN", "TRUNCATED_COLUMN", "to_canonical"]
 
 #: Name of the optional column holding each row's 1-based line number in its file.
 LINE_COLUMN = "line"
+#: Name of the optional boolean column marking a last line that may be cut off.
+TRUNCATED_COLUMN = "truncated"
+TRUNCATED_HINT = (
+    "if the file is complete, add the missing final newline (echo >> FILE); "
+    "otherwise download or export it again"
+)
 
 _NUMERIC_FIELDS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
 
 
+#: The dates every path accepts: pandas' nanosecond range (1677-09-21 to 2262-04-11)
+#: less a day at each end, so the label shift and time-zone conversions stay inside it.
+#: Outside it a timestamp would wrap around silently or crash the conversion.
+EARLIEST = datetime(1677, 9, 22)
+LATEST = datetime(2262, 4, 10)
+_RANGE_HINT = "fix the line (a damaged or wrong date), or drop it"
+
+
 def _first_bad(frame: pl.DataFrame, bad: pl.Expr, column: str) -> tuple[int, str]:
-    """Line number and raw text of the first row where ``bad`` holds."""
+    """Line number and raw text (capped) of the first row where ``bad`` holds."""
     row = frame.filter(bad).select(pl.col(LINE_COLUMN), pl.col(column).cast(pl.Utf8)).row(0)
-    return int(row[0]), str(row[1])
+    return int(row[0]), clip_text(str(row[1]))
+
+
+def _out_of_range(frame: pl.DataFrame, bad: pl.Series, column: str, file: str) -> SchemaError:
+    line, value = _first_bad(frame, pl.lit(bad), column)
+    return SchemaError(
+        f"{file}: line {line}, column {column!r}: {value!r} is outside the supported "
+        f"date range {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}",
+        context={"file": file, "line": line, "column": column, "value": value},
+        hint=_RANGE_HINT,
+    )
+
+
+def _check_epoch_range(
+    frame: pl.DataFrame, ints: pl.Series, column: str, unit: str, file: str
+) -> None:
+    per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[unit]
+    low = int(EARLIEST.replace(tzinfo=UTC).timestamp()) * per_second
+    high = int(LATEST.replace(tzinfo=UTC).timestamp()) * per_second
+    bad = (ints < low) | (ints > high)
+    if bad.any():
+        raise _out_of_range(frame, bad, column, file)
+
+
+def _check_range(frame: pl.DataFrame, stamps: pl.Series, column: str, file: str) -> None:
+    """SchemaError naming the first timestamp outside [EARLIEST, LATEST]."""
+    naive = stamps.dt.replace_time_zone(None) if isinstance(stamps.dtype, pl.Datetime) else stamps
+    if stamps.dtype == pl.Date:
+        bad = (naive < EARLIEST.date()) | (naive > LATEST.date())
+    else:
+        bad = (naive < EARLIEST) | (naive > LATEST)
+    if bad.any():
+        raise _out_of_range(frame, bad, column, file)
 
 
 def _as_float(frame: pl.DataFrame, column: str, file: str) -> pl.Series:
@@ -75,6 +124,10 @@ def _parse_epoch(frame: pl.DataFrame, column: str, mapping: ColumnMap, file: str
             )
         series = ints
     elif series.dtype.is_float():
+        finite = series.is_finite() | series.is_null()
+        too_big = series.abs() >= 2.0**63
+        if (~finite | too_big).any():
+            raise _out_of_range(frame, ~finite | too_big.fill_null(False), column, file)
         series = series.cast(pl.Int64)
     elif not series.dtype.is_integer():
         raise SchemaError(
@@ -82,6 +135,7 @@ def _parse_epoch(frame: pl.DataFrame, column: str, mapping: ColumnMap, file: str
             context={"file": file, "column": column},
         )
     unit = mapping.timestamp_unit or "s"
+    _check_epoch_range(frame, series, column, unit, file)
     return pl.select(pl.from_epoch(series, time_unit=unit).dt.replace_time_zone("UTC")).to_series()
 
 
@@ -161,6 +215,7 @@ def _timestamps(
             context={"file": file, "column": column},
             hint="set ColumnMap.timestamp_unit for Unix epoch numbers",
         )
+    _check_range(frame, stamps, column, file)
     step = pl.duration(days=1) if frequency == Frequency.DAILY else pl.duration(minutes=1)
     expr = pl.lit(stamps)
     if mapping.label == "end":
@@ -178,6 +233,56 @@ def _timestamps(
     return pl.select(expr.alias("timestamp")).to_series()
 
 
+def _symbols(frame: pl.DataFrame, mapping: ColumnMap, file: str) -> pl.Series:
+    """The symbol column, each distinct symbol checked by the sanitiser (a symbol
+    such as ``../../etc/passwd`` or ``$(id)`` is refused, naming its line)."""
+    if mapping.symbol is None:
+        return pl.repeat(mapping.constant_symbol, frame.height, eager=True, dtype=pl.Utf8)
+    symbols = frame[mapping.symbol].cast(pl.Utf8).str.strip_chars()
+    for symbol in symbols.drop_nulls().unique().to_list():
+        if symbol and not is_valid_symbol(symbol):
+            line, value = _first_bad(frame, pl.lit(symbols == symbol), mapping.symbol)
+            raise SchemaError(
+                f"{file}: line {line}, column {mapping.symbol!r}: {value!r} is not a valid symbol",
+                context={"file": file, "line": line, "column": mapping.symbol, "value": value},
+                hint="symbols use 1-32 letters, digits and . _ ^ / - (e.g. AAPL, BRK.B, ^GSPC); "
+                "fix or remove the line",
+            )
+    return symbols
+
+
+def _tidy(frame: pl.DataFrame, mapping: ColumnMap, frequency: Frequency, file: str) -> pl.DataFrame:
+    """The canonical columns of ``frame`` (plus the line), unsorted."""
+    columns: dict[str, pl.Series] = {"timestamp": _timestamps(frame, mapping, frequency, file)}
+    columns["symbol"] = _symbols(frame, mapping, file)
+    fields = mapping.field_columns()
+    for name in _NUMERIC_FIELDS:
+        if name in fields:
+            columns[name] = _as_float(frame, fields[name], file)
+        else:
+            columns[name] = pl.repeat(0.0, frame.height, eager=True, dtype=pl.Float64)
+    columns[LINE_COLUMN] = frame[LINE_COLUMN]
+    return pl.DataFrame({name: series.alias(name) for name, series in columns.items()})
+
+
+def _tidy_last(
+    last: pl.DataFrame, mapping: ColumnMap, frequency: Frequency, file: str
+) -> pl.DataFrame:
+    """The possibly cut-off last line: as parsed when it parses, else as a row with no
+    timestamp and no prices (validation quarantines it either way)."""
+    try:
+        return _tidy(last, mapping, frequency, file)
+    except SchemaError:
+        empty = _tidy(last.clear(), mapping, frequency, file)
+        return pl.DataFrame(
+            {
+                name: pl.Series(name, [last[LINE_COLUMN][0] if name == LINE_COLUMN else None])
+                for name in empty.columns
+            },
+            schema=empty.schema,
+        )
+
+
 def to_canonical(
     raw: pl.DataFrame,
     mapping: ColumnMap,
@@ -186,6 +291,7 @@ def to_canonical(
     file: str,
     first_line: int,
     line_numbers: bool,
+    truncated_last: bool = False,
 ) -> pd.DataFrame:
     """The canonical long frame (`BAR_COLUMNS`, sorted by timestamp then symbol).
 
@@ -193,6 +299,9 @@ def to_canonical(
         raw: the mapped file columns, as read (text or typed).
         first_line: 1-based line number (or row number) of ``raw``'s first row.
         line_numbers: add a ``line`` column so validation can point back to the file.
+        truncated_last: the file does not end with a newline. With ``line_numbers`` its
+            last line gets ``truncated=True`` (a `TRUNCATED_COLUMN` column) so validation
+            quarantines it; without, it is a `SchemaError`.
     """
     frame = raw.with_columns(
         pl.int_range(first_line, first_line + raw.height, dtype=pl.Int64).alias(LINE_COLUMN)
@@ -200,19 +309,30 @@ def to_canonical(
     mapped = mapping.required_columns()
     # Blank lines come through as all-null rows; they hold no data to keep.
     frame = frame.filter(~pl.all_horizontal([pl.col(c).is_null() for c in mapped]))
-    columns: dict[str, pl.Series] = {"timestamp": _timestamps(frame, mapping, frequency, file)}
-    if mapping.symbol is not None:
-        columns["symbol"] = frame[mapping.symbol].cast(pl.Utf8).str.strip_chars()
-    else:
-        columns["symbol"] = pl.repeat(mapping.constant_symbol, frame.height, eager=True)
-    fields = mapping.field_columns()
-    for name in _NUMERIC_FIELDS:
-        if name in fields:
-            columns[name] = _as_float(frame, fields[name], file)
-        else:
-            columns[name] = pl.repeat(0.0, frame.height, eager=True, dtype=pl.Float64)
-    columns[LINE_COLUMN] = frame[LINE_COLUMN]
-    tidy = pl.DataFrame({name: series.alias(name) for name, series in columns.items()})
+    last: pl.DataFrame | None = None
+    if truncated_last:
+        # No final newline: the last line may be cut off (a phantom "AAP" from "AAPL",
+        # a volume missing digits). It is kept apart and marked, never stored as clean.
+        is_last = frame[LINE_COLUMN] == first_line + raw.height - 1
+        last, frame = frame.filter(is_last), frame.filter(~is_last)
+    tidy = _tidy(frame, mapping, frequency, file)
+    if last is not None and last.height:
+        if not line_numbers:
+            line = int(last[LINE_COLUMN][0])
+            raise SchemaError(
+                f"{file}: line {line}: the file does not end with a newline, so its last "
+                "line may be cut off",
+                context={"file": file, "line": line},
+                hint=TRUNCATED_HINT,
+            )
+        tidy = pl.concat(
+            [
+                tidy.with_columns(pl.lit(False).alias(TRUNCATED_COLUMN)),
+                _tidy_last(last, mapping, frequency, file).with_columns(
+                    pl.lit(True).alias(TRUNCATED_COLUMN)
+                ),
+            ]
+        )
     tidy = tidy.sort(["timestamp", "symbol", LINE_COLUMN], nulls_last=True)
     return _to_pandas(tidy, line_numbers=line_numbers)
 
@@ -229,5 +349,7 @@ def _to_pandas(tidy: pl.DataFrame, *, line_numbers: bool) -> pd.DataFrame:
         data[name] = tidy[name].to_numpy().astype(np.float64, copy=False)
     if line_numbers:
         data[LINE_COLUMN] = tidy[LINE_COLUMN].to_numpy()
+        if TRUNCATED_COLUMN in tidy.columns:
+            data[TRUNCATED_COLUMN] = tidy[TRUNCATED_COLUMN].to_numpy()
     # The dict above is built in BAR_COLUMNS order, then the optional line column.
     return pd.DataFrame(data)

@@ -22,7 +22,9 @@ class Source(Protocol):
     ``read()`` returns the columns `BAR_COLUMNS` (timestamp tz-aware UTC, symbol str,
     OHLCV float64), sorted by timestamp then symbol, every input row kept; with
     ``line_numbers=True`` it adds an int ``line`` column (1-based line or row in the
-    file) so validation can point back at the input.
+    file) so validation can point back at the input, and, for a text file that does
+    not end with a newline, a bool ``truncated`` column marking its possibly cut-off
+    last line (validation quarantines it as ``truncated_line``).
     """
 
     @property

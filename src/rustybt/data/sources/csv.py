@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -9,11 +11,37 @@ import polars as pl
 
 from rustybt.data.sources._frame import to_canonical
 from rustybt.data.sources.base import FileSource, existing_file
-from rustybt.errors import DataError, SchemaError
+from rustybt.errors import DataError, SchemaError, clip_text
 from rustybt.interface import hint_for
 from rustybt.retry import retry_call
 
-__all__ = ["CSVSource"]
+__all__ = ["CSVSource", "ends_with_newline"]
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def ends_with_newline(path: Path) -> bool:
+    """Whether the file's (decompressed) text ends with a newline, or is empty.
+
+    A file cut off in the middle of a write or a download usually is not: its last
+    line may then be incomplete. Unreadable compressed data counts as "yes": the
+    reader reports it better.
+    """
+    try:
+        with path.open("rb") as handle:
+            if handle.read(2) != _GZIP_MAGIC:
+                size = handle.seek(0, 2)
+                if size == 0:
+                    return True
+                handle.seek(size - 1)
+                return handle.read(1) in (b"\n", b"\r")
+        last = b""
+        with gzip.open(path, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                last = block[-1:]
+        return last in (b"", b"\n", b"\r")
+    except (OSError, EOFError, zlib.error):
+        return True
 
 
 class CSVSource(FileSource):
@@ -50,6 +78,7 @@ class CSVSource(FileSource):
             file=str(path),
             first_line=first_line,
             line_numbers=line_numbers,
+            truncated_last=not ends_with_newline(path),
         )
 
     def _schema(self, typed: bool) -> dict[str, type[pl.DataType] | pl.DataType]:
@@ -87,17 +116,32 @@ class CSVSource(FileSource):
             )
         except pl.exceptions.ColumnNotFoundError as exc:
             raise self._missing_columns(path) from exc
+        except pl.exceptions.NoDataError as exc:
+            raise DataError(f"{path}: the file holds no data", context={"file": str(path)}) from exc
+        except pl.exceptions.ShapeError as exc:
+            raise SchemaError(
+                f"{path}: the lines do not have the {len(mapping.column_names or ())} "
+                f"columns the format names ({clip_text(str(exc).splitlines()[0])})",
+                context={"file": str(path), "separator": mapping.separator},
+                hint="check the separator and the format (--format) of the file",
+            ) from exc
         except (pl.exceptions.ComputeError, pl.exceptions.InvalidOperationError) as exc:
             if typed:
                 return None
             raise DataError(
-                f"{path}: not a readable CSV file ({str(exc).splitlines()[0]})",
+                f"{path}: not a readable CSV file ({clip_text(str(exc).splitlines()[0])})",
                 context={"file": str(path), "separator": mapping.separator},
                 hint="check the separator, header and compression settings",
             ) from exc
         except OSError as exc:
             raise DataError(
                 f"{path}: cannot read the file ({exc})", context={"file": str(path)}
+            ) from exc
+        except pl.exceptions.PolarsError as exc:
+            raise DataError(
+                f"{path}: not a readable CSV file ({clip_text(str(exc).splitlines()[0])})",
+                context={"file": str(path), "separator": mapping.separator},
+                hint="check the separator, header and compression settings",
             ) from exc
         if not mapping.has_header:
             # Headerless: everything was read as text; keep and type the mapped columns.
@@ -127,9 +171,10 @@ class CSVSource(FileSource):
             header = []
         present = list(mapping.column_names) if mapping.column_names else header
         missing = [c for c in mapping.required_columns() if c not in present]
+        shown = clip_text(", ".join(clip_text(c, 40) for c in present[:50]))
         return SchemaError(
             f"{path}: missing required column(s) {', '.join(repr(c) for c in missing)}; "
-            f"the file has {', '.join(present) or 'no readable header'}",
+            f"the file has {shown or 'no readable header'}",
             context={"file": str(path), "missing": missing, "columns": present},
             hint=hint_for(
                 python="fix the ColumnMap (names are case-sensitive) or the separator",

@@ -7,11 +7,16 @@ import polars as pl
 
 from rustybt.data.sources._frame import to_canonical
 from rustybt.data.sources.base import FileSource, existing_file
-from rustybt.errors import DataError, SchemaError
+from rustybt.errors import DataError, SchemaError, clip_text
 from rustybt.interface import hint_for
 from rustybt.retry import retry_call
 
 __all__ = ["ParquetSource"]
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 class ParquetSource(FileSource):
@@ -31,9 +36,10 @@ class ParquetSource(FileSource):
         wanted = self.columns.required_columns()
         try:
             present = retry_call(f"read Parquet schema {path}", pl.read_parquet_schema, path)
-        except (pl.exceptions.PolarsError, OSError) as exc:
+        # polars panics (a BaseException) on some damaged footers: still a damaged file.
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
             raise DataError(
-                f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})",
+                f"{path}: not a readable Parquet file ({clip_text(_first_line(exc))})",
                 context={"file": str(path)},
             ) from exc
         missing = [c for c in wanted if c not in present]
@@ -50,9 +56,9 @@ class ParquetSource(FileSource):
             )
         try:
             raw = retry_call(f"read Parquet {path}", pl.read_parquet, path, columns=wanted)
-        except (pl.exceptions.PolarsError, OSError) as exc:
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError) as exc:
             raise DataError(
-                f"{path}: cannot read the Parquet data ({str(exc).splitlines()[0]})",
+                f"{path}: cannot read the Parquet data ({clip_text(_first_line(exc))})",
                 context={"file": str(path)},
             ) from exc
         if isinstance(present[self.columns.timestamp], pl.Datetime) and self.columns.timestamp_unit:

@@ -32,6 +32,7 @@ class Rule(StrEnum):
 
     # Layer 1: schema (types, required fields, value ranges)
     TZ_NAIVE = "tz_naive"
+    TRUNCATED_LINE = "truncated_line"
     MISSING_TIMESTAMP = "missing_timestamp"
     MISSING_SYMBOL = "missing_symbol"
     MISSING_PRICE = "missing_price"
@@ -68,6 +69,12 @@ _E, _W = Severity.ERROR, Severity.WARNING
 
 RULES: dict[Rule, RuleSpec] = {
     Rule.TZ_NAIVE: RuleSpec(Layer.SCHEMA, _W, "timestamps were tz-naive; taken as UTC"),
+    Rule.TRUNCATED_LINE: RuleSpec(
+        Layer.SCHEMA,
+        _E,
+        "last line of a file that does not end with a newline: it may be cut off "
+        "(add the final newline if the file is complete)",
+    ),
     Rule.MISSING_TIMESTAMP: RuleSpec(Layer.SCHEMA, _E, "timestamp is missing"),
     Rule.MISSING_SYMBOL: RuleSpec(Layer.SCHEMA, _E, "symbol is missing or empty"),
     Rule.MISSING_PRICE: RuleSpec(Layer.SCHEMA, _E, "open, high, low or close is NaN or infinite"),

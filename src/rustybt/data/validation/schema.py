@@ -29,6 +29,8 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 LINE = "line"
+#: Optional bool column from the file sources: the row is a possibly cut-off last line.
+TRUNCATED = "truncated"
 _PARTIAL_FIELDS = ("open", "high", "low")
 
 
@@ -70,6 +72,8 @@ def normalise(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     }
     if LINE in frame.columns:
         data[LINE] = frame[LINE].to_numpy()
+    if TRUNCATED in frame.columns:
+        data[TRUNCATED] = frame[TRUNCATED].to_numpy(dtype=bool)
     for name in BAR_FIELDS:
         data[name] = frame[name].to_numpy(dtype=np.float64)
     return pd.DataFrame(data), naive
@@ -101,7 +105,13 @@ def schema_masks(
         missing_price = ~np.isfinite(prices).all(axis=1) & ~close_only
         ceiling = settings.floats("max_price", codes)[:, None]
         above_max = (np.isfinite(prices) & (prices > ceiling)).any(axis=1)
+    truncated = (
+        work[TRUNCATED].to_numpy(dtype=bool)
+        if TRUNCATED in work.columns
+        else np.zeros(len(work), dtype=bool)
+    )
     return {
+        Rule.TRUNCATED_LINE: truncated,
         Rule.MISSING_TIMESTAMP: pd.isna(work["timestamp"]).to_numpy(),
         Rule.MISSING_SYMBOL: codes < 0,
         Rule.MISSING_PRICE: missing_price,
