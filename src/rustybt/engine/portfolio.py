@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.data.bars import FloatArray
@@ -20,18 +21,51 @@ from rustybt.money import ZERO
 __all__ = ["Portfolio", "Position", "Positions"]
 
 
+def _plain_number(value: Decimal) -> int | float:
+    """A whole quantity as int (zipline's share counts are ints), else a float."""
+    whole = int(value)
+    return whole if whole == value else float(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Position:
-    """One holding, as zipline names it: ``amount``, ``cost_basis``, ``last_sale_price``."""
+    """One holding, as zipline names it: ``amount``, ``cost_basis``, ``last_sale_price``.
+
+    These are plain numbers (an int share count, float prices) so strategy code
+    can mix them with floats, as in zipline; ``exact_amount`` and
+    ``exact_cost_basis`` are the ledger's Decimals.
+    """
 
     asset: Asset
-    amount: Decimal
-    cost_basis: Decimal
+    exact_amount: Decimal
+    exact_cost_basis: Decimal
     last_sale_price: float
 
     @property
+    def amount(self) -> int | float:
+        return _plain_number(self.exact_amount)
+
+    @property
+    def cost_basis(self) -> float:
+        """Average price paid per unit held."""
+        return float(self.exact_cost_basis)
+
+    @property
+    def sid(self) -> Asset:
+        return self.asset
+
+    @property
     def market_value(self) -> float:
-        return float(self.amount) * self.last_sale_price
+        return float(self.exact_amount) * self.last_sale_price
+
+    def to_dict(self) -> dict[str, object]:
+        """zipline's position dict (as in its perf frame's ``positions`` column)."""
+        return {
+            "sid": self.asset,
+            "amount": self.amount,
+            "cost_basis": self.cost_basis,
+            "last_sale_price": self.last_sale_price,
+        }
 
 
 class Positions(Mapping[Asset, Position]):
@@ -110,6 +144,23 @@ class Portfolio:
     @property
     def pnl(self) -> float:
         return self.portfolio_value - self.starting_cash
+
+    @property
+    def positions_exposure(self) -> float:
+        """Signed market value of the holdings (long minus short), as zipline's."""
+        return self.positions_value
+
+    @property
+    def cash_flow(self) -> float:
+        """Cash paid out (negative) or received since the start, as zipline's."""
+        return self.cash - self.starting_cash
+
+    @property
+    def current_portfolio_weights(self) -> pd.Series:
+        """Each held asset's market value over the portfolio value."""
+        value = self.portfolio_value
+        weights = {a: p.market_value / value for a, p in self.positions.items()} if value else {}
+        return pd.Series(weights, dtype=float)
 
     @property
     def returns(self) -> float:
