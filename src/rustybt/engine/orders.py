@@ -138,24 +138,6 @@ class Order:
         """When the order last changed (closed, else created)."""
         return self.closed_at if self.closed_at is not None else self.created
 
-    def to_zipline_dict(self) -> dict[str, object]:
-        """The order as a dict of zipline's perf frame ``orders`` column."""
-        return {
-            "id": self.id,
-            "dt": self.dt,
-            "reason": self.reason,
-            "created": self.created,
-            "amount": self.amount,
-            "filled": int(self.filled) if self.filled == int(self.filled) else float(self.filled),
-            "commission": float(self.commission),
-            "stop": self.stop,
-            "limit": self.limit,
-            "stop_reached": self.stop_triggered,
-            "limit_reached": self.limit_price is not None and self.filled != 0,
-            "sid": self.asset,
-            "status": str(self.status),
-        }
-
     def close(self, status: OrderStatus, when: pd.Timestamp, reason: str | None = None) -> None:
         self.status = status
         self.closed_at = when

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -32,6 +32,7 @@ from rustybt.engine.recorder import Recorder
 from rustybt.engine.result import BacktestResult
 from rustybt.engine.run_audit import audit_started, audit_summary, open_trail
 from rustybt.engine.scheduling import SessionLayout
+from rustybt.engine.session_calendar import earlier_sessions
 from rustybt.engine.strategy import FunctionStrategy, Strategy
 from rustybt.engine.versions import versions
 from rustybt.errors import ConfigError
@@ -132,6 +133,9 @@ def run_backtest(
             hint="subclass rustybt.Strategy or wrap functions with FunctionStrategy",
         )
     panel = data.select(start=start, end=end) if start is not None or end is not None else data
+    # The bars before ``start`` stay visible to data.history, as in zipline.
+    first = int(data.index.searchsorted(panel.index[0]))
+    lookback = data.select(end=data.index[first - 1]) if first > 0 else None
     data_issues: dict[str, object] = {"checked": False}
     if validate is not False:
         from rustybt.data.validation import ValidationConfig, check_panel
@@ -139,7 +143,9 @@ def run_backtest(
         chosen = validate if isinstance(validate, ValidationConfig) else None
         checked = check_panel(panel, config=chosen)
         panel, data_issues = checked.panel, checked.to_dict()
-    run = _Run(strategy, panel, config, benchmark, commission, slippage)
+        if lookback is not None:
+            lookback = check_panel(lookback, config=chosen).panel
+    run = _Run(strategy, panel, config, benchmark, commission, slippage, lookback)
     run.data_issues = data_issues
     trail = open_trail(audit_log, run_id=run.run_id, strategy_id=strategy.name)
     if trail is None:
@@ -159,6 +165,7 @@ class _Run:
         benchmark: str | pd.Series | None,
         commission: CommissionModel | None,
         slippage: SlippageModel | None,
+        lookback: BarPanel | None = None,
     ) -> None:
         self.strategy = strategy
         self.panel = panel
@@ -174,7 +181,8 @@ class _Run:
             volume_limit=config.volume_limit,
             check_cash=config.check_cash,
         )
-        self.data = BarData(panel)
+        self.lookback = lookback
+        self.data = BarData(panel, lookback=lookback, zipline_api=strategy.zipline_api)
         self.blotter.timestamp = self.data.timestamp
         self.quantities = np.zeros(len(panel.assets))
         self.cost_basis = np.zeros(len(panel.assets))
@@ -188,6 +196,12 @@ class _Run:
             recorder=self.recorder,
             day_order_expiry=self._day_order_expiry,
             params=dict(strategy.params),
+        )
+        self.context._environment.update(
+            data_frequency=str(panel.frequency),
+            start=panel.index[0],
+            end=panel.index[-1],
+            capital_base=config.capital,
         )
         self.benchmark_override = benchmark
         if isinstance(benchmark, str):
@@ -222,6 +236,12 @@ class _Run:
             when = self.panel.index[max(self.data.bar, 0)] if self.data.bar >= 0 else "start"
             raise strategy_failed(self.strategy, hook, when, exc) from exc
 
+    def _handle(self, handle: Callable[..., object], bar: int) -> None:
+        try:
+            handle(self.context, self.data)
+        except Exception as exc:  # user code: any exception becomes a StrategyError
+            raise strategy_failed(self.strategy, "handle_data", self.panel.index[bar], exc) from exc
+
     def execute(self) -> BacktestResult:
         from rustybt.api import current_context
 
@@ -255,8 +275,11 @@ class _Run:
         before = (
             strategy.before_trading_start if strategy.overrides("before_trading_start") else None
         )
+        layout = self.layout
+        if any(item.date_rule.kind.endswith("start") for item in context._scheduled):
+            layout = replace(layout, earlier=earlier_sessions(self.panel, self.lookback))
         scheduled = [
-            (item.func, item.bar_mask(self.layout, daily=self.daily)) for item in context._scheduled
+            (item.func, item.bar_mask(layout, daily=self.daily)) for item in context._scheduled
         ]
         any_scheduled = np.zeros(len(self.panel), dtype=bool)
         for _, mask in scheduled:
@@ -265,25 +288,29 @@ class _Run:
         session_end = self.layout.session_end
         at_close = self.config.fill_at == "close"
         fills = blotter.fills
+        zipline = strategy.zipline_api
+        # zipline calls before_trading_start before the first session too (its data
+        # then shows the bar before the start, or NaN when the data has none).
+        first_before = 0 if zipline else 1
         for bar in range(len(self.panel)):
             if before is not None and session_start[bar]:
                 data.bar = bar - 1
-                if bar > 0:
+                if bar >= first_before:
+                    data.before_first_session = bar == 0
                     self._call("before_trading_start", before, context, data)
+                    data.before_first_session = False
             data.bar = bar
             if blotter.open_orders:
                 blotter.process_bar(bar)
+            if zipline and handle is not None:
+                # zipline runs handle_data first, then the scheduled functions.
+                self._handle(handle, bar)
             if any_scheduled[bar]:
                 for func, mask in scheduled:
                     if mask[bar]:
                         self._call(getattr(func, "__name__", "scheduled"), func, context, data)
-            if handle is not None:
-                try:
-                    handle(context, data)
-                except Exception as exc:  # user code: any exception becomes a StrategyError
-                    raise strategy_failed(
-                        strategy, "handle_data", self.panel.index[bar], exc
-                    ) from exc
+            if handle is not None and not zipline:
+                self._handle(handle, bar)
             if at_close and blotter.open_orders:
                 blotter.process_bar(bar, market_at_close=True)
             if session_end[bar]:
