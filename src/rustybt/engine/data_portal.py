@@ -84,6 +84,8 @@ class BarData:
         # True while zipline's before_trading_start runs before the first session
         # with no earlier bars: reads give NaN (no data yet) instead of failing.
         self.before_first_session = False
+        # 1 while zipline's before_trading_start runs: its clock is the coming session.
+        self.clock_ahead = 0
         self._selection_cache: dict[int, tuple[list[AssetLike], list[int], pd.Index]] = {}
         self._timestamps: dict[int, pd.Timestamp] = {}
         self._all_columns = list(range(len(panel.assets)))
@@ -148,8 +150,9 @@ class BarData:
 
     @property
     def current_dt(self) -> pd.Timestamp:
-        """The current bar's label; the first bar's before it (in ``initialize``)."""
-        return self.timestamp(max(self.bar, 0))
+        """The current bar's label; the first bar's before it (in ``initialize``);
+        the coming session's in zipline's ``before_trading_start``."""
+        return self.timestamp(max(self.bar + self.clock_ahead, 0))
 
     # -- API -----------------------------------------------------------------------
     def _row(self) -> int:

@@ -297,8 +297,10 @@ class _Run:
                 data.bar = bar - 1
                 if bar >= first_before:
                     data.before_first_session = bar == 0
+                    data.clock_ahead = int(zipline)
                     self._call("before_trading_start", before, context, data)
                     data.before_first_session = False
+                    data.clock_ahead = 0
             data.bar = bar
             if blotter.open_orders:
                 blotter.process_bar(bar)

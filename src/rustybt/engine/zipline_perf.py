@@ -75,9 +75,10 @@ ZIPLINE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _finite_or_none(values: pd.Series) -> list[float | None]:
-    """zipline reports a statistic that is not finite yet (day one) as None."""
-    return [float(v) if np.isfinite(v) else None for v in values.to_numpy(dtype=float)]
+def _finite_or_none(values: pd.Series) -> pd.Series:
+    """zipline reports a statistic that is not finite yet (day one) as None, which
+    its DataFrame holds as NaN."""
+    return values.where(np.isfinite(values))
 
 
 def _risk_columns(returns: pd.Series, benchmark: pd.Series | None) -> dict[str, object]:
@@ -96,7 +97,7 @@ def _risk_columns(returns: pd.Series, benchmark: pd.Series | None) -> dict[str, 
     }
     if benchmark is None:
         columns.update(
-            benchmark_period_return=0.0, benchmark_volatility=None, alpha=None, beta=None
+            benchmark_period_return=0.0, benchmark_volatility=np.nan, alpha=np.nan, beta=np.nan
         )
         return columns
     bench = benchmark.fillna(0.0)
