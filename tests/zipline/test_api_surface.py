@@ -143,7 +143,8 @@ def test_environment_sid_and_symbol_lookup_date() -> None:
     _run(lambda c, d: None, initialize=initialize)
     env = seen["env"]
     assert seen["platform"] == "rustybt"
-    assert env["arena"] == "backtest" and env["data_frequency"] == "daily"
+    assert env["arena"] == "backtest"
+    assert env["data_frequency"] == "daily"
     assert env["capital_base"] == 1000
     assert env["start"] == pd.Timestamp("2024-01-02", tz="UTC")
     assert env["end"] == pd.Timestamp("2024-01-05", tz="UTC")

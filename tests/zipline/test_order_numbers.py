@@ -84,7 +84,8 @@ def test_nan_and_infinity_are_refused_with_an_order_error(method: str, bad: obje
         _run_first_bar(lambda c: getattr(c, method)("A", bad))
     cause = raised.value.__cause__
     assert isinstance(cause, OrderError)
-    assert "finite" in cause.message and "A" in cause.message
+    assert "finite" in cause.message
+    assert "A" in cause.message
 
 
 @pytest.mark.parametrize("bad", ["5", None, True, [5], complex(1, 0)])

@@ -36,7 +36,8 @@ def test_history_of_one_asset_and_field_is_a_series_reaching_before_the_start() 
     assert isinstance(first, pd.Series)
     assert list(first.index) == list(panel.index[1:5])
     assert first.name == Asset("A")
-    assert first.iloc[-1] == 5.0 and first.isnull().tolist() == [False, True, False, False]
+    assert first.iloc[-1] == 5.0
+    assert first.isnull().tolist() == [False, True, False, False]
     assert first.mean() == pytest.approx((2.0 + 4.0 + 5.0) / 3)  # NaN-aware
     with pytest.raises(ValueError, match="read-only"):
         first.iloc[0] = 0.0  # the market data cannot be changed through it
@@ -82,7 +83,8 @@ def test_before_trading_start_runs_before_the_first_session() -> None:
     assert seen == [(panel.index[1], 1.0), (panel.index[2], 2.0), (panel.index[3], 3.0)]
     seen.clear()
     run_backtest(_strategy(before_trading_start=before), panel)
-    assert seen[0][0] == panel.index[0] and np.isnan(seen[0][1])  # no data before: NaN
+    assert seen[0][0] == panel.index[0]
+    assert np.isnan(seen[0][1])
     assert len(seen) == 4
 
 
