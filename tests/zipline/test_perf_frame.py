@@ -105,20 +105,19 @@ def _pyfolio_extract(backtest: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame, p
     cash = backtest.ending_cash.rename("cash")
     values = positions.reset_index().pivot_table(index="index", columns="sid", values="values")
     values = values.join(cash).fillna(0)
-    rows: list[dict[str, Any]] = []
-    for dt in backtest.transactions.index:
-        for txn in backtest.transactions.loc[dt]:
-            rows.append(
-                {
-                    "sid": txn["sid"],
-                    "symbol": txn["sid"].symbol,
-                    "price": txn["price"],
-                    "order_id": txn["order_id"],
-                    "amount": txn["amount"],
-                    "commission": txn["commission"],
-                    "dt": txn["dt"],
-                }
-            )
+    rows: list[dict[str, Any]] = [
+        {
+            "sid": txn["sid"],
+            "symbol": txn["sid"].symbol,
+            "price": txn["price"],
+            "order_id": txn["order_id"],
+            "amount": txn["amount"],
+            "commission": txn["commission"],
+            "dt": txn["dt"],
+        }
+        for dt in backtest.transactions.index
+        for txn in backtest.transactions.loc[dt]
+    ]
     transactions = pd.DataFrame(sorted(rows, key=lambda x: x["dt"]))
     transactions["txn_dollars"] = -transactions["amount"] * transactions["price"]
     transactions.index = list(map(pd.Timestamp, transactions.dt.values))
