@@ -18,6 +18,7 @@ import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.data.bars import BAR_FIELDS, BarPanel, FloatArray, Frequency
+from rustybt.engine.series_view import IndexWindows, series_view
 from rustybt.engine.session_bars import SessionBars
 from rustybt.errors import LookaheadError, StrategyError, UnknownSymbol
 
@@ -76,6 +77,7 @@ class BarData:
             self._index = panel.index
             self._full = {f: panel.field(f) for f in BAR_FIELDS}
         self._full["price"] = _forward_fill(self._full["close"])
+        self._index_windows = IndexWindows(self._index)
         self._arrays: dict[str, FloatArray] = {
             f: values[self._offset :] for f, values in self._full.items()
         }
@@ -275,8 +277,8 @@ class BarData:
                 )
             view.flags.writeable = False
             if self._zipline:
-                return pd.Series(
-                    view, index=self._history_index(start, end), name=self.asset(assets), copy=False
+                return series_view(
+                    view, self._history_index(start, end), self._panel.assets[column]
                 )
             return view
         index = self._history_index(start, end)
@@ -324,7 +326,7 @@ class BarData:
         if single_asset and isinstance(fields, str):
             column: FloatArray = blocks[fields][:, 0]
             if self._zipline:
-                return pd.Series(column, index=index, name=labels[0], copy=False)
+                return series_view(column, index, labels[0])
             return column
         if single_asset:
             return pd.DataFrame({f: blocks[f][:, 0] for f in field_list}, index=index)
@@ -352,7 +354,7 @@ class BarData:
     def _history_index(self, start: int, end: int) -> pd.DatetimeIndex:
         index = self._index
         if start >= 0:
-            return index[start:end]
+            return self._index_windows(start, end)
         step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(days=1)
         before = pd.date_range(end=index[0] - step, periods=-start, freq=step, tz="UTC")
         return pd.DatetimeIndex(before.append(index[0:end]))
