@@ -150,3 +150,25 @@ def test_can_trade_and_is_stale_follow_zipline_and_take_lists() -> None:
     ]
     # rustybt's own rule: a bar now.
     assert ours[2] == [True, False, True]
+
+
+def test_several_assets_and_fields_have_zipline_reloaded_shape() -> None:
+    assets = (Asset("B"), Asset("A"))
+    panel = make_panel(
+        open=[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]],
+        close=[[1.5, 2.5], [3.5, 4.5], [5.5, 6.5]],
+        assets=assets,
+    )
+    seen: list[pd.DataFrame] = []
+
+    def handle_data(context: TradingContext, data: BarData) -> None:
+        seen.append(data.history(list(assets), ["open", "close"], 2, "1d"))
+
+    run_backtest(_strategy(handle_data=handle_data), panel)
+    frame = seen[-1]
+    # Rows (date, asset) sorted by date then asset; one column per field.
+    assert list(frame.columns) == ["open", "close"]
+    assert list(frame.index.names) == ["date", "asset"]
+    assert [(d.day, a.symbol) for d, a in frame.index] == [(3, "A"), (3, "B"), (4, "A"), (4, "B")]
+    assert frame["open"].tolist() == [4.0, 3.0, 6.0, 5.0]
+    assert frame.xs(Asset("A"), level="asset")["close"].tolist() == [4.5, 6.5]

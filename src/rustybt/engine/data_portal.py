@@ -18,7 +18,7 @@ import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.data.bars import BAR_FIELDS, BarPanel, FloatArray, Frequency
-from rustybt.engine.series_view import IndexWindows, series_view
+from rustybt.engine.series_view import IndexWindows, series_view, stacked_fields
 from rustybt.engine.session_bars import SessionBars
 from rustybt.errors import LookaheadError, StrategyError, UnknownSymbol
 
@@ -60,6 +60,7 @@ class BarData:
         # backtest's first one (same assets, same order): history reaches into them.
         self._panel = panel
         self._zipline = zipline_api
+        self._daily = panel.frequency is Frequency.DAILY
         self.bar = -1
         self._columns: dict[Asset, int] = {a: c for c, a in enumerate(panel.assets)}
         self._by_symbol: dict[str, Asset] = {a.symbol: a for a in panel.assets}
@@ -296,6 +297,8 @@ class BarData:
         blocks = {f: self._window(self._full_array(f), start, end, columns) for f in field_list}
         if isinstance(fields, str):
             return pd.DataFrame(blocks[fields], index=index, columns=labels, copy=False)
+        if self._zipline:
+            return stacked_fields(blocks, index, labels, "date" if self._daily else "date_time")
         return pd.concat(
             {f: pd.DataFrame(blocks[f], index=index, columns=labels) for f in field_list}, axis=1
         )
@@ -332,6 +335,8 @@ class BarData:
             return pd.DataFrame({f: blocks[f][:, 0] for f in field_list}, index=index)
         if isinstance(fields, str):
             return pd.DataFrame(blocks[fields], index=index, columns=labels, copy=False)
+        if self._zipline:
+            return stacked_fields(blocks, index, labels, "date")
         return pd.concat(
             {f: pd.DataFrame(blocks[f], index=index, columns=labels) for f in field_list}, axis=1
         )

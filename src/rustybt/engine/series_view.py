@@ -17,7 +17,7 @@ from pandas.arrays import DatetimeArray
 
 from rustybt.data.bars import FloatArray
 
-__all__ = ["IndexWindows", "series_view"]
+__all__ = ["IndexWindows", "series_view", "stacked_fields"]
 
 try:  # pandas' internal constructor: present in pandas 2.x; checked once, here
     from pandas.core.internals import SingleBlockManager  # type: ignore[import-not-found]  # internal, no stubs
@@ -61,3 +61,14 @@ class IndexWindows:
         values = DatetimeArray._simple_new(self._raw[start:end], dtype=self._dtype)  # type: ignore[attr-defined]  # internal
         window: pd.DatetimeIndex = pd.DatetimeIndex._simple_new(values)  # type: ignore[attr-defined]  # internal
         return window
+
+
+def stacked_fields(
+    blocks: dict[str, FloatArray], index: pd.Index, assets: pd.Index, time_label: str
+) -> pd.DataFrame:
+    """zipline-reloaded's shape for several assets and several fields: rows are
+    (time, asset) pairs sorted by time then asset, columns are the fields."""
+    order = np.argsort(np.asarray([str(a) for a in assets], dtype=object), kind="stable")
+    rows = pd.MultiIndex.from_product([index, assets[order]], names=[time_label, "asset"])
+    columns = {field: block[:, order].reshape(-1) for field, block in blocks.items()}
+    return pd.DataFrame(columns, index=rows)
