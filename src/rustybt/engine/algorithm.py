@@ -76,6 +76,7 @@ class TradingContext(ContextConfiguration):
             lambda: zero_prices[max(data.bar, 0)],
             self._price_of,
             lambda: (data.bar, len(fills)),
+            self.sid,  # type: ignore[arg-type]  # sid() raises UnknownSymbol for other types
         )
         self.account = Account(self.portfolio)
 

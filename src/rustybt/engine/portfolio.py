@@ -16,6 +16,7 @@ import pandas as pd
 from rustybt.assets import Asset
 from rustybt.data.bars import FloatArray
 from rustybt.engine.ledger import Ledger
+from rustybt.errors import UnknownSymbol
 from rustybt.money import ZERO
 
 __all__ = ["Portfolio", "Position", "Positions"]
@@ -75,18 +76,38 @@ class Positions(Mapping[Asset, Position]):
     than a KeyError, so ``positions[a].amount`` is always safe.
     """
 
-    def __init__(self, ledger: Ledger, price_of: Callable[[Asset], float]) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        price_of: Callable[[Asset], float],
+        resolve: Callable[[object], Asset] | None = None,
+    ) -> None:
+        # ``resolve`` turns a symbol or an int sid (zipline code indexes by sid) into
+        # the Asset; it raises UnknownSymbol for neither.
         self._ledger = ledger
         self._price_of = price_of
+        self._resolve = resolve
 
-    def __getitem__(self, asset: Asset) -> Position:
-        held = self._ledger.positions.get(asset)
+    def _asset(self, key: object) -> Asset:
+        if isinstance(key, Asset) or self._resolve is None:
+            return key  # type: ignore[return-value]  # an Asset, or the caller's own key
+        return self._resolve(key)
+
+    def __getitem__(self, asset: Asset | str | int) -> Position:
+        resolved = self._asset(asset)
+        held = self._ledger.positions.get(resolved)
+        price = self._price_of(resolved)
         if held is None:
-            return Position(asset, ZERO, ZERO, self._price_of(asset))
-        return Position(asset, held.quantity, held.average_cost, self._price_of(asset))
+            return Position(resolved, ZERO, ZERO, price)
+        return Position(resolved, held.quantity, held.average_cost, price)
 
     def __contains__(self, asset: object) -> bool:
-        return asset in self._ledger.positions
+        if isinstance(asset, Asset) or self._resolve is None:
+            return asset in self._ledger.positions
+        try:
+            return self._resolve(asset) in self._ledger.positions
+        except UnknownSymbol:
+            return False  # an unknown symbol or sid is not held
 
     def __iter__(self) -> Iterator[Asset]:
         return iter(list(self._ledger.positions))
@@ -105,6 +126,7 @@ class Portfolio:
         prices: Callable[[], FloatArray],
         price_of: Callable[[Asset], float],
         version: Callable[[], tuple[int, int]],
+        resolve: Callable[[object], Asset] | None = None,
     ) -> None:
         # ``prices`` gives the current row of last-traded prices with NaN as 0;
         # ``version`` changes whenever the value can: (bar, fills booked so far).
@@ -113,7 +135,7 @@ class Portfolio:
         self._prices = prices
         self._version = version
         self._cached: tuple[tuple[int, int], float] = ((-2, -1), 0.0)
-        self.positions = Positions(ledger, price_of)
+        self.positions = Positions(ledger, price_of, resolve)
 
     @property
     def starting_cash(self) -> float:
