@@ -274,3 +274,16 @@ def test_batch_market_order_returns_ids() -> None:
 
     _run(handle_data)
     assert seen == [["1", "2"]]
+
+
+def test_time_rule_offsets_follow_zipline() -> None:
+    import datetime
+
+    rules = api.time_rules
+    assert rules.market_open().bars == 1  # nothing given: one minute
+    assert rules.market_open(hours=1).bars == 60  # not 61
+    assert rules.market_open(hours=1, minutes=30).bars == 90
+    assert rules.market_close(offset=datetime.timedelta(minutes=15)).bars == 15
+    assert rules.market_close(offset=pd.Timedelta(hours=1), minutes=5).bars == 65
+    with pytest.raises(ConfigError, match="timedelta"):
+        rules.market_open(offset="soon")

@@ -373,7 +373,7 @@ class _Run:
             "frequency": str(self.panel.frequency),
             "capital": self.config.capital,
             "fill_at": self.config.fill_at,
-            "volume_limit": self.config.volume_limit,
+            "volume_limit": self.blotter.volume_limit,  # set_slippage may have changed it
             "check_cash": self.config.check_cash,
             "slippage_model": repr(self.blotter.slippage),
             "commission_model": repr(self.blotter.commission),

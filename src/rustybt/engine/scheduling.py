@@ -164,14 +164,35 @@ class _DateRules:
         return DateRule("month_end", days_offset)
 
 
+def _offset_minutes(offset: object, hours: int | None, minutes: int | None) -> int:
+    """zipline's offset rule: nothing given means 1 minute; otherwise the sum of
+    ``offset`` (a timedelta), ``hours`` and ``minutes``."""
+    if offset is None and hours is None and minutes is None:
+        return 1
+    total = (hours or 0) * 60 + (minutes or 0)
+    if offset is not None:
+        try:
+            delta = pd.Timedelta(offset)  # type: ignore[arg-type]  # checked just below
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"time rule offset must be a timedelta, not {offset!r}") from exc
+        total += int(delta.total_seconds() // 60)
+    return total
+
+
 class _TimeRules:
     @staticmethod
-    def market_open(hours: int = 0, minutes: int = 1) -> TimeRule:
-        return TimeRule("open", hours * 60 + minutes)
+    def market_open(
+        offset: object = None, hours: int | None = None, minutes: int | None = None
+    ) -> TimeRule:
+        """The session's N-th bar, N = the offset in minutes (default 1: the first)."""
+        return TimeRule("open", _offset_minutes(offset, hours, minutes))
 
     @staticmethod
-    def market_close(hours: int = 0, minutes: int = 1) -> TimeRule:
-        return TimeRule("close", hours * 60 + minutes)
+    def market_close(
+        offset: object = None, hours: int | None = None, minutes: int | None = None
+    ) -> TimeRule:
+        """The session's N-th bar from the end (default 1: the last)."""
+        return TimeRule("close", _offset_minutes(offset, hours, minutes))
 
     @staticmethod
     def every_minute() -> TimeRule:
