@@ -73,9 +73,9 @@ def _check_accounts(perf: pd.DataFrame) -> None:
 def test_buyapple_known_answer(sp500_catalog: Path) -> None:
     perf, _ = _run(sp500_catalog, "buyapple", "2016-01-04", "2016-06-30")
     bars = _bars(sp500_catalog, ["AAPL"], "2016-01-04", "2016-06-30")["AAPL"]
-    # An order each session fills at the next open; zipline's default costs:
-    # 5 bps slippage, 0.001 per share (0.01 per 10-share fill).
-    fills = bars["open"].iloc[1:]
+    # An order each session fills at the next session's close (zipline's daily rule);
+    # zipline's default costs: 5 bps slippage, 0.001 per share (0.01 per 10 shares).
+    fills = bars["close"].iloc[1:]
     paid = (10 * (fills * 1.0005).round(8) + 0.01).sum()
     shares = 10 * len(fills)
     expected = 100_000.0 - paid + shares * bars["close"].iloc[-1]
@@ -90,8 +90,8 @@ def test_buy_and_hold_known_answer(sp500_catalog: Path) -> None:
     bars = _bars(sp500_catalog, ["AAPL", "MSFT"], "2014-01-02", "2014-12-31")
     value = 100_000.0
     for frame in bars.values():
-        open_, volume = frame["open"].iloc[1], frame["volume"].iloc[1]
-        price = round(open_ * (1 + 0.1 * (100 / volume) ** 2), 8)  # VolumeShareSlippage
+        close, volume = frame["close"].iloc[1], frame["volume"].iloc[1]
+        price = round(close * (1 + 0.1 * (100 / volume) ** 2), 8)  # VolumeShareSlippage
         value += -100 * price - 1.0 + 100 * frame["close"].iloc[-1]  # $1 minimum commission
     assert perf.portfolio_value.iloc[-1] == pytest.approx(value, abs=1e-6)
     assert sorted(p["sid"].symbol for p in perf.positions.iloc[-1]) == ["AAPL", "MSFT"]
@@ -152,6 +152,23 @@ def test_monthly_momentum_trades_on_its_first_month_start(sp500_catalog: Path) -
     assert perf.n_positions.iloc[-1] == 5
     assert perf.leverage.max() < 1.05
     _check_accounts(perf)
+
+
+def test_run_algorithm_can_fill_at_the_next_open(sp500_catalog: Path) -> None:
+    module = _module("buyapple")
+    perf = run_algorithm(
+        start="2016-01-04",
+        end="2016-02-29",
+        initialize=module.initialize,
+        handle_data=module.handle_data,
+        capital_base=100_000,
+        bundle="sp500",
+        catalog=sp500_catalog,
+        fill_at="next_open",
+    )
+    bars = _bars(sp500_catalog, ["AAPL"], "2016-01-04", "2016-02-29")["AAPL"]
+    prices = [t[0]["price"] for t in perf.transactions.iloc[1:]]
+    assert prices == pytest.approx((bars["open"].iloc[1:] * 1.0005).tolist())
 
 
 def test_the_cli_path_gives_zipline_semantics(sp500_catalog: Path) -> None:

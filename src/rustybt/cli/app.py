@@ -67,7 +67,9 @@ def run(
     benchmark: Annotated[
         str | None, typer.Option(help="Benchmark symbol in the data ('demo': the demo index).")
     ] = None,
-    fill_at: Annotated[str, typer.Option(help="'next_open' or 'close'.")] = "next_open",
+    fill_at: Annotated[
+        str, typer.Option(help="'next_open', 'next_close' (zipline's daily fills) or 'close'.")
+    ] = "next_open",
     commission_bps: Annotated[
         float, typer.Option(help="Commission in basis points of notional.")
     ] = 0.0,

@@ -2,8 +2,9 @@
 
 ``bundle`` names a dataset of the local catalog (``rustybt ingest``); the result
 is zipline's perf DataFrame (`BacktestResult.to_zipline`). The strategy gets
-zipline's semantics (`Strategy.zipline_api`) and zipline's default costs unless
-it sets its own: ``PerShare(0.001)`` commission and
+zipline's semantics (`Strategy.zipline_api`), zipline's fill price (an order
+placed on a bar trades at the next bar's close) and zipline's default costs
+unless it sets its own: ``PerShare(0.001)`` commission and
 ``FixedBasisPointsSlippage(5 bps, 10% of bar volume)``.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from rustybt.data.bars import BarPanel, to_utc_timestamp
-from rustybt.engine.runner import run_backtest
+from rustybt.engine.runner import FillAt, run_backtest
 from rustybt.engine.strategy import FunctionStrategy
 from rustybt.errors import ConfigError
 
@@ -55,6 +56,7 @@ def run_algorithm(
     *,
     catalog: str | Path | None = None,
     data: BarPanel | None = None,
+    fill_at: FillAt = "next_close",
 ) -> pd.DataFrame:
     """Run zipline-style functions from ``start`` to ``end``; zipline's perf DataFrame.
 
@@ -69,6 +71,8 @@ def run_algorithm(
         benchmark_returns: daily benchmark returns (a Series indexed by date).
         catalog: the catalog directory (default: the settings' ``catalog_dir``).
         data: a `BarPanel` to use instead of a catalog dataset.
+        fill_at: zipline's daily rule by default (an order trades at the next
+            bar's close); ``"next_open"`` is rustybt's default elsewhere.
 
     zipline's other arguments (``bundle_timestamp``, ``trading_calendar``,
     ``metrics_set``, ``extensions``, ``environ``, ``custom_loader``, ``blotter``)
@@ -123,6 +127,7 @@ def run_algorithm(
         commission=PerShare(),
         slippage=FixedBasisPointsSlippage(),
         volume_limit=_ZIPLINE_VOLUME_LIMIT,
+        fill_at=fill_at,
         data_source=source,
     )
     return result.to_zipline()

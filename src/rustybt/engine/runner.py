@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BacktestConfig", "run_backtest"]
 
-FillAt = Literal["next_open", "close"]
+FillAt = Literal["next_open", "next_close", "close"]
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,9 @@ class BacktestConfig:
     def __post_init__(self) -> None:
         if not self.capital > 0:
             raise ConfigError("capital must be positive", context={"capital": self.capital})
-        if self.fill_at not in ("next_open", "close"):
+        if self.fill_at not in ("next_open", "next_close", "close"):
             raise ConfigError(
-                f"fill_at must be 'next_open' or 'close', not {self.fill_at!r}",
+                f"fill_at must be 'next_open', 'next_close' or 'close', not {self.fill_at!r}",
                 context={"fill_at": self.fill_at},
             )
         if self.volume_limit is not None and not 0 < self.volume_limit <= 1:
@@ -103,7 +103,9 @@ def run_backtest(
         volume_limit: share of each bar's volume one asset's orders may take per
             bar (None: no cap; partial fills carry over).
         fill_at: ``"next_open"`` (default: market orders fill at the next bar's
-            open) or ``"close"`` (at the close of the bar they were placed in).
+            open), ``"next_close"`` (zipline's daily rule: orders trade at the
+            next bar's close, limits and stops checked against it) or
+            ``"close"`` (at the close of the bar they were placed in).
         check_cash: reject a buy fill that cash cannot pay for (a cash account, as
             backtrader's default broker); by default cash may go negative (margin,
             as in zipline) and leverage shows in ``perf``.
@@ -184,6 +186,7 @@ class _Run:
         self.lookback = lookback
         self.data = BarData(panel, lookback=lookback, zipline_api=strategy.zipline_api)
         self.blotter.timestamp = self.data.timestamp
+        self.blotter.next_close = config.fill_at == "next_close"
         self.quantities = np.zeros(len(panel.assets))
         self.cost_basis = np.zeros(len(panel.assets))
         self.blotter.on_fill = self._mirror_fill
