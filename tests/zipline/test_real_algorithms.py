@@ -44,6 +44,7 @@ def _run(
         end=pd.Timestamp(end),
         initialize=module.initialize,
         handle_data=getattr(module, "handle_data", None),
+        before_trading_start=getattr(module, "before_trading_start", None),
         analyze=analyze,
         capital_base=capital,
         bundle="sp500",
@@ -151,6 +152,21 @@ def test_monthly_momentum_trades_on_its_first_month_start(sp500_catalog: Path) -
     assert winners == expected
     assert perf.n_positions.iloc[-1] == 5
     assert perf.leverage.max() < 1.05
+    _check_accounts(perf)
+
+
+def test_momentum_pipeline_example(sp500_catalog: Path) -> None:
+    # zipline's example; runs once rustybt.pipeline (built separately) is present.
+    pytest.importorskip("rustybt.pipeline")
+    perf, _ = _run(sp500_catalog, "momentum_pipeline", "2016-10-03", "2016-11-30")
+    # From the second session's close on: 3 longs, 3 shorts, about 2x gross, ~0 net
+    # (zipline's notes for this example).
+    settled = perf.iloc[2:]
+    assert (settled.longs_count == 3).all()
+    assert (settled.shorts_count == 3).all()
+    assert np.allclose(settled.gross_leverage, 2.0, atol=0.1)
+    assert np.allclose(settled.net_leverage, 0.0, atol=0.1)
+    assert (perf.universe_size > 400).all()
     _check_accounts(perf)
 
 
