@@ -164,8 +164,9 @@ def test_momentum_pipeline_example(sp500_catalog: Path) -> None:
     settled = perf.iloc[2:]
     assert (settled.longs_count == 3).all()
     assert (settled.shorts_count == 3).all()
-    assert np.allclose(settled.gross_leverage, 2.0, atol=0.1)
-    assert np.allclose(settled.net_leverage, 0.0, atol=0.1)
+    # Targets are sized at one close and filled at the next: leverage drifts a little.
+    assert np.allclose(settled.gross_leverage, 2.0, atol=0.15)
+    assert np.allclose(settled.net_leverage, 0.0, atol=0.05)
     assert (perf.universe_size > 400).all()
     _check_accounts(perf)
 
