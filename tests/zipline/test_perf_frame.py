@@ -171,3 +171,23 @@ def test_run_algorithm_refuses_bad_arguments() -> None:
         )
     with pytest.raises(ConfigError, match="capital_base"):
         run_algorithm("2024-01-02", "2024-01-05", lambda c: None, 0, data=panel)
+
+
+def test_the_frame_survives_save_and_load(tmp_path: Any) -> None:
+    def handle_data(context: TradingContext, data: BarData) -> None:
+        context.order_target("A", 10)
+        context.record(signal=1.0)
+
+    result = run_backtest(
+        FunctionStrategy(handle_data=handle_data, zipline_api=True),
+        make_panel(open=OPENS),
+        capital=1000,
+    )
+    loaded = type(result).load(result.save(tmp_path / "run"))
+    before, after = result.to_zipline(), loaded.to_zipline()
+    pd.testing.assert_frame_equal(
+        before.drop(columns=["positions", "transactions", "orders"]),
+        after.drop(columns=["positions", "transactions", "orders"]),
+    )
+    assert before.positions.tolist() == after.positions.tolist()
+    assert before.transactions.tolist() == after.transactions.tolist()

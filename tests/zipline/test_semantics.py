@@ -172,3 +172,15 @@ def test_several_assets_and_fields_have_zipline_reloaded_shape() -> None:
     assert [(d.day, a.symbol) for d, a in frame.index] == [(3, "A"), (3, "B"), (4, "A"), (4, "B")]
     assert frame["open"].tolist() == [4.0, 3.0, 6.0, 5.0]
     assert frame.xs(Asset("A"), level="asset")["close"].tolist() == [4.5, 6.5]
+
+
+def test_last_sale_date_is_the_last_bar_that_traded() -> None:
+    panel = make_panel(open=[1.0, 2.0, NAN, NAN, 5.0])
+    seen: list[object] = []
+
+    def handle_data(context: TradingContext, data: BarData) -> None:
+        seen.append(context.portfolio.positions[Asset("A")].last_sale_date)
+
+    run_backtest(_strategy(handle_data=handle_data), panel)
+    index = panel.index
+    assert seen == [index[0], index[1], index[1], index[1], index[4]]

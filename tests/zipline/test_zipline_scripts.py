@@ -33,6 +33,7 @@ def handle_data(context, data):
     else:
         assert context.portfolio.positions[0].amount == context.incr
         assert context.portfolio.positions[0].last_sale_price == data.current(sid(0), "price")
+        assert context.portfolio.positions[0].last_sale_date == context.get_datetime()
     context.incr += 1
     order(sid(0), 1)
     record(incr=context.incr)

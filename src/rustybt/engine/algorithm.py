@@ -77,6 +77,7 @@ class TradingContext(ContextConfiguration):
             self._price_of,
             lambda: (data.bar, len(fills)),
             self.sid,  # type: ignore[arg-type]  # sid() raises UnknownSymbol for other types
+            data.last_sale_date,
         )
         self.account = Account(self.portfolio)
 

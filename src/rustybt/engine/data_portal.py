@@ -84,6 +84,7 @@ class BarData:
         }
         self._prices: FloatArray = self._arrays["price"]
         self._lifetimes: tuple[IntArray, IntArray] | None = None  # built on first use
+        self._last_trade: IntArray | None = None  # built on first use
         # True while zipline's before_trading_start runs before the first session
         # with no earlier bars: reads give NaN (no data yet) instead of failing.
         self.before_first_session = False
@@ -363,6 +364,18 @@ class BarData:
         step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(days=1)
         before = pd.date_range(end=index[0] - step, periods=-start, freq=step, tz="UTC")
         return pd.DatetimeIndex(before.append(index[0:end]))
+
+    def last_sale_date(self, asset: AssetLike) -> pd.Timestamp | None:
+        """The time of the asset's last bar with a close, up to now (None: none yet)."""
+        if self._last_trade is None:
+            traded = ~np.isnan(self._full["close"])
+            rows = np.where(traded, np.arange(len(traded))[:, None], -1)
+            self._last_trade = np.maximum.accumulate(rows, axis=0)
+        row = self.bar + self._offset
+        if row < 0:
+            return None
+        last = int(self._last_trade[row, self.column(asset)])
+        return None if last < 0 else self._index[last]
 
     # -- tradability ------------------------------------------------------------------
     def _alive(self, row: int, columns: list[int] | int) -> npt.NDArray[np.bool_]:

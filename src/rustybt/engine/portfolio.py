@@ -7,7 +7,7 @@ engine never copies positions per bar.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
@@ -41,6 +41,15 @@ class Position:
     exact_amount: Decimal
     exact_cost_basis: Decimal
     last_sale_price: float
+    # When the last price was traded; read only when asked (it needs a lookup).
+    _sale_date: Callable[[], pd.Timestamp | None] = field(
+        default=lambda: None, repr=False, compare=False
+    )
+
+    @property
+    def last_sale_date(self) -> pd.Timestamp | None:
+        """The time of the bar that set ``last_sale_price`` (None: never traded)."""
+        return self._sale_date()
 
     @property
     def amount(self) -> int | float:
@@ -81,12 +90,14 @@ class Positions(Mapping[Asset, Position]):
         ledger: Ledger,
         price_of: Callable[[Asset], float],
         resolve: Callable[[object], Asset] | None = None,
+        sale_date_of: Callable[[Asset], pd.Timestamp | None] | None = None,
     ) -> None:
         # ``resolve`` turns a symbol or an int sid (zipline code indexes by sid) into
         # the Asset; it raises UnknownSymbol for neither.
         self._ledger = ledger
         self._price_of = price_of
         self._resolve = resolve
+        self._sale_date_of = sale_date_of
 
     def _asset(self, key: object) -> Asset:
         if isinstance(key, Asset) or self._resolve is None:
@@ -97,9 +108,11 @@ class Positions(Mapping[Asset, Position]):
         resolved = self._asset(asset)
         held = self._ledger.positions.get(resolved)
         price = self._price_of(resolved)
+        date_of = self._sale_date_of
+        when = (lambda: None) if date_of is None else (lambda: date_of(resolved))
         if held is None:
-            return Position(resolved, ZERO, ZERO, price)
-        return Position(resolved, held.quantity, held.average_cost, price)
+            return Position(resolved, ZERO, ZERO, price, when)
+        return Position(resolved, held.quantity, held.average_cost, price, when)
 
     def __contains__(self, asset: object) -> bool:
         if isinstance(asset, Asset) or self._resolve is None:
@@ -127,6 +140,7 @@ class Portfolio:
         price_of: Callable[[Asset], float],
         version: Callable[[], tuple[int, int]],
         resolve: Callable[[object], Asset] | None = None,
+        sale_date_of: Callable[[Asset], pd.Timestamp | None] | None = None,
     ) -> None:
         # ``prices`` gives the current row of last-traded prices with NaN as 0;
         # ``version`` changes whenever the value can: (bar, fills booked so far).
@@ -135,7 +149,7 @@ class Portfolio:
         self._prices = prices
         self._version = version
         self._cached: tuple[tuple[int, int], float] = ((-2, -1), 0.0)
-        self.positions = Positions(ledger, price_of, resolve)
+        self.positions = Positions(ledger, price_of, resolve, sale_date_of)
 
     @property
     def starting_cash(self) -> float:
