@@ -312,8 +312,6 @@ class BarData:
     ) -> HistoryResult:
         """``history(..., "1d")`` in a minute backtest (see `SessionBars`); the same
         return shapes as the minute history. Sessions before the start are NaN."""
-        if self.bar < 0:
-            raise LookaheadError("no minute of the backtest is visible yet")
         if self._sessions is None:
             self._sessions = SessionBars(self._panel, self._prices)
         field_list = [fields] if isinstance(fields, str) else list(fields)
@@ -325,7 +323,15 @@ class BarData:
         else:
             columns, labels = self._selection(assets)
         blocks = {}
-        for field in field_list:
+        if self.bar < 0:
+            # zipline's before_trading_start of the first session: no minute seen yet.
+            day = pd.Timedelta(days=1)
+            index = pd.date_range(
+                end=self._panel.index[0].normalize() - day, periods=bar_count, freq="D"
+            )
+            for field in field_list:
+                blocks[field] = np.full((bar_count, len(columns)), np.nan)
+        for field in field_list if self.bar >= 0 else ():
             blocks[field], index = self._sessions.window(field, self.bar, bar_count, columns)
         if single_asset and isinstance(fields, str):
             column: FloatArray = blocks[fields][:, 0]

@@ -97,7 +97,8 @@ def run_algorithm(
             )
         from rustybt.data.catalog import Catalog
 
-        data = Catalog(_catalog_dir(catalog)).load(bundle, end=last)
+        day_end = last + pd.Timedelta(days=1) if last == last.normalize() else last
+        data = Catalog(_catalog_dir(catalog)).load(bundle, end=day_end)
         source = f"catalog dataset {bundle}"
     else:
         source = "in-memory panel"
@@ -106,6 +107,9 @@ def run_algorithm(
             f"data_frequency={data_frequency!r} but the data is {data.frequency}",
             hint=f"pass data_frequency={str(data.frequency)!r}",
         )
+    if data_frequency == "minute" and last == last.normalize():
+        # zipline's end is a session: a date means its minutes up to the close.
+        last = last + pd.Timedelta(days=1) - pd.Timedelta(nanoseconds=1)
     from rustybt.finance.commission import PerShare
     from rustybt.finance.slippage import FixedBasisPointsSlippage
 
