@@ -3,6 +3,8 @@
 Per asset: fast 20 / slow 50 moving averages of the close; when fast > slow and
 flat, buy 1/N of equity; when fast <= slow and long, sell everything; held
 positions are not rebalanced. Next-bar-open fills, no costs, 1,000,000 cash.
+`zipline_crossover` is the single-asset one written as zipline code (the
+zipline-style path: pandas history, ``rustybt.api`` functions).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from rustybt import Strategy
+from rustybt import FunctionStrategy, Strategy
 
 FAST, SLOW = 20, 50
 
@@ -56,3 +58,25 @@ class SingleAssetCrossover(Strategy):
             context.order_target_percent(context.asset, 1.0)
         elif fast <= slow and held:
             context.order_target(context.asset, 0)
+
+
+def zipline_crossover() -> FunctionStrategy:
+    """The single-asset crossover written as zipline code: module-style functions,
+    ``rustybt.api`` free functions, and ``data.history`` as a pandas Series."""
+    from rustybt.api import order_target, order_target_percent
+
+    def initialize(context: Any) -> None:
+        context.asset = context.assets[0]
+
+    def handle_data(context: Any, data: Any) -> None:
+        closes = data.history(context.asset, "close", SLOW)
+        values = closes.to_numpy()  # zipline users often reduce with numpy, as here
+        fast = values[-FAST:].mean()
+        slow = values.mean()
+        held = context.asset in context.portfolio.positions
+        if fast > slow and not held:
+            order_target_percent(context.asset, 1.0)
+        elif fast <= slow and held:
+            order_target(context.asset, 0)
+
+    return FunctionStrategy(initialize=initialize, handle_data=handle_data, zipline_api=True)

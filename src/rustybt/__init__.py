@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 
 from rustybt.assets import Asset, AssetClass
 from rustybt.engine.result import BacktestResult
+from rustybt.engine.run_algorithm import run_algorithm
 from rustybt.engine.runner import run_backtest
 from rustybt.engine.strategy import FunctionStrategy, Strategy, load_strategy_file
 
@@ -21,5 +22,6 @@ __all__ = [
     "Strategy",
     "__version__",
     "load_strategy_file",
+    "run_algorithm",
     "run_backtest",
 ]

@@ -1,46 +1,65 @@
-"""zipline-style free functions: ``from rustybt.api import order_target_percent``.
+"""zipline's ``zipline.api`` for rustybt: ``from rustybt.api import order_target_percent``.
 
-Each forwards to the context of the backtest currently running in this thread,
-so code written for zipline's ``zipline.api`` reads the same here.
+Each function forwards to the context of the backtest running in this thread,
+with zipline's signatures and return values: the order functions return the
+order's id (or None when nothing was ordered), ``get_open_orders()`` a dict of
+asset -> open orders. The `TradingContext` methods behind them return `Order`
+objects; class-based strategies keep using those.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import types
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from decimal import Decimal
 
 import pandas as pd
 
 from rustybt.assets import Asset
+from rustybt.engine import scheduling as events
 from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.controls import OnError
 from rustybt.engine.data_portal import AssetLike
-from rustybt.engine.execution import (
-    FixedBasisPoints,
-    NoCommission,
-    NoSlippage,
-    PerDollar,
-    PerShare,
-    PerTrade,
-    VolumeShareSlippage,
-)
+from rustybt.engine.execution import FixedBasisPoints, NoCommission, PerDollar, PerShare, PerTrade
+from rustybt.engine.order_styles import ExecutionStyle
 from rustybt.engine.orders import Order
 from rustybt.engine.scheduling import DateRule, TimeRule, date_rules, time_rules
-from rustybt.errors import StrategyError
+from rustybt.errors import ConfigError, StrategyError
+from rustybt.finance import cancel_policy, commission, execution, slippage
+from rustybt.finance.cancel_policy import CancelPolicy, EODCancel, NeverCancel
+from rustybt.finance.slippage import (
+    FixedBasisPointsSlippage,
+    FixedSlippage,
+    NoSlippage,
+    VolumeShareSlippage,
+)
 
-__all__ = [
-    "FixedBasisPoints",
-    "NoCommission",
-    "NoSlippage",
-    "PerDollar",
-    "PerShare",
-    "PerTrade",
+__all__ = [  # noqa: RUF022  (grouped by origin, not sorted)
+    # zipline.api's classes and modules
+    "EODCancel",
+    "FixedBasisPointsSlippage",
+    "FixedSlippage",
+    "NeverCancel",
     "VolumeShareSlippage",
-    "cancel_order",
+    "calendars",
+    "cancel_policy",
+    "commission",
     "date_rules",
+    "events",
+    "execution",
+    "slippage",
+    "time_rules",
+    # zipline.api's functions
+    "batch_market_order",
+    "cancel_order",
+    "continuous_future",
+    "fetch_csv",
+    "future_symbol",
     "get_datetime",
+    "get_environment",
     "get_open_orders",
+    "get_order",
+    "history",
     "order",
     "order_percent",
     "order_target",
@@ -50,20 +69,38 @@ __all__ = [
     "record",
     "schedule_function",
     "set_benchmark",
+    "set_cancel_policy",
     "set_commission",
+    "set_slippage",
+    "set_symbol_lookup_date",
+    "sid",
+    "symbol",
+    "symbols",
+    # Pipeline (rustybt.pipeline): the context's attach_pipeline / pipeline_output
+    "attach_pipeline",
+    "pipeline_output",
+    # trading controls: the context's methods from rustybt.engine.controls
+    "set_asset_restrictions",
     "set_do_not_order_list",
     "set_long_only",
     "set_max_leverage",
     "set_max_order_count",
     "set_max_order_size",
     "set_max_position_size",
-    "set_slippage",
-    "symbol",
-    "symbols",
-    "time_rules",
+    "set_min_leverage",
+    # rustybt's own engine models (their defaults: see docs/orders.md)
+    "FixedBasisPoints",
+    "NoCommission",
+    "NoSlippage",
+    "PerDollar",
+    "PerShare",
+    "PerTrade",
 ]
 
 current_context: ContextVar[TradingContext | None] = ContextVar("rustybt_context", default=None)
+
+# zipline's ``calendars`` names; sessions come from the data, so they select nothing more.
+calendars = types.SimpleNamespace(US_EQUITIES="us_equities", US_FUTURES="us_futures")
 
 
 def _context() -> TradingContext:
@@ -76,102 +113,184 @@ def _context() -> TradingContext:
     return context
 
 
+def _id(order: Order | None) -> str | None:
+    return None if order is None else order.id
+
+
 def order(
     asset: AssetLike,
-    amount: float | int | Decimal,
-    limit_price: float | None = None,
-    stop_price: float | None = None,
-) -> Order | None:
-    return _context().order(asset, amount, limit_price, stop_price)
+    amount: object,
+    limit_price: object = None,
+    stop_price: object = None,
+    style: ExecutionStyle | None = None,
+) -> str | None:
+    """Order ``amount`` units; the order's id, or None when the amount rounds to 0."""
+    return _id(_context().order(asset, amount, limit_price, stop_price, style))
 
 
 def order_value(
     asset: AssetLike,
-    value: float,
-    limit_price: float | None = None,
-    stop_price: float | None = None,
-) -> Order | None:
-    return _context().order_value(asset, value, limit_price, stop_price)
+    value: object,
+    limit_price: object = None,
+    stop_price: object = None,
+    style: ExecutionStyle | None = None,
+) -> str | None:
+    return _id(_context().order_value(asset, value, limit_price, stop_price, style))
 
 
 def order_percent(
     asset: AssetLike,
-    percent: float,
-    limit_price: float | None = None,
-    stop_price: float | None = None,
-) -> Order | None:
-    return _context().order_percent(asset, percent, limit_price, stop_price)
+    percent: object,
+    limit_price: object = None,
+    stop_price: object = None,
+    style: ExecutionStyle | None = None,
+) -> str | None:
+    return _id(_context().order_percent(asset, percent, limit_price, stop_price, style))
 
 
 def order_target(
     asset: AssetLike,
-    target: float | int | Decimal,
-    limit_price: float | None = None,
-    stop_price: float | None = None,
-) -> Order | None:
-    return _context().order_target(asset, target, limit_price, stop_price)
+    target: object,
+    limit_price: object = None,
+    stop_price: object = None,
+    style: ExecutionStyle | None = None,
+) -> str | None:
+    return _id(_context().order_target(asset, target, limit_price, stop_price, style))
 
 
 def order_target_value(
     asset: AssetLike,
-    target: float,
-    limit_price: float | None = None,
-    stop_price: float | None = None,
-) -> Order | None:
-    return _context().order_target_value(asset, target, limit_price, stop_price)
+    target: object,
+    limit_price: object = None,
+    stop_price: object = None,
+    style: ExecutionStyle | None = None,
+) -> str | None:
+    return _id(_context().order_target_value(asset, target, limit_price, stop_price, style))
 
 
 def order_target_percent(
     asset: AssetLike,
-    target: float,
-    limit_price: float | None = None,
-    stop_price: float | None = None,
-) -> Order | None:
-    return _context().order_target_percent(asset, target, limit_price, stop_price)
+    target: object,
+    limit_price: object = None,
+    stop_price: object = None,
+    style: ExecutionStyle | None = None,
+) -> str | None:
+    return _id(_context().order_target_percent(asset, target, limit_price, stop_price, style))
 
 
-def get_open_orders(asset: AssetLike | None = None) -> list[Order]:
-    return _context().get_open_orders(asset)
+def batch_market_order(share_counts: Mapping[AssetLike, object]) -> list[str | None]:
+    return [_id(o) for o in _context().batch_market_order(share_counts)]
 
 
-def cancel_order(order_or_id: Order | str) -> None:
-    _context().cancel_order(order_or_id)
+def get_open_orders(asset: AssetLike | None = None) -> dict[Asset, list[Order]] | list[Order]:
+    """With an asset: its open orders. Without: a dict asset -> its open orders
+    (only assets that have some), as zipline returns."""
+    context = _context()
+    if asset is not None:
+        return context.get_open_orders(asset)
+    grouped: dict[Asset, list[Order]] = {}
+    for open_order in context.get_open_orders():
+        grouped.setdefault(open_order.asset, []).append(open_order)
+    return grouped
 
 
-def record(**values: float) -> None:
-    _context().record(**values)
+def get_order(order_id: str) -> Order:
+    return _context().get_order(order_id)
+
+
+def cancel_order(order_param: Order | str) -> None:
+    _context().cancel_order(order_param)
+
+
+def record(*args: object, **kwargs: object) -> None:
+    """``record(name=value, ...)`` or zipline's ``record("name", value, ...)``."""
+    if len(args) % 2:
+        raise StrategyError(
+            "record() takes name, value pairs", hint='record("signal", 1.5) or record(signal=1.5)'
+        )
+    values = dict(kwargs)
+    for name, value in zip(args[::2], args[1::2], strict=True):
+        if not isinstance(name, str):
+            raise StrategyError(f"record() names must be strings, not {name!r}")
+        values[name] = value
+    _context().record(**values)  # type: ignore[arg-type]  # the recorder checks each value
 
 
 def schedule_function(
     func: Callable[..., object],
     date_rule: DateRule | None = None,
     time_rule: TimeRule | None = None,
+    half_days: bool = True,
+    calendar: object = None,
 ) -> None:
-    _context().schedule_function(func, date_rule, time_rule)
+    _context().schedule_function(func, date_rule, time_rule, half_days, calendar)
 
 
-def set_commission(model: PerShare | PerTrade | PerDollar | NoCommission) -> None:
-    _context().set_commission(model)
+def set_commission(
+    model: object = None, us_equities: object = None, us_futures: object = None
+) -> None:
+    _context().set_commission(model, us_equities=us_equities, us_futures=us_futures)  # type: ignore[arg-type]  # checked there
 
 
-def set_slippage(model: FixedBasisPoints | VolumeShareSlippage | NoSlippage) -> None:
-    _context().set_slippage(model)
+def set_slippage(
+    model: object = None, us_equities: object = None, us_futures: object = None
+) -> None:
+    _context().set_slippage(model, us_equities=us_equities, us_futures=us_futures)  # type: ignore[arg-type]  # checked there
 
 
 def set_benchmark(benchmark: AssetLike | pd.Series) -> None:
     _context().set_benchmark(benchmark)
 
 
-def symbol(ticker: str) -> Asset:
-    return _context().symbol(ticker)
+def set_cancel_policy(cancel_policy: CancelPolicy) -> None:
+    _context().set_cancel_policy(cancel_policy)
 
 
-def symbols(*tickers: str) -> list[Asset]:
-    return _context().symbols(*tickers)
+def set_symbol_lookup_date(dt: object) -> None:
+    _context().set_symbol_lookup_date(dt)
 
 
-def get_datetime() -> pd.Timestamp:
-    return _context().get_datetime()
+def get_environment(field: str = "platform") -> object:
+    return _context().get_environment(field)
+
+
+def sid(sid: int | str | Asset) -> Asset:
+    return _context().sid(sid)
+
+
+def symbol(symbol_str: str, country_code: str | None = None) -> Asset:
+    return _context().symbol(symbol_str)
+
+
+def symbols(*args: str, **kwargs: object) -> list[Asset]:
+    return _context().symbols(*args)
+
+
+def get_datetime(tz: str | None = None) -> pd.Timestamp:
+    return _context().get_datetime(tz)
+
+
+def _forward(name: str, provider: str) -> Callable[..., object]:
+    """A function calling the context's method ``name`` (built in another module)."""
+
+    def call(*args: object, **kwargs: object) -> object:
+        method = getattr(_context(), name, None)
+        if method is None:
+            raise StrategyError(
+                f"{name} is not available in this build of rustybt",
+                hint=f"it comes with {provider}",
+            )
+        return method(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"zipline's ``{name}``: forwards to ``context.{name}`` ({provider})."
+    return call
+
+
+attach_pipeline = _forward("attach_pipeline", "rustybt.pipeline")
+pipeline_output = _forward("pipeline_output", "rustybt.pipeline")
+set_min_leverage = _forward("set_min_leverage", "rustybt.engine.controls")
+set_asset_restrictions = _forward("set_asset_restrictions", "rustybt.engine.controls")
 
 
 # -- trading controls (zipline names; see docs/risk-controls.md) ----------------------
@@ -207,3 +326,22 @@ def set_max_order_count(max_count: int, on_error: OnError = "fail") -> None:
 
 def set_do_not_order_list(restricted_list: Iterable[AssetLike], on_error: OnError = "fail") -> None:
     _context().set_do_not_order_list(restricted_list, on_error)
+
+
+def _unsupported(name: str, instead: str) -> Callable[..., object]:
+    def call(*args: object, **kwargs: object) -> object:
+        raise ConfigError(f"{name} is not supported by rustybt", hint=instead)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"zipline's ``{name}``: not supported ({instead})."
+    return call
+
+
+continuous_future = _unsupported("continuous_future", "rustybt has no futures contracts")
+future_symbol = _unsupported("future_symbol", "rustybt has no futures contracts")
+fetch_csv = _unsupported(
+    "fetch_csv", "load the file with pandas in initialize() and keep it on the context"
+)
+history = _unsupported(
+    "history", "zipline removed the module-level history(); use data.history(assets, ...)"
+)

@@ -51,8 +51,12 @@ class Asset:
     def __str__(self) -> str:
         return self.symbol
 
-    def __lt__(self, other: Asset) -> bool:
-        return self.symbol < other.symbol
+    def __lt__(self, other: object) -> bool:
+        # NotImplemented (not AttributeError) for other types, so pandas can mix
+        # assets with labels such as "cash" (pyfolio's positions frame does).
+        if isinstance(other, Asset):
+            return self.symbol < other.symbol
+        return NotImplemented
 
     @classmethod
     def crypto(cls, symbol: str, *, sector: str | None = None) -> Asset:

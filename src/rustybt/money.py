@@ -8,6 +8,7 @@ Decimal and hand-computed expectations hold to the cent.
 
 from __future__ import annotations
 
+import numbers
 from decimal import ROUND_HALF_EVEN, Decimal, getcontext
 
 __all__ = ["CENT", "PRICE_QUANTUM", "ZERO", "quantize_price", "to_decimal", "to_float"]
@@ -20,13 +21,21 @@ CENT = Decimal("0.01")
 PRICE_QUANTUM = Decimal("1e-8")
 
 
-def to_decimal(value: float | int | str | Decimal) -> Decimal:
-    """Exact Decimal of a number, floats via their shortest repr."""
+def to_decimal(value: float | int | str | Decimal | numbers.Real) -> Decimal:
+    """Exact Decimal of a number, floats via their shortest repr.
+
+    numpy scalars count as numbers: ``np.float64`` is a float; other floating
+    scalars (``np.float32``) go through Python's float, integers through int.
+    """
     if isinstance(value, Decimal):
         return value
     if isinstance(value, float):
-        return Decimal(repr(value))
-    return Decimal(value)
+        return Decimal(repr(float(value)))  # float(): np.float64's repr is "np.float64(...)"
+    if isinstance(value, int | str):
+        return Decimal(value)
+    if isinstance(value, numbers.Integral):
+        return Decimal(int(value))
+    return Decimal(repr(float(value)))
 
 
 def quantize_price(value: Decimal) -> Decimal:

@@ -84,7 +84,9 @@ def run(
             "(e.g. gspc:GSPC), a returns file (CSV/Parquet: date, return), or 'demo'."
         ),
     ] = None,
-    fill_at: Annotated[str, typer.Option(help="'next_open' or 'close'.")] = "next_open",
+    fill_at: Annotated[
+        str, typer.Option(help="'next_open', 'next_close' (zipline's daily fills) or 'close'.")
+    ] = "next_open",
     commission_bps: Annotated[
         float, typer.Option(help="Commission in basis points of notional (0 for none).")
     ] = 5.0,

@@ -275,11 +275,16 @@ def _load_data(request: RunRequest) -> tuple[BarPanel, pd.Series | str | None, s
 
 
 def run_strategy_file(request: RunRequest) -> BacktestResult:
-    if request.fill_at not in ("next_open", "close"):
+    choices: dict[str, FillAt] = {
+        "next_open": "next_open",
+        "next_close": "next_close",
+        "close": "close",
+    }
+    if request.fill_at not in choices:
         raise ConfigError(
-            f"--fill-at must be next_open or close, not {request.fill_at!r}",
+            f"--fill-at must be next_open, next_close or close, not {request.fill_at!r}",
         )
-    fill_at: FillAt = "close" if request.fill_at == "close" else "next_open"
+    fill_at = choices[request.fill_at]
     _check_costs(request)
     check_output_dir(request.output)  # before the run: a finished run must have a home
     start = _parse_date(request.start, "start")

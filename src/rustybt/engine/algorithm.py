@@ -7,23 +7,26 @@ are also reachable as free functions from `rustybt.api`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_DOWN, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.data.bars import FloatArray
+from rustybt.engine.account import Account
 from rustybt.engine.blotter import Blotter
+from rustybt.engine.configuration import ContextConfiguration
 from rustybt.engine.controls import Controls, OnError, OrderCheck
 from rustybt.engine.data_portal import AssetLike, BarData
-from rustybt.engine.execution import CommissionModel, SlippageModel
 from rustybt.engine.ledger import Ledger
+from rustybt.engine.numbers import order_decimal
+from rustybt.engine.order_styles import ExecutionStyle
 from rustybt.engine.orders import Order, OrderType, TimeInForce
 from rustybt.engine.portfolio import Portfolio
-from rustybt.engine.scheduling import DateRule, ScheduledFunction, TimeRule, date_rules, time_rules
+from rustybt.engine.scheduling import ScheduledFunction
 from rustybt.errors import OrderError, StrategyError
 from rustybt.money import to_decimal
 
@@ -35,7 +38,7 @@ __all__ = ["TradingContext"]
 _FRACTION_QUANTUM = Decimal("1e-8")
 
 
-class TradingContext:
+class TradingContext(ContextConfiguration):
     """State shared with the strategy, and the order API."""
 
     def __init__(
@@ -59,9 +62,12 @@ class TradingContext:
         self._day_order_expiry = day_order_expiry
         self._next_order_id = 0
         self._scheduled: list[ScheduledFunction] = []
-        self._benchmark: Asset | str | pd.Series | None = None
+        self._benchmark: AssetLike | pd.Series | None = None
         self._initialized = False
         self._controls = Controls()
+        self._time_in_force = TimeInForce.GTC
+        self._environment: dict[str, object] = {"platform": "rustybt", "arena": "backtest"}
+        self._user_assets: object = None
         self.params = params
         zero_prices = np.nan_to_num(data._prices)
         self._value_prices = zero_prices
@@ -72,59 +78,70 @@ class TradingContext:
             lambda: zero_prices[max(data.bar, 0)],
             self._price_of,
             lambda: (data.bar, len(fills)),
+            self.sid,  # type: ignore[arg-type]  # sid() raises UnknownSymbol for other types
+            data.last_sale_date,
         )
+        self.account = Account(self.portfolio)
 
     # -- prices ------------------------------------------------------------------
     def _price_of(self, asset: Asset) -> float:
         data = self._data
         return float(data._prices[max(data.bar, 0), data.column(asset)])
 
-    def get_datetime(self) -> pd.Timestamp:
-        return self._data.current_dt
+    def get_datetime(self, tz: str | None = None) -> pd.Timestamp:
+        """The current bar's time (UTC, or converted to ``tz``)."""
+        now = self._data.current_dt
+        return now if tz is None else now.tz_convert(tz)
 
     # -- assets --------------------------------------------------------------------
-    def symbol(self, symbol: str) -> Asset:
+    def symbol(self, symbol: str, country_code: str | None = None) -> Asset:
         return self._data.asset(symbol)
 
-    def symbols(self, *symbols: str) -> list[Asset]:
+    def symbols(self, *symbols: str, country_code: str | None = None) -> list[Asset]:
         return [self._data.asset(s) for s in symbols]
 
+    # Any: once the strategy assigns ``context.assets`` it holds whatever the user chose.
     @property
-    def assets(self) -> tuple[Asset, ...]:
-        """Every asset in the backtest data."""
+    def assets(self) -> Any:
+        """Every asset in the backtest data, until the strategy sets its own
+        ``context.assets`` (zipline code often does): then that value."""
+        if self._user_assets is not None:
+            return self._user_assets
         return self._data._panel.assets
+
+    @assets.setter
+    def assets(self, value: object) -> None:
+        self._user_assets = value
 
     # -- orders --------------------------------------------------------------------
     def order(
         self,
         asset: AssetLike,
-        amount: float | int | Decimal,
-        limit_price: float | None = None,
-        stop_price: float | None = None,
+        amount: object,
+        limit_price: object = None,
+        stop_price: object = None,
+        style: ExecutionStyle | None = None,
         *,
-        time_in_force: TimeInForce | str = TimeInForce.GTC,
+        time_in_force: TimeInForce | str | None = None,
     ) -> Order | None:
         """Order ``amount`` units (negative sells). Returns the order, or None for 0.
 
-        Non-fractional assets trade whole units: the amount is truncated toward zero.
+        ``amount`` may be any real number (numpy scalars, Decimal, Fraction);
+        NaN or infinity raise `OrderError`. Non-fractional assets trade whole
+        units: the amount is truncated toward zero. ``style`` (a zipline order
+        style such as ``LimitOrder(10.5)``) replaces ``limit_price``/``stop_price``.
         """
         resolved = self._data.asset(asset)
-        requested = to_decimal(amount)
-        if not requested.is_finite():
-            # A NaN weight or an infinite size would otherwise reach the matching engine.
-            raise OrderError(
-                f"order amount for {resolved.symbol} must be a finite number, not {amount!r}",
-                context={"asset": resolved.symbol, "amount": amount},
-                hint="check the signal or weight the order was sized from (NaN?)",
-            )
+        requested = order_decimal(amount, "amount", resolved.symbol)
+        limit, stop = self._order_prices(resolved, limit_price, stop_price, style)
         quantity = self._round_quantity(resolved, requested)
         if quantity == 0:
             return None
-        if limit_price is not None and stop_price is not None:
+        if limit is not None and stop is not None:
             kind = OrderType.STOP_LIMIT
-        elif limit_price is not None:
+        elif limit is not None:
             kind = OrderType.LIMIT
-        elif stop_price is not None:
+        elif stop is not None:
             kind = OrderType.STOP
         else:
             kind = OrderType.MARKET
@@ -132,10 +149,10 @@ class TradingContext:
         bar = data.bar
         if bar < 0:
             raise StrategyError(
-                "orders cannot be placed in initialize()",
+                "orders cannot be placed in initialize() or before the first session",
                 hint="place orders in handle_data or a scheduled function",
             )
-        tif = TimeInForce(time_in_force)
+        tif = TimeInForce(time_in_force or self._time_in_force)
         self._next_order_id += 1
         order = Order(
             id=str(self._next_order_id),
@@ -145,8 +162,8 @@ class TradingContext:
             created_bar=bar,
             decision_price=float(data._prices[bar, data.column(resolved)]),
             order_type=kind,
-            limit_price=None if limit_price is None else to_decimal(float(limit_price)),
-            stop_price=None if stop_price is None else to_decimal(float(stop_price)),
+            limit_price=limit,
+            stop_price=stop,
             time_in_force=tif,
             expires_bar=self._day_order_expiry(bar) if tif is TimeInForce.DAY else None,
         )
@@ -175,6 +192,30 @@ class TradingContext:
         return self._blotter.submit(order)
 
     @staticmethod
+    def _order_prices(
+        asset: Asset, limit_price: object, stop_price: object, style: ExecutionStyle | None
+    ) -> tuple[Decimal | None, Decimal | None]:
+        if style is not None:
+            if limit_price is not None or stop_price is not None:
+                raise OrderError(
+                    "pass either style= or limit_price/stop_price, not both",
+                    context={"asset": asset.symbol},
+                    hint="e.g. order(asset, 10, style=LimitOrder(101.5))",
+                )
+            if not isinstance(style, ExecutionStyle):
+                raise OrderError(
+                    f"style must be an order style, not {type(style).__name__}",
+                    context={"asset": asset.symbol},
+                    hint="use MarketOrder, LimitOrder, StopOrder or StopLimitOrder",
+                )
+            return style.limit_price, style.stop_price
+        limit = (
+            None if limit_price is None else order_decimal(limit_price, "limit_price", asset.symbol)
+        )
+        stop = None if stop_price is None else order_decimal(stop_price, "stop_price", asset.symbol)
+        return limit, stop
+
+    @staticmethod
     def _round_quantity(asset: Asset, quantity: Decimal) -> Decimal:
         if asset.fractional:
             return quantity.quantize(_FRACTION_QUANTUM, rounding=ROUND_DOWN)
@@ -193,65 +234,77 @@ class TradingContext:
     def order_value(
         self,
         asset: AssetLike,
-        value: float,
-        limit_price: float | None = None,
-        stop_price: float | None = None,
+        value: object,
+        limit_price: object = None,
+        stop_price: object = None,
+        style: ExecutionStyle | None = None,
     ) -> Order | None:
         """Order as many units as ``value`` (currency; negative sells) buys at the last price."""
         resolved = self._data.asset(asset)
-        amount = to_decimal(value) / to_decimal(self._current_price(resolved))
-        return self.order(resolved, amount, limit_price, stop_price)
+        cash = order_decimal(value, "value", resolved.symbol)
+        amount = cash / to_decimal(self._current_price(resolved))
+        return self.order(resolved, amount, limit_price, stop_price, style)
 
     def order_percent(
         self,
         asset: AssetLike,
-        percent: float,
-        limit_price: float | None = None,
-        stop_price: float | None = None,
+        percent: object,
+        limit_price: object = None,
+        stop_price: object = None,
+        style: ExecutionStyle | None = None,
     ) -> Order | None:
         """Order ``percent`` (0.1 = 10%) of current portfolio value."""
-        return self.order_value(
-            asset, percent * self.portfolio.portfolio_value, limit_price, stop_price
-        )
+        share = order_decimal(percent, "percent", self._data.asset(asset).symbol)
+        value = share * to_decimal(self.portfolio.portfolio_value)
+        return self.order_value(asset, value, limit_price, stop_price, style)
 
     def order_target(
         self,
         asset: AssetLike,
-        target: float | int | Decimal,
-        limit_price: float | None = None,
-        stop_price: float | None = None,
+        target: object,
+        limit_price: object = None,
+        stop_price: object = None,
+        style: ExecutionStyle | None = None,
     ) -> Order | None:
         """Order what brings the holding to ``target`` units, counting open orders
         (unlike zipline, so calling it every bar does not stack duplicate orders)."""
         resolved = self._data.asset(asset)
+        wanted = order_decimal(target, "target", resolved.symbol)
         held = self._ledger.quantity(resolved) + self._blotter.pending(resolved)
-        return self.order(resolved, to_decimal(target) - held, limit_price, stop_price)
+        return self.order(resolved, wanted - held, limit_price, stop_price, style)
 
     def order_target_value(
         self,
         asset: AssetLike,
-        target: float,
-        limit_price: float | None = None,
-        stop_price: float | None = None,
+        target: object,
+        limit_price: object = None,
+        stop_price: object = None,
+        style: ExecutionStyle | None = None,
     ) -> Order | None:
         """Order what brings the holding's value to ``target`` at the last price."""
         resolved = self._data.asset(asset)
-        units = to_decimal(target) / to_decimal(self._current_price(resolved))
+        wanted = order_decimal(target, "target value", resolved.symbol)
+        units = wanted / to_decimal(self._current_price(resolved))
         return self.order_target(
-            resolved, self._round_quantity(resolved, units), limit_price, stop_price
+            resolved, self._round_quantity(resolved, units), limit_price, stop_price, style
         )
 
     def order_target_percent(
         self,
         asset: AssetLike,
-        target: float,
-        limit_price: float | None = None,
-        stop_price: float | None = None,
+        target: object,
+        limit_price: object = None,
+        stop_price: object = None,
+        style: ExecutionStyle | None = None,
     ) -> Order | None:
         """Order what brings the holding to ``target`` (0.1 = 10%) of portfolio value."""
-        return self.order_target_value(
-            asset, target * self.portfolio.portfolio_value, limit_price, stop_price
-        )
+        share = order_decimal(target, "target percent", self._data.asset(asset).symbol)
+        value = share * to_decimal(self.portfolio.portfolio_value)
+        return self.order_target_value(asset, value, limit_price, stop_price, style)
+
+    def batch_market_order(self, share_counts: Mapping[AssetLike, object]) -> list[Order | None]:
+        """One market order per ``{asset: amount}`` entry (zipline's batch_market_order)."""
+        return [self.order(asset, amount) for asset, amount in share_counts.items()]
 
     def get_open_orders(self, asset: AssetLike | None = None) -> list[Order]:
         orders = self._blotter.open_orders
@@ -269,27 +322,6 @@ class TradingContext:
     def cancel_order(self, order: Order | str) -> None:
         resolved = self.get_order(order) if isinstance(order, str) else order
         self._blotter.cancel(resolved, self._data.current_dt)
-
-    # -- configuration ---------------------------------------------------------------
-    def _configure(self, what: str) -> None:
-        if self._initialized:
-            raise StrategyError(
-                f"{what} can only be called in initialize()",
-                hint="move the call into initialize(context)",
-            )
-
-    def set_commission(self, model: CommissionModel) -> None:
-        self._configure("set_commission")
-        self._blotter.commission = model
-
-    def set_slippage(self, model: SlippageModel) -> None:
-        self._configure("set_slippage")
-        self._blotter.slippage = model
-
-    def set_volume_limit(self, fraction: float | None) -> None:
-        """Share of each bar's volume an order may take (None: no cap)."""
-        self._configure("set_volume_limit")
-        self._blotter.volume_limit = fraction
 
     # -- trading controls (zipline names; same code in backtests and live) ------------
     def set_long_only(self, on_error: OnError = "fail") -> None:
@@ -348,25 +380,6 @@ class TradingContext:
             a.symbol if isinstance(a, Asset) else str(a) for a in restricted_list
         )
         self._controls.restricted_on_error = on_error
-
-    def set_benchmark(self, benchmark: AssetLike | pd.Series) -> None:
-        """An asset of the data (its close-to-close returns) or a returns Series."""
-        self._configure("set_benchmark")
-        self._benchmark = benchmark
-
-    def schedule_function(
-        self,
-        func: Callable[..., object],
-        date_rule: DateRule | None = None,
-        time_rule: TimeRule | None = None,
-    ) -> None:
-        """Call ``func(context, data)`` on the bars the rules select."""
-        self._configure("schedule_function")
-        self._scheduled.append(
-            ScheduledFunction(
-                func, date_rule or date_rules.every_day(), time_rule or time_rules.market_open()
-            )
-        )
 
     # -- records -------------------------------------------------------------------
     def record(self, **values: float) -> None:

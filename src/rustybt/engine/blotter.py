@@ -102,6 +102,8 @@ class Blotter:
         self.slippage: SlippageModel = slippage or NoSlippage()
         self.commission: CommissionModel = commission or NoCommission()
         self.volume_limit = volume_limit
+        # Set by the engine for fill_at="next_close" (zipline's daily fill price).
+        self.next_close = False
         self.open_orders: list[Order] = []
         self.all_orders: list[Order] = []
         self.fills = FillLog()
@@ -187,6 +189,11 @@ class Blotter:
             if market_at_close:
                 close = float(panel.close[bar, column])
                 price = None if math.isnan(close) else close
+            elif self.next_close:
+                # zipline's daily fills: an order trades at the next bar's close, and
+                # limits and stops are checked against that close only.
+                close = float(panel.close[bar, column])
+                price = None if math.isnan(close) else reference_price(order, close, close, close)
             else:
                 open_ = float(panel.open[bar, column])
                 # No bar (halted, not listed): nothing trades, but a day order still expires.

@@ -8,14 +8,17 @@ differ). Several assets or fields give a DataFrame / Series, built without copyi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import overload
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.data.bars import BAR_FIELDS, BarPanel, FloatArray, Frequency
+from rustybt.engine.series_view import IndexWindows, series_view, stacked_fields
 from rustybt.engine.session_bars import SessionBars
 from rustybt.errors import LookaheadError, StrategyError, UnknownSymbol
 
@@ -28,6 +31,7 @@ _FREQUENCY_ALIASES = {
 }
 
 AssetLike = Asset | str
+IntArray = npt.NDArray[np.int64]
 HistoryResult = FloatArray | pd.Series | pd.DataFrame
 
 
@@ -44,19 +48,48 @@ def _forward_fill(values: FloatArray) -> FloatArray:
 class BarData:
     """Market data visible to the strategy at the current bar."""
 
-    def __init__(self, panel: BarPanel) -> None:
+    def __init__(
+        self,
+        panel: BarPanel,
+        *,
+        lookback: BarPanel | None = None,
+        zipline_api: bool = False,
+    ) -> None:
         # The panel holds future bars: it stays private, and every public method
-        # reads only up to ``self.bar``.
+        # reads only up to ``self.bar``. ``lookback`` holds the bars before the
+        # backtest's first one (same assets, same order): history reaches into them.
         self._panel = panel
+        self._zipline = zipline_api
+        self._daily = panel.frequency is Frequency.DAILY
         self.bar = -1
         self._columns: dict[Asset, int] = {a: c for c, a in enumerate(panel.assets)}
         self._by_symbol: dict[str, Asset] = {a.symbol: a for a in panel.assets}
         self._by_id: dict[int, tuple[Asset, int]] = {
             id(a): (a, c) for c, a in enumerate(panel.assets)
         }
-        self._prices: FloatArray = _forward_fill(panel.close)
-        self._arrays: dict[str, FloatArray] = {f: panel.field(f) for f in BAR_FIELDS}
-        self._arrays["price"] = self._prices
+        # Full arrays = lookback rows then the panel's; ``_arrays`` are views of the
+        # panel's part (row 0 = the backtest's first bar), ``_offset`` rows later.
+        self._offset = 0 if lookback is None else len(lookback)
+        if self._offset:
+            assert lookback is not None
+            self._index = pd.DatetimeIndex(lookback.index.append(panel.index))
+            self._full = {f: np.vstack([lookback.field(f), panel.field(f)]) for f in BAR_FIELDS}
+        else:
+            self._index = panel.index
+            self._full = {f: panel.field(f) for f in BAR_FIELDS}
+        self._full["price"] = _forward_fill(self._full["close"])
+        self._index_windows = IndexWindows(self._index)
+        self._arrays: dict[str, FloatArray] = {
+            f: values[self._offset :] for f, values in self._full.items()
+        }
+        self._prices: FloatArray = self._arrays["price"]
+        self._lifetimes: tuple[IntArray, IntArray] | None = None  # built on first use
+        self._last_trade: IntArray | None = None  # built on first use
+        # True while zipline's before_trading_start runs before the first session
+        # with no earlier bars: reads give NaN (no data yet) instead of failing.
+        self.before_first_session = False
+        # 1 while zipline's before_trading_start runs: its clock is the coming session.
+        self.clock_ahead = 0
         self._selection_cache: dict[int, tuple[list[AssetLike], list[int], pd.Index]] = {}
         self._timestamps: dict[int, pd.Timestamp] = {}
         self._all_columns = list(range(len(panel.assets)))
@@ -121,10 +154,19 @@ class BarData:
 
     @property
     def current_dt(self) -> pd.Timestamp:
-        """The current bar's label; the first bar's before it (in ``initialize``)."""
-        return self.timestamp(max(self.bar, 0))
+        """The current bar's label; the first bar's before it (in ``initialize``);
+        the coming session's in zipline's ``before_trading_start``."""
+        return self.timestamp(max(self.bar + self.clock_ahead, 0))
 
     # -- API -----------------------------------------------------------------------
+    def _row(self) -> int:
+        """The current bar's row in the full arrays; before the first bar (in
+        ``before_trading_start`` of the first session) the last lookback row."""
+        row = self.bar + self._offset
+        if self.bar < -1 or (row < 0 and not self.before_first_session):
+            raise LookaheadError("no bar is visible yet (called before the first bar)")
+        return row
+
     # Overloads give typed strategies the precise return type of each call shape.
     # A str is also a Sequence[str] and an Iterable: mypy calls the shapes overlapping,
     # but overloads match in order, and a str symbol or field always takes the first.
@@ -141,21 +183,42 @@ class BarData:
     ) -> float | pd.Series | pd.DataFrame:
         """Values of the current bar. ``price`` is the last traded close (forward-filled);
         the raw fields are NaN when the asset has no bar now."""
-        if self.bar < 0:
-            raise LookaheadError("no bar is visible yet (called before the first bar)")
+        row = self._row()
+        if row < 0:
+            return self._no_data(assets, fields)
         if isinstance(assets, Asset | str):
             column = self.column(assets)
             if isinstance(fields, str):
-                return float(self._field_array(fields)[self.bar, column])
+                return float(self._full_array(fields)[row, column])
             return pd.Series(
-                {f: float(self._field_array(f)[self.bar, column]) for f in fields}, dtype=float
+                {f: float(self._full_array(f)[row, column]) for f in fields}, dtype=float
             )
         columns, labels = self._selection(assets)
         if isinstance(fields, str):
-            return pd.Series(self._field_array(fields)[self.bar, columns], index=labels)
-        return pd.DataFrame(
-            {f: self._field_array(f)[self.bar, columns] for f in fields}, index=labels
-        )
+            return pd.Series(self._full_array(fields)[row, columns], index=labels)
+        return pd.DataFrame({f: self._full_array(f)[row, columns] for f in fields}, index=labels)
+
+    def _no_data(
+        self, assets: AssetLike | Iterable[AssetLike], fields: str | Sequence[str]
+    ) -> float | pd.Series | pd.DataFrame:
+        """`current` before any bar: NaN in the shape a bar would have."""
+        names = [fields] if isinstance(fields, str) else list(fields)
+        for name in names:
+            self._full_array(name)
+        if isinstance(assets, Asset | str):
+            self.column(assets)
+            return math.nan if isinstance(fields, str) else pd.Series(math.nan, index=names)
+        _, labels = self._selection(assets)
+        if isinstance(fields, str):
+            return pd.Series(math.nan, index=labels)
+        return pd.DataFrame(math.nan, index=labels, columns=names)
+
+    def _full_array(self, field: str) -> FloatArray:
+        array = self._full.get(field)
+        if array is None:
+            self._field_array(field)  # raises with the list of fields
+            raise AssertionError(field)
+        return array
 
     @overload
     def history(  # type: ignore[overload-overlap]  # str matches first (see current)
@@ -178,10 +241,12 @@ class BarData:
     ) -> HistoryResult:
         """The last ``bar_count`` bars up to and including the current one.
 
-        One asset, one field: a read-only float array of length ``bar_count``.
-        Several assets, one field: a DataFrame (time x assets). One asset, several
-        fields: a DataFrame (time x fields). Several of both: a DataFrame with
-        (field, asset) columns. Bars before the start of the data are NaN.
+        One asset, one field: a read-only float array of length ``bar_count`` (a
+        Series indexed by time for zipline-style strategies). Several assets, one
+        field: a DataFrame (time x assets). One asset, several fields: a DataFrame
+        (time x fields). Several of both: a DataFrame with (field, asset) columns.
+        Bars before the backtest's start come from the data when it has them
+        (``run_backtest`` keeps the bars before ``start``); before the data: NaN.
         """
         daily_from_minutes = False
         if (
@@ -200,21 +265,23 @@ class BarData:
                 )
         if bar_count < 1:
             raise StrategyError("bar_count must be at least 1", context={"bar_count": bar_count})
-        if self.bar < 0:
-            raise LookaheadError("no bar is visible yet (called before the first bar)")
+        end = self._row() + 1
         if daily_from_minutes:
             return self._daily_history(assets, fields, bar_count)
-        end = self.bar + 1
         start = end - bar_count
         if isinstance(assets, Asset | str) and isinstance(fields, str):
             column = self.column(assets)
             if start >= 0:
-                view = self._field_array(fields)[start:end, column]
+                view = self._full_array(fields)[start:end, column]
             else:
                 view = np.concatenate(
-                    [np.full(-start, np.nan), self._field_array(fields)[0:end, column]]
+                    [np.full(-start, np.nan), self._full_array(fields)[0:end, column]]
                 )
             view.flags.writeable = False
+            if self._zipline:
+                return series_view(
+                    view, self._history_index(start, end), self._panel.assets[column]
+                )
             return view
         index = self._history_index(start, end)
         field_list = [fields] if isinstance(fields, str) else list(fields)
@@ -222,15 +289,17 @@ class BarData:
             column = self.column(assets)
             return pd.DataFrame(
                 {
-                    f: self._window(self._field_array(f), start, end, [column])[:, 0]
+                    f: self._window(self._full_array(f), start, end, [column])[:, 0]
                     for f in field_list
                 },
                 index=index,
             )
         columns, labels = self._selection(assets)
-        blocks = {f: self._window(self._field_array(f), start, end, columns) for f in field_list}
+        blocks = {f: self._window(self._full_array(f), start, end, columns) for f in field_list}
         if isinstance(fields, str):
             return pd.DataFrame(blocks[fields], index=index, columns=labels, copy=False)
+        if self._zipline:
+            return stacked_fields(blocks, index, labels, "date" if self._daily else "date_time")
         return pd.concat(
             {f: pd.DataFrame(blocks[f], index=index, columns=labels) for f in field_list}, axis=1
         )
@@ -242,7 +311,7 @@ class BarData:
         bar_count: int,
     ) -> HistoryResult:
         """``history(..., "1d")`` in a minute backtest (see `SessionBars`); the same
-        return shapes as the minute history."""
+        return shapes as the minute history. Sessions before the start are NaN."""
         if self._sessions is None:
             self._sessions = SessionBars(self._panel, self._prices)
         if isinstance(assets, Asset | str) and isinstance(fields, str) and fields in FIELDS:
@@ -257,15 +326,27 @@ class BarData:
         else:
             columns, labels = self._selection(assets)
         blocks = {}
-        for field in field_list:
+        if self.bar < 0:
+            # zipline's before_trading_start of the first session: no minute seen yet.
+            day = pd.Timedelta(days=1)
+            index = pd.date_range(
+                end=self._panel.index[0].normalize() - day, periods=bar_count, freq="D"
+            )
+            for field in field_list:
+                blocks[field] = np.full((bar_count, len(columns)), np.nan)
+        for field in field_list if self.bar >= 0 else ():
             blocks[field], index = self._sessions.window(field, self.bar, bar_count, columns)
         if single_asset and isinstance(fields, str):
             column: FloatArray = blocks[fields][:, 0]
+            if self._zipline:
+                return series_view(column, index, labels[0])
             return column
         if single_asset:
             return pd.DataFrame({f: blocks[f][:, 0] for f in field_list}, index=index)
         if isinstance(fields, str):
             return pd.DataFrame(blocks[fields], index=index, columns=labels, copy=False)
+        if self._zipline:
+            return stacked_fields(blocks, index, labels, "date")
         return pd.concat(
             {f: pd.DataFrame(blocks[f], index=index, columns=labels) for f in field_list}, axis=1
         )
@@ -286,28 +367,83 @@ class BarData:
         return block
 
     def _history_index(self, start: int, end: int) -> pd.DatetimeIndex:
-        index = self._panel.index
+        index = self._index
         if start >= 0:
-            return index[start:end]
+            return self._index_windows(start, end)
         step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(days=1)
         before = pd.date_range(end=index[0] - step, periods=-start, freq=step, tz="UTC")
         return pd.DatetimeIndex(before.append(index[0:end]))
+
+    def last_sale_date(self, asset: AssetLike) -> pd.Timestamp | None:
+        """The time of the asset's last bar with a close, up to now (None: none yet)."""
+        if self._last_trade is None:
+            traded = ~np.isnan(self._full["close"])
+            rows = np.where(traded, np.arange(len(traded))[:, None], -1)
+            self._last_trade = np.maximum.accumulate(rows, axis=0)
+        row = self.bar + self._offset
+        if row < 0:
+            return None
+        last = int(self._last_trade[row, self.column(asset)])
+        return None if last < 0 else self._index[last]
+
+    # -- tradability ------------------------------------------------------------------
+    def _alive(self, row: int, columns: list[int] | int) -> npt.NDArray[np.bool_]:
+        """zipline's lifetime rule: between the asset's first and last bar in the data."""
+        if self._lifetimes is None:
+            traded = ~np.isnan(self._full["close"])
+            rows = np.arange(len(traded))[:, None]
+            first = np.where(traded, rows, len(traded)).min(axis=0)
+            last = np.where(traded, rows, -1).max(axis=0)
+            self._lifetimes = (first.astype(np.int64), last.astype(np.int64))
+        first, last = self._lifetimes
+        alive: npt.NDArray[np.bool_] = (first[columns] <= row) & (row <= last[columns])
+        return alive
+
+    def _tradable(self, row: int, columns: list[int] | int) -> npt.NDArray[np.bool_]:
+        if row < 0:
+            return np.zeros(np.shape(columns), dtype=bool)
+        if self._zipline:
+            # zipline: alive, and a last price known (a day without a bar still trades).
+            return self._alive(row, columns) & ~np.isnan(self._full["price"][row, columns])
+        traded: npt.NDArray[np.bool_] = ~np.isnan(self._full["close"][row, columns])
+        return traded
 
     @overload
     def can_trade(self, assets: AssetLike) -> bool: ...  # type: ignore[overload-overlap]
     @overload
     def can_trade(self, assets: Iterable[AssetLike]) -> pd.Series: ...
     def can_trade(self, assets: AssetLike | Iterable[AssetLike]) -> bool | pd.Series:
-        """True where the asset has a bar now (a tradable open for the next fill)."""
-        if isinstance(assets, Asset | str):
-            return bool(not np.isnan(self._panel.close[self.bar, self.column(assets)]))
-        columns, labels = self._selection(assets)
-        return pd.Series(~np.isnan(self._panel.close[self.bar, columns]), index=labels)
+        """True where the asset has a bar now (a tradable open for the next fill).
 
-    def is_stale(self, asset: AssetLike) -> bool:
-        """True when the asset has traded before but has no bar now."""
-        column = self.column(asset)
-        return bool(
-            np.isnan(self._panel.close[self.bar, column])
-            and not np.isnan(self._prices[self.bar, column])
+        zipline-style strategies get zipline's rule: the asset is alive (between
+        its first and last bar in the data) and has a price (it traded before)."""
+        row = self._row()
+        if isinstance(assets, Asset | str):
+            return bool(self._tradable(row, self.column(assets)))
+        columns, labels = self._selection(assets)
+        return pd.Series(self._tradable(row, columns), index=labels)
+
+    @overload
+    def is_stale(self, assets: AssetLike) -> bool: ...  # type: ignore[overload-overlap]
+    @overload
+    def is_stale(self, assets: Iterable[AssetLike]) -> pd.Series: ...
+    def is_stale(self, assets: AssetLike | Iterable[AssetLike]) -> bool | pd.Series:
+        """True when the asset traded before but has no bar now (zipline: and it is
+        alive: between its first and last bar in the data)."""
+        row = self._row()
+        single = isinstance(assets, Asset | str)
+        if isinstance(assets, Asset | str):
+            columns: list[int] = [self.column(assets)]
+            labels = None
+        else:
+            columns, labels = self._selection(assets)
+        if row < 0:
+            return False if single else pd.Series(False, index=labels)
+        stale = np.isnan(self._full["close"][row, columns]) & ~np.isnan(
+            self._full["price"][row, columns]
         )
+        if self._zipline:
+            stale &= self._alive(row, columns)
+        if single:
+            return bool(stale[0])
+        return pd.Series(stale, index=labels)

@@ -27,6 +27,7 @@ from rustybt.money import ZERO, quantize_price, to_decimal
 __all__ = [
     "CommissionModel",
     "FixedBasisPoints",
+    "FixedSpread",
     "NoCommission",
     "NoSlippage",
     "PerDollar",
@@ -84,6 +85,24 @@ class FixedBasisPoints:
     def fill_price(self, reference: Decimal, quantity: Decimal, bar_volume: float) -> Decimal:
         shift = reference * to_decimal(self.bps) / _BPS
         return quantize_price(reference + shift if quantity > 0 else reference - shift)
+
+
+@dataclass(frozen=True, slots=True)
+class FixedSpread:
+    """Pay half of a fixed ``spread`` (in price units) on every fill: buys fill at
+    reference + spread / 2, sells at reference - spread / 2 (zipline's FixedSlippage)."""
+
+    spread: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.spread >= 0 or math.isinf(self.spread):
+            raise ConfigError(
+                "spread must be a finite number >= 0", context={"spread": self.spread}
+            )
+
+    def fill_price(self, reference: Decimal, quantity: Decimal, bar_volume: float) -> Decimal:
+        half = to_decimal(self.spread) / 2
+        return quantize_price(reference + half if quantity > 0 else reference - half)
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,37 @@ class Order:
     def average_price(self) -> Decimal | None:
         return self.fill_value / self.filled if self.filled else None
 
+    # zipline's names for the same facts (its perf frame and code use them).
+    @property
+    def amount(self) -> int | float:
+        return int(self.quantity) if self.quantity == int(self.quantity) else float(self.quantity)
+
+    @property
+    def open_amount(self) -> int | float:
+        left = self.remaining
+        return int(left) if left == int(left) else float(left)
+
+    @property
+    def sid(self) -> Asset:
+        return self.asset
+
+    @property
+    def limit(self) -> float | None:
+        return None if self.limit_price is None else float(self.limit_price)
+
+    @property
+    def stop(self) -> float | None:
+        return None if self.stop_price is None else float(self.stop_price)
+
+    @property
+    def stop_reached(self) -> bool:
+        return self.stop_triggered
+
+    @property
+    def dt(self) -> pd.Timestamp:
+        """When the order last changed (closed, else created)."""
+        return self.closed_at if self.closed_at is not None else self.created
+
     def close(self, status: OrderStatus, when: pd.Timestamp, reason: str | None = None) -> None:
         self.status = status
         self.closed_at = when

@@ -7,31 +7,75 @@ engine never copies positions per bar.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.data.bars import FloatArray
 from rustybt.engine.ledger import Ledger
+from rustybt.errors import UnknownSymbol
 from rustybt.money import ZERO
 
 __all__ = ["Portfolio", "Position", "Positions"]
 
 
+def _plain_number(value: Decimal) -> int | float:
+    """A whole quantity as int (zipline's share counts are ints), else a float."""
+    whole = int(value)
+    return whole if whole == value else float(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Position:
-    """One holding, as zipline names it: ``amount``, ``cost_basis``, ``last_sale_price``."""
+    """One holding, as zipline names it: ``amount``, ``cost_basis``, ``last_sale_price``.
+
+    These are plain numbers (an int share count, float prices) so strategy code
+    can mix them with floats, as in zipline; ``exact_amount`` and
+    ``exact_cost_basis`` are the ledger's Decimals.
+    """
 
     asset: Asset
-    amount: Decimal
-    cost_basis: Decimal
+    exact_amount: Decimal
+    exact_cost_basis: Decimal
     last_sale_price: float
+    # When the last price was traded; read only when asked (it needs a lookup).
+    _sale_date: Callable[[], pd.Timestamp | None] = field(
+        default=lambda: None, repr=False, compare=False
+    )
+
+    @property
+    def last_sale_date(self) -> pd.Timestamp | None:
+        """The time of the bar that set ``last_sale_price`` (None: never traded)."""
+        return self._sale_date()
+
+    @property
+    def amount(self) -> int | float:
+        return _plain_number(self.exact_amount)
+
+    @property
+    def cost_basis(self) -> float:
+        """Average price paid per unit held."""
+        return float(self.exact_cost_basis)
+
+    @property
+    def sid(self) -> Asset:
+        return self.asset
 
     @property
     def market_value(self) -> float:
-        return float(self.amount) * self.last_sale_price
+        return float(self.exact_amount) * self.last_sale_price
+
+    def to_dict(self) -> dict[str, object]:
+        """zipline's position dict (as in its perf frame's ``positions`` column)."""
+        return {
+            "sid": self.asset,
+            "amount": self.amount,
+            "cost_basis": self.cost_basis,
+            "last_sale_price": self.last_sale_price,
+        }
 
 
 class Positions(Mapping[Asset, Position]):
@@ -41,18 +85,42 @@ class Positions(Mapping[Asset, Position]):
     than a KeyError, so ``positions[a].amount`` is always safe.
     """
 
-    def __init__(self, ledger: Ledger, price_of: Callable[[Asset], float]) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        price_of: Callable[[Asset], float],
+        resolve: Callable[[object], Asset] | None = None,
+        sale_date_of: Callable[[Asset], pd.Timestamp | None] | None = None,
+    ) -> None:
+        # ``resolve`` turns a symbol or an int sid (zipline code indexes by sid) into
+        # the Asset; it raises UnknownSymbol for neither.
         self._ledger = ledger
         self._price_of = price_of
+        self._resolve = resolve
+        self._sale_date_of = sale_date_of
 
-    def __getitem__(self, asset: Asset) -> Position:
-        held = self._ledger.positions.get(asset)
+    def _asset(self, key: object) -> Asset:
+        if isinstance(key, Asset) or self._resolve is None:
+            return key  # type: ignore[return-value]  # an Asset, or the caller's own key
+        return self._resolve(key)
+
+    def __getitem__(self, asset: Asset | str | int) -> Position:
+        resolved = self._asset(asset)
+        held = self._ledger.positions.get(resolved)
+        price = self._price_of(resolved)
+        date_of = self._sale_date_of
+        when = (lambda: None) if date_of is None else (lambda: date_of(resolved))
         if held is None:
-            return Position(asset, ZERO, ZERO, self._price_of(asset))
-        return Position(asset, held.quantity, held.average_cost, self._price_of(asset))
+            return Position(resolved, ZERO, ZERO, price, when)
+        return Position(resolved, held.quantity, held.average_cost, price, when)
 
     def __contains__(self, asset: object) -> bool:
-        return asset in self._ledger.positions
+        if isinstance(asset, Asset) or self._resolve is None:
+            return asset in self._ledger.positions
+        try:
+            return self._resolve(asset) in self._ledger.positions
+        except UnknownSymbol:
+            return False  # an unknown symbol or sid is not held
 
     def __iter__(self) -> Iterator[Asset]:
         return iter(list(self._ledger.positions))
@@ -71,6 +139,8 @@ class Portfolio:
         prices: Callable[[], FloatArray],
         price_of: Callable[[Asset], float],
         version: Callable[[], tuple[int, int]],
+        resolve: Callable[[object], Asset] | None = None,
+        sale_date_of: Callable[[Asset], pd.Timestamp | None] | None = None,
     ) -> None:
         # ``prices`` gives the current row of last-traded prices with NaN as 0;
         # ``version`` changes whenever the value can: (bar, fills booked so far).
@@ -79,7 +149,7 @@ class Portfolio:
         self._prices = prices
         self._version = version
         self._cached: tuple[tuple[int, int], float] = ((-2, -1), 0.0)
-        self.positions = Positions(ledger, price_of)
+        self.positions = Positions(ledger, price_of, resolve, sale_date_of)
 
     @property
     def starting_cash(self) -> float:
@@ -110,6 +180,23 @@ class Portfolio:
     @property
     def pnl(self) -> float:
         return self.portfolio_value - self.starting_cash
+
+    @property
+    def positions_exposure(self) -> float:
+        """Signed market value of the holdings (long minus short), as zipline's."""
+        return self.positions_value
+
+    @property
+    def cash_flow(self) -> float:
+        """Cash paid out (negative) or received since the start, as zipline's."""
+        return self.cash - self.starting_cash
+
+    @property
+    def current_portfolio_weights(self) -> pd.Series:
+        """Each held asset's market value over the portfolio value."""
+        value = self.portfolio_value
+        weights = {a: p.market_value / value for a, p in self.positions.items()} if value else {}
+        return pd.Series(weights, dtype=float)
 
     @property
     def returns(self) -> float:

@@ -108,6 +108,7 @@ class BacktestResult:
     decisions: pd.DataFrame = field(default_factory=pd.DataFrame)
     bars: BarPanel | None = None
     _trades: pd.DataFrame | None = field(default=None, repr=False)
+    _zipline: pd.DataFrame | None = field(default=None, repr=False)
 
     # -- convenience -----------------------------------------------------------------
     @property
@@ -154,6 +155,16 @@ class BacktestResult:
         return self._trades
 
     # -- exports ---------------------------------------------------------------------
+    def to_zipline(self) -> pd.DataFrame:
+        """zipline's perf DataFrame: one row per session with zipline's columns
+        (positions, transactions and orders as lists of zipline's dicts, cumulative
+        risk metrics, recorded values carried forward). See docs/zipline.md."""
+        from rustybt.engine.zipline_perf import to_zipline_perf
+
+        if self._zipline is None:
+            self._zipline = to_zipline_perf(self)
+        return self._zipline
+
     def to_pandas(self) -> dict[str, pd.DataFrame]:
         tables = {name: getattr(self, name) for name in TABLES}
         tables["trades"] = self.trades

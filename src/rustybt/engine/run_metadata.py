@@ -41,7 +41,7 @@ def run_metadata(run: _Run, end: pd.Timestamp, marks: dict[Asset, Decimal]) -> d
         "frequency": str(run.panel.frequency),
         "capital": run.config.capital,
         "fill_at": run.config.fill_at,
-        "volume_limit": run.config.volume_limit,
+        "volume_limit": run.blotter.volume_limit,  # set_slippage may have changed it
         "check_cash": run.config.check_cash,
         "slippage_model": repr(run.blotter.slippage),
         "commission_model": repr(run.blotter.commission),

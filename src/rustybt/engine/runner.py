@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -35,6 +35,7 @@ from rustybt.engine.result import BacktestResult
 from rustybt.engine.run_audit import audit_started, audit_summary, open_trail
 from rustybt.engine.run_metadata import ORDER_COLUMNS, mark_failed, run_metadata
 from rustybt.engine.scheduling import SessionLayout
+from rustybt.engine.session_calendar import earlier_sessions
 from rustybt.engine.strategy import FunctionStrategy, Strategy
 from rustybt.errors import ConfigError, StrategyError
 from rustybt.money import to_decimal
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BacktestConfig", "run_backtest"]
 
-FillAt = Literal["next_open", "close"]
+FillAt = Literal["next_open", "next_close", "close"]
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,9 @@ class BacktestConfig:
     def __post_init__(self) -> None:
         if not self.capital > 0:
             raise ConfigError("capital must be positive", context={"capital": self.capital})
-        if self.fill_at not in ("next_open", "close"):
+        if self.fill_at not in ("next_open", "next_close", "close"):
             raise ConfigError(
-                f"fill_at must be 'next_open' or 'close', not {self.fill_at!r}",
+                f"fill_at must be 'next_open', 'next_close' or 'close', not {self.fill_at!r}",
                 context={"fill_at": self.fill_at},
             )
         if self.volume_limit is not None and not 0 < self.volume_limit <= 1:
@@ -106,7 +107,9 @@ def run_backtest(
         volume_limit: share of each bar's volume one asset's orders may take per
             bar (None: no cap; partial fills carry over).
         fill_at: ``"next_open"`` (default: market orders fill at the next bar's
-            open) or ``"close"`` (at the close of the bar they were placed in).
+            open), ``"next_close"`` (zipline's daily rule: orders trade at the
+            next bar's close, limits and stops checked against it) or
+            ``"close"`` (at the close of the bar they were placed in).
         check_cash: reject a buy fill that cash cannot pay for (a cash account, as
             backtrader's default broker); by default cash may go negative (margin,
             as in zipline) and leverage shows in ``perf``.
@@ -147,6 +150,9 @@ def run_backtest(
             hint="subclass rustybt.Strategy or wrap functions with FunctionStrategy",
         )
     panel = data.select(start=start, end=end) if start is not None or end is not None else data
+    # The bars before ``start`` stay visible to data.history, as in zipline.
+    first = int(data.index.searchsorted(panel.index[0]))
+    lookback = data.select(end=data.index[first - 1]) if first > 0 else None
     data_issues: dict[str, object] = {"checked": False}
     if validate is not False:
         from rustybt.data.validation import ValidationConfig, check_panel
@@ -154,7 +160,9 @@ def run_backtest(
         chosen = validate if isinstance(validate, ValidationConfig) else None
         checked = check_panel(panel, config=chosen)
         panel, data_issues = checked.panel, checked.to_dict()
-    run = _Run(strategy, panel, config, benchmark, commission, slippage)
+        if lookback is not None:
+            lookback = check_panel(lookback, config=chosen).panel
+    run = _Run(strategy, panel, config, benchmark, commission, slippage, lookback)
     run.data_issues = data_issues
     run.limits = limits
     trail = open_trail(audit_log, run_id=run.run_id, strategy_id=strategy.name)
@@ -175,6 +183,7 @@ class _Run:
         benchmark: str | pd.Series | None,
         commission: CommissionModel | None,
         slippage: SlippageModel | None,
+        lookback: BarPanel | None = None,
         *,
         blotter_factory: type[Blotter] = Blotter,
     ) -> None:
@@ -192,8 +201,10 @@ class _Run:
             volume_limit=config.volume_limit,
             check_cash=config.check_cash,
         )
-        self.data = BarData(panel)
+        self.lookback = lookback
+        self.data = BarData(panel, lookback=lookback, zipline_api=strategy.zipline_api)
         self.blotter.timestamp = self.data.timestamp
+        self.blotter.next_close = config.fill_at == "next_close"
         self.quantities = np.zeros(len(panel.assets))
         self.cost_basis = np.zeros(len(panel.assets))
         self.blotter.on_fill = self._mirror_fill
@@ -206,6 +217,12 @@ class _Run:
             recorder=self.recorder,
             day_order_expiry=self._day_order_expiry,
             params=dict(strategy.params),
+        )
+        self.context._environment.update(
+            data_frequency=str(panel.frequency),
+            start=panel.index[0],
+            end=panel.index[-1],
+            capital_base=config.capital,
         )
         self.benchmark_override = benchmark
         if isinstance(benchmark, str):
@@ -248,6 +265,18 @@ class _Run:
 
     def _when(self) -> object:
         return self.panel.index[self.data.bar] if self.data.bar >= 0 else "start"
+
+    def _call_handle(self, handle: Callable[..., object], bar: int) -> None:
+        try:
+            handle(self.context, self.data)
+        except TimeUp:
+            raise self.limits.reached(
+                f"the run passed its time limit ({self.limits.time_limit:g} s)",
+                self.panel.index[bar],
+                "handle_data",
+            ) from None
+        except USER_EXIT as exc:  # user code: any exception (or exit) is a StrategyError
+            raise strategy_failed(self.strategy, "handle_data", self.panel.index[bar], exc) from exc
 
     def execute(self) -> BacktestResult:
         from rustybt.api import current_context
@@ -307,48 +336,51 @@ class _Run:
         self._before = (
             strategy.before_trading_start if strategy.overrides("before_trading_start") else None
         )
+        layout = self.layout
+        if any(item.date_rule.kind.endswith("start") for item in context._scheduled):
+            layout = replace(layout, earlier=earlier_sessions(self.panel, self.lookback))
         self._scheduled = [
-            (item.func, item.bar_mask(self.layout, daily=self.daily)) for item in context._scheduled
+            (item.func, item.bar_mask(layout, daily=self.daily)) for item in context._scheduled
         ]
         any_scheduled = np.zeros(len(self.panel), dtype=bool)
         for _, mask in self._scheduled:
             any_scheduled |= mask
         self._any_scheduled = any_scheduled
         self._at_close = self.config.fill_at == "close"
+        self._zipline = strategy.zipline_api
+        # zipline calls before_trading_start before the first session too (its data
+        # then shows the bar before the start, or NaN when the data has none).
+        self._first_before = 0 if self._zipline else 1
 
     def step(self, bar: int) -> None:
-        """One bar: resting orders trade, scheduled functions and ``handle_data`` run,
-        same-bar-close orders fill, and a session's last bar values the account.
+        """One bar: resting orders trade, scheduled functions and ``handle_data`` run
+        (zipline-style code: ``handle_data`` first, as zipline does), same-bar-close
+        orders fill, and a session's last bar values the account.
 
         The backtest loop and the live runner both drive the engine through this."""
         data, blotter, context = self.data, self.blotter, self.context
         if self._before is not None and self.layout.session_start[bar]:
             data.bar = bar - 1
-            if bar > 0:
+            if bar >= self._first_before:
+                data.before_first_session = bar == 0
+                data.clock_ahead = int(self._zipline)
                 self._call("before_trading_start", self._before, context, data)
+                data.before_first_session = False
+                data.clock_ahead = 0
         data.bar = bar
         if blotter.open_orders:
             blotter.process_bar(bar)
         if context._controls.account_active:
             self._check_account(bar)
+        handle, zipline = self._handle, self._zipline
+        if zipline and handle is not None:
+            self._call_handle(handle, bar)
         if self._any_scheduled[bar]:
             for func, mask in self._scheduled:
                 if mask[bar]:
                     self._call(getattr(func, "__name__", "scheduled"), func, context, data)
-        handle = self._handle
-        if handle is not None:
-            try:
-                handle(context, data)
-            except TimeUp:
-                raise self.limits.reached(
-                    f"the run passed its time limit ({self.limits.time_limit:g} s)",
-                    self.panel.index[bar],
-                    "handle_data",
-                ) from None
-            except USER_EXIT as exc:  # user code: any exception becomes a StrategyError
-                raise strategy_failed(
-                    self.strategy, "handle_data", self.panel.index[bar], exc
-                ) from exc
+        if handle is not None and not zipline:
+            self._call_handle(handle, bar)
         if self._at_close and blotter.open_orders:
             blotter.process_bar(bar, market_at_close=True)
         if self.layout.session_end[bar]:

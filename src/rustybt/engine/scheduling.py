@@ -33,6 +33,8 @@ class SessionLayout:
     session_of_bar: IntArray
     position_in_session: IntArray
     position_from_end: IntArray
+    # Trading sessions just before the first (set by the runner when a start rule needs them).
+    earlier: pd.DatetimeIndex | None = None
 
     @classmethod
     def from_index(cls, index: pd.DatetimeIndex, *, daily: bool) -> SessionLayout:
@@ -79,7 +81,22 @@ class DateRule:
         if self.days_offset < 0:
             raise ConfigError("days_offset must be >= 0", context={"days_offset": self.days_offset})
 
-    def session_mask(self, sessions: pd.DatetimeIndex) -> BoolArray:
+    def session_mask(
+        self, sessions: pd.DatetimeIndex, earlier: pd.DatetimeIndex | None = None
+    ) -> BoolArray:
+        """Sessions the rule fires on. ``earlier``: the trading sessions just before
+        the first one (from the data before the start, or the exchange calendar).
+        A week or month that began before the first session is partial: its
+        ``days_offset`` counts from the period's real first session, as in zipline,
+        so ``month_start()`` does not fire on a backtest starting mid-month."""
+        if earlier is not None and len(earlier) and self.kind in ("week_start", "month_start"):
+            before = earlier[earlier < sessions[0]]
+            combined = pd.DatetimeIndex(before.append(sessions))
+            full: BoolArray = self._mask(combined)[len(before) :]
+            return full
+        return self._mask(sessions)
+
+    def _mask(self, sessions: pd.DatetimeIndex) -> BoolArray:
         if self.kind == "every_day":
             return np.ones(len(sessions), dtype=bool)
         naive = sessions.tz_localize(None)
@@ -147,14 +164,35 @@ class _DateRules:
         return DateRule("month_end", days_offset)
 
 
+def _offset_minutes(offset: object, hours: int | None, minutes: int | None) -> int:
+    """zipline's offset rule: nothing given means 1 minute; otherwise the sum of
+    ``offset`` (a timedelta), ``hours`` and ``minutes``."""
+    if offset is None and hours is None and minutes is None:
+        return 1
+    total = (hours or 0) * 60 + (minutes or 0)
+    if offset is not None:
+        try:
+            delta = pd.Timedelta(offset)  # type: ignore[arg-type]  # checked just below
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"time rule offset must be a timedelta, not {offset!r}") from exc
+        total += int(delta.total_seconds() // 60)
+    return total
+
+
 class _TimeRules:
     @staticmethod
-    def market_open(hours: int = 0, minutes: int = 1) -> TimeRule:
-        return TimeRule("open", hours * 60 + minutes)
+    def market_open(
+        offset: object = None, hours: int | None = None, minutes: int | None = None
+    ) -> TimeRule:
+        """The session's N-th bar, N = the offset in minutes (default 1: the first)."""
+        return TimeRule("open", _offset_minutes(offset, hours, minutes))
 
     @staticmethod
-    def market_close(hours: int = 0, minutes: int = 1) -> TimeRule:
-        return TimeRule("close", hours * 60 + minutes)
+    def market_close(
+        offset: object = None, hours: int | None = None, minutes: int | None = None
+    ) -> TimeRule:
+        """The session's N-th bar from the end (default 1: the last)."""
+        return TimeRule("close", _offset_minutes(offset, hours, minutes))
 
     @staticmethod
     def every_minute() -> TimeRule:
@@ -172,7 +210,9 @@ class ScheduledFunction:
     time_rule: TimeRule
 
     def bar_mask(self, layout: SessionLayout, *, daily: bool) -> BoolArray:
-        on_session = self.date_rule.session_mask(layout.sessions)[layout.session_of_bar]
+        on_session = self.date_rule.session_mask(layout.sessions, layout.earlier)[
+            layout.session_of_bar
+        ]
         if daily:
             return on_session
         mask: BoolArray = on_session & self.time_rule.bar_mask(layout)

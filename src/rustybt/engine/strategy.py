@@ -8,8 +8,11 @@
 
 2. Module-level functions, as in zipline: ``initialize(context)``,
    ``handle_data(context, data)``, ``before_trading_start(context, data)``,
-   ``analyze(context, result)``, wrapped by `FunctionStrategy` (or loaded from a
-   file by `load_strategy_file`).
+   ``analyze(context, perf)``, wrapped by `FunctionStrategy` (or loaded from a
+   file by `load_strategy_file`, or run by `rustybt.run_algorithm`). Loaded
+   from a module or run by ``run_algorithm`` they get zipline's semantics
+   (``Strategy.zipline_api``); ``FunctionStrategy(...)`` built directly does
+   not unless ``zipline_api=True``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,13 @@ HOOKS = ("initialize", "before_trading_start", "handle_data", "analyze")
 class Strategy:
     """Base class: override any of the hooks. Keyword arguments become ``self.params``
     and are recorded in the result's metadata."""
+
+    #: zipline's semantics (see docs/zipline.md): ``data.history`` of one asset and
+    #: field is a Series, ``handle_data`` runs before scheduled functions,
+    #: ``before_trading_start`` also runs before the first session, ``can_trade``
+    #: follows zipline's rule, and ``analyze`` receives zipline's perf DataFrame.
+    #: False for `Strategy` subclasses (fast numpy history, the `BacktestResult`).
+    zipline_api: bool = False
 
     def __init__(self, **params: object) -> None:
         self.params: dict[str, object] = dict(params)
@@ -75,10 +85,12 @@ class FunctionStrategy(Strategy):
         before_trading_start: Callable[..., object] | None = None,
         analyze: Callable[..., object] | None = None,
         name: str = "strategy",
+        zipline_api: bool = False,
         **params: object,
     ) -> None:
         super().__init__(**params)
         self._name = name
+        self.zipline_api = zipline_api
         self._hooks: dict[str, Callable[..., object]] = {}
         for hook, func in (
             ("initialize", initialize),
@@ -112,7 +124,7 @@ class FunctionStrategy(Strategy):
 
     def analyze(self, context: TradingContext, result: BacktestResult) -> None:
         if "analyze" in self._hooks:
-            self._hooks["analyze"](context, result)
+            self._hooks["analyze"](context, result.to_zipline() if self.zipline_api else result)
 
     def bound_hook(self, hook: str) -> Callable[..., object] | None:
         """The user's function itself (the engine calls it directly, skipping a frame)."""
@@ -137,7 +149,8 @@ class FunctionStrategy(Strategy):
         given = check_params(
             declared, params, owner=module.__name__, where="the module's PARAMS dict"
         )
-        return cls(name=module.__name__, **hooks, **{**declared, **given})
+        # A module of zipline-style functions is zipline code: it gets zipline's semantics.
+        return cls(name=module.__name__, zipline_api=True, **hooks, **{**declared, **given})
 
 
 def _declared_init_params(cls: type[Strategy]) -> dict[str, object] | None:
