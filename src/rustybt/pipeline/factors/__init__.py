@@ -1,0 +1,45 @@
+"""zipline's ``zipline.pipeline.factors``: the built-in factors and `CustomFactor`."""
+
+from rustybt.pipeline.custom import CustomFactor, Latest
+from rustybt.pipeline.factors.basic import (
+    EWMA,
+    VWAP,
+    AnnualizedVolatility,
+    AverageDollarVolume,
+    DailyReturns,
+    ExponentialWeightedMovingAverage,
+    MaxDrawdown,
+    PercentChange,
+    Returns,
+    SimpleMovingAverage,
+)
+from rustybt.pipeline.factors.technical import (
+    RSI,
+    BollingerBands,
+    MACDSignal,
+    MovingAverageConvergenceDivergenceSignal,
+)
+from rustybt.pipeline.kinds import Factor
+from rustybt.pipeline.rowwise import GroupedTransform, Rank
+
+__all__ = [
+    "EWMA",
+    "RSI",
+    "VWAP",
+    "AnnualizedVolatility",
+    "AverageDollarVolume",
+    "BollingerBands",
+    "CustomFactor",
+    "DailyReturns",
+    "ExponentialWeightedMovingAverage",
+    "Factor",
+    "GroupedTransform",
+    "Latest",
+    "MACDSignal",
+    "MaxDrawdown",
+    "MovingAverageConvergenceDivergenceSignal",
+    "PercentChange",
+    "Rank",
+    "Returns",
+    "SimpleMovingAverage",
+]
