@@ -27,6 +27,7 @@ from rustybt.engine.execution import (
 from rustybt.engine.orders import Order
 from rustybt.engine.scheduling import DateRule, TimeRule, date_rules, time_rules
 from rustybt.errors import StrategyError
+from rustybt.pipeline import Pipeline
 
 __all__ = [
     "FixedBasisPoints",
@@ -36,6 +37,7 @@ __all__ = [
     "PerShare",
     "PerTrade",
     "VolumeShareSlippage",
+    "attach_pipeline",
     "cancel_order",
     "date_rules",
     "get_datetime",
@@ -46,6 +48,7 @@ __all__ = [
     "order_target_percent",
     "order_target_value",
     "order_value",
+    "pipeline_output",
     "record",
     "schedule_function",
     "set_benchmark",
@@ -165,3 +168,13 @@ def symbols(*tickers: str) -> list[Asset]:
 
 def get_datetime() -> pd.Timestamp:
     return _context().get_datetime()
+
+
+def attach_pipeline(
+    pipeline: Pipeline, name: str, chunks: object = None, eager: bool = True
+) -> Pipeline:
+    return _context().attach_pipeline(pipeline, name, chunks, eager)
+
+
+def pipeline_output(name: str) -> pd.DataFrame:
+    return _context().pipeline_output(name)

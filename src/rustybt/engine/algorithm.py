@@ -25,9 +25,11 @@ from rustybt.engine.portfolio import Portfolio
 from rustybt.engine.scheduling import DateRule, ScheduledFunction, TimeRule, date_rules, time_rules
 from rustybt.errors import OrderError, StrategyError
 from rustybt.money import to_decimal
+from rustybt.pipeline.attached import AttachedPipelines
 
 if TYPE_CHECKING:
     from rustybt.engine.recorder import Recorder
+    from rustybt.pipeline import Pipeline
 
 __all__ = ["TradingContext"]
 
@@ -60,6 +62,7 @@ class TradingContext:
         self._scheduled: list[ScheduledFunction] = []
         self._benchmark: Asset | str | pd.Series | None = None
         self._initialized = False
+        self._pipelines = AttachedPipelines()
         self.params = params
         zero_prices = np.nan_to_num(data._prices)
         self._value_prices = zero_prices
@@ -288,6 +291,20 @@ class TradingContext:
                 func, date_rule or date_rules.every_day(), time_rule or time_rules.market_open()
             )
         )
+
+    # -- pipelines -----------------------------------------------------------------
+    def attach_pipeline(
+        self, pipeline: Pipeline, name: str, chunks: object = None, eager: bool = True
+    ) -> Pipeline:
+        """Register ``pipeline`` (in initialize); it is computed once for the whole run.
+        ``chunks`` and ``eager`` are accepted for zipline compatibility."""
+        self._configure("attach_pipeline")
+        return self._pipelines.attach(pipeline, name)
+
+    def pipeline_output(self, name: str) -> pd.DataFrame:
+        """Today's rows of an attached pipeline, indexed by asset (data up to the
+        previous session's close)."""
+        return self._pipelines.output(name)
 
     # -- records -------------------------------------------------------------------
     def record(self, **values: float) -> None:

@@ -140,6 +140,7 @@ def run_backtest(
         checked = check_panel(panel, config=chosen)
         panel, data_issues = checked.panel, checked.to_dict()
     run = _Run(strategy, panel, config, benchmark, commission, slippage)
+    run.history = data  # bars before ``start`` feed attached pipelines' windows
     run.data_issues = data_issues
     trail = open_trail(audit_log, run_id=run.run_id, strategy_id=strategy.name)
     if trail is None:
@@ -194,6 +195,7 @@ class _Run:
             self.data.column(benchmark)  # an unknown symbol fails now, not after the run
         self.run_id = uuid.uuid4().hex[:12]
         self.data_issues: dict[str, object] = {"checked": False}
+        self.history = panel
 
     def _mirror_fill(self, column: int, quantity: Decimal) -> None:
         asset = self.panel.assets[column]
@@ -235,6 +237,10 @@ class _Run:
         strategy, context, data, blotter = self.strategy, self.context, self.data, self.blotter
         self._call("initialize", strategy.initialize, context)
         context._initialized = True
+        pipelines = context._pipelines if context._pipelines else None
+        if pipelines is not None:
+            pipelines.compute(self.history, self.panel, self.layout.sessions)
+        session_of_bar = self.layout.session_of_bar
         tracker = PerformanceTracker(
             self.panel,
             self.layout,
@@ -266,6 +272,8 @@ class _Run:
         at_close = self.config.fill_at == "close"
         fills = blotter.fills
         for bar in range(len(self.panel)):
+            if pipelines is not None and session_start[bar]:
+                pipelines.session = int(session_of_bar[bar])
             if before is not None and session_start[bar]:
                 data.bar = bar - 1
                 if bar > 0:

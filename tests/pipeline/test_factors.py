@@ -1,0 +1,238 @@
+"""Every built-in factor against a direct pandas computation on the bars that
+closed before each session (zipline's windows), NaN bars and listings included."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rustybt.pipeline import CustomFactor, Pipeline, run_pipeline
+from rustybt.pipeline.data import EquityPricing, USEquityPricing
+from rustybt.pipeline.factors import (
+    EWMA,
+    RSI,
+    VWAP,
+    AnnualizedVolatility,
+    AverageDollarVolume,
+    BollingerBands,
+    DailyReturns,
+    ExponentialWeightedMovingAverage,
+    Latest,
+    MACDSignal,
+    MaxDrawdown,
+    Returns,
+    SimpleMovingAverage,
+)
+
+from .conftest import compare, reference
+
+close = EquityPricing.close
+
+
+def run(panel, term, start=45):  # type: ignore[no-untyped-def]
+    frame = run_pipeline(Pipeline({"x": term}), panel.index[start], panel.index[-1], data=panel)
+    return frame["x"]
+
+
+def ewm_last(values: pd.Series, **how: float) -> float:
+    """pandas' ewm (adjust=True) at the window's end; NaN anywhere gives NaN, as
+    numpy.average does in zipline."""
+    if values.isna().any():
+        return float("nan")
+    return float(values.ewm(adjust=True, **how).mean().iloc[-1])
+
+
+def test_returns_and_daily_returns(panel) -> None:  # type: ignore[no-untyped-def]
+    expected = reference(panel, 10, ("close",), lambda c: (c.iloc[-1] - c.iloc[0]) / c.iloc[0])
+    compare(run(panel, Returns(window_length=10)), expected, panel)
+    daily = reference(panel, 2, ("close",), lambda c: c.iloc[-1] / c.iloc[0] - 1)
+    compare(run(panel, DailyReturns()), daily, panel)
+
+
+def test_latest_is_the_previous_close(panel) -> None:  # type: ignore[no-untyped-def]
+    expected = reference(panel, 1, ("close",), lambda c: c.iloc[-1])
+    compare(run(panel, close.latest), expected, panel)
+    compare(run(panel, Latest(inputs=[USEquityPricing.close])), expected, panel)
+    compare(run(panel, USEquityPricing.close.latest), expected, panel)
+
+
+def test_simple_moving_average_skips_nan(panel) -> None:  # type: ignore[no-untyped-def]
+    expected = reference(panel, 20, ("close",), lambda c: c.mean())
+    compare(run(panel, SimpleMovingAverage(inputs=[close], window_length=20)), expected, panel)
+
+
+def test_vwap_and_average_dollar_volume(panel) -> None:  # type: ignore[no-untyped-def]
+    vwap = reference(panel, 15, ("close", "volume"), lambda c, v: (c * v).sum() / v.sum())
+    compare(run(panel, VWAP(window_length=15)), vwap, panel)
+    adv = reference(panel, 15, ("close", "volume"), lambda c, v: (c * v).sum() / 15)
+    compare(run(panel, AverageDollarVolume(window_length=15)), adv, panel)
+
+
+@pytest.mark.parametrize(
+    ("build", "how"),
+    [
+        (lambda: EWMA.from_span(inputs=[close], window_length=12, span=6), {"span": 6}),
+        (
+            lambda: ExponentialWeightedMovingAverage.from_halflife(
+                inputs=[close], window_length=12, halflife=3
+            ),
+            {"halflife": 3},
+        ),
+        (
+            lambda: EWMA.from_center_of_mass(inputs=[close], window_length=12, center_of_mass=4),
+            {"com": 4},
+        ),
+    ],
+)
+def test_exponential_weighted_moving_average(panel, build, how) -> None:  # type: ignore[no-untyped-def]
+    expected = reference(panel, 12, ("close",), lambda c: c.apply(ewm_last, **how))
+    compare(run(panel, build()), expected, panel)
+
+
+def test_annualized_volatility(panel) -> None:  # type: ignore[no-untyped-def]
+    returns = pd.DataFrame(panel.close, index=panel.index, columns=list(panel.assets))
+    returns = returns.pct_change(fill_method=None)
+    expected = pd.DataFrame(
+        {
+            panel.index[i]: returns.iloc[i - 20 : i].std(ddof=0) * np.sqrt(252)
+            for i in range(21, len(panel.index))
+        }
+    ).T.reindex(panel.index)
+    compare(run(panel, AnnualizedVolatility(window_length=20)), expected, panel)
+    assert AnnualizedVolatility().window_length == 252
+
+
+def test_max_drawdown(panel) -> None:  # type: ignore[no-untyped-def]
+    def drawdown(c: pd.DataFrame) -> pd.Series:
+        out = {}
+        for asset in c.columns:
+            series = c[asset].reset_index(drop=True)
+            falls = series.cummax() - series
+            if falls.isna().all():
+                out[asset] = np.nan
+                continue
+            end = falls.idxmax()
+            peak = series.iloc[: end + 1].max()
+            out[asset] = (peak - series.iloc[end]) / series.iloc[end]
+        return pd.Series(out)
+
+    expected = reference(panel, 30, ("close",), drawdown)
+    compare(run(panel, MaxDrawdown(inputs=[close], window_length=30)), expected, panel)
+
+
+def test_rsi(panel) -> None:  # type: ignore[no-untyped-def]
+    def rsi(c: pd.DataFrame) -> pd.Series:
+        change = c.diff()
+        ups = change.clip(lower=0).mean()
+        downs = change.clip(upper=0).mean().abs()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 100 - 100 / (1 + ups / downs)
+
+    compare(run(panel, RSI()), reference(panel, 15, ("close",), rsi), panel)
+
+
+def test_rsi_is_100_without_a_fall() -> None:
+    from .conftest import make_panel
+
+    rising = make_panel(40)
+    ramp = np.linspace(10, 20, 40)[:, None] * np.ones((1, len(rising.assets)))
+    rising = type(rising)(
+        index=rising.index,
+        assets=rising.assets,
+        open=ramp,
+        high=ramp,
+        low=ramp,
+        close=ramp,
+        volume=np.ones_like(ramp),
+    )
+    values = run(rising, RSI(), start=20)
+    assert (values == 100.0).all()
+
+
+def test_bollinger_bands(panel) -> None:  # type: ignore[no-untyped-def]
+    bands = BollingerBands(window_length=20, k=2)
+    frame = run_pipeline(
+        Pipeline({"lower": bands.lower, "middle": bands.middle, "upper": bands.upper}),
+        panel.index[45],
+        panel.index[-1],
+        data=panel,
+    )
+    mean = reference(panel, 20, ("close",), lambda c: c.mean())
+    std = reference(panel, 20, ("close",), lambda c: c.std(ddof=0))
+    compare(frame["middle"], mean, panel)
+    compare(frame["upper"], mean + 2 * std, panel)
+    compare(frame["lower"], mean - 2 * std, panel)
+    lower, middle, upper = BollingerBands(window_length=5, k=1)
+    assert (lower.name, middle.name, upper.name) == ("lower", "middle", "upper")
+
+
+def test_macd_signal(panel) -> None:  # type: ignore[no-untyped-def]
+    def signal(c: pd.DataFrame) -> pd.Series:
+        out = {}
+        for asset in c.columns:
+            series = c[asset].reset_index(drop=True)
+            macd = []
+            for end in range(len(series) - 9, len(series)):
+                fast = ewm_last(series.iloc[end - 11 : end + 1], span=12)
+                slow = ewm_last(series.iloc[end - 25 : end + 1], span=26)
+                macd.append(fast - slow)
+            out[asset] = ewm_last(pd.Series(macd), span=9)
+        return pd.Series(out)
+
+    assert MACDSignal().window_length == 34
+    compare(run(panel, MACDSignal()), reference(panel, 34, ("close",), signal), panel, rtol=1e-8)
+
+
+BUILT_INS = [
+    lambda: Returns(window_length=7),
+    lambda: SimpleMovingAverage(inputs=[close], window_length=9),
+    lambda: VWAP(window_length=5),
+    lambda: AverageDollarVolume(window_length=5),
+    lambda: EWMA.from_span(inputs=[close], window_length=10, span=4),
+    lambda: AnnualizedVolatility(window_length=15),
+    lambda: RSI(window_length=10),
+    lambda: MACDSignal(fast_period=3, slow_period=7, signal_period=4),
+    lambda: BollingerBands(window_length=8, k=1.5).upper,
+]
+
+
+@pytest.mark.parametrize("build", BUILT_INS)
+def test_vectorised_path_equals_zipline_compute(panel, build) -> None:  # type: ignore[no-untyped-def]
+    """The vectorised path is an optimisation: the per-session compute() gives the
+    same numbers (forced by a subclass that re-declares compute)."""
+    term = build()
+    target = term.inputs[0] if type(term).__name__ == "OutputField" else term
+    original = type(target)
+    slow_class = type("Slow" + original.__name__, (original,), {"compute": original.compute})
+    assert target._fast()  # type: ignore[attr-defined]
+    fast_values = run(panel, term, start=20)
+    target.__class__ = slow_class
+    try:
+        assert not target._fast()  # type: ignore[attr-defined]
+        slow_values = run(panel, term, start=20)
+    finally:
+        target.__class__ = original
+    pd.testing.assert_series_equal(fast_values, slow_values, rtol=1e-9, atol=1e-10)
+
+
+def test_custom_factor_subclass_of_builtin_uses_its_own_compute(panel) -> None:  # type: ignore[no-untyped-def]
+    class Doubled(SimpleMovingAverage):
+        def compute(self, today, assets, out, data):  # type: ignore[no-untyped-def]
+            out[:] = 2 * np.nanmean(data, axis=0)
+
+    base = run(panel, SimpleMovingAverage(inputs=[close], window_length=5))
+    doubled = run(panel, Doubled(inputs=[close], window_length=5))
+    pd.testing.assert_series_equal(doubled, 2 * base)
+
+
+def test_custom_factor_matches_pandas(panel) -> None:  # type: ignore[no-untyped-def]
+    class Range(CustomFactor):
+        inputs = (EquityPricing.high, EquityPricing.low)
+        window_length = 5
+
+        def compute(self, today, assets, out, high, low):  # type: ignore[no-untyped-def]
+            out[:] = np.nanmax(high, axis=0) - np.nanmin(low, axis=0)
+
+    expected = reference(panel, 5, ("high", "low"), lambda h, lo: h.max() - lo.min())
+    compare(run(panel, Range()), expected, panel)
