@@ -177,7 +177,9 @@ class Quantiles(Classifier):
         if not usable.any() or self.bins == 1:
             out[~np.isnan(data)] = 0
             return out
-        inner = np.linspace(0.0, 100.0, self.bins + 1)[1:-1]
+        # pandas.qcut computes its edges as percentiles of linspace(0, 1) * 100; the
+        # same rounding keeps values that sit on an edge in the same bin.
+        inner = (np.linspace(0.0, 1.0, self.bins + 1) * 100.0)[1:-1]
         edges = np.full((len(inner), ws.rows), np.nan)
         edges[:, usable] = np.nanpercentile(data[usable], inner, axis=1)
         with np.errstate(invalid="ignore"):
