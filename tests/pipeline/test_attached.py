@@ -12,7 +12,7 @@ from rustybt.api import attach_pipeline, order, pipeline_output
 from rustybt.data.bars import BarPanel, Frequency
 from rustybt.errors import StrategyError
 from rustybt.pipeline import Pipeline, PipelineError, run_pipeline
-from rustybt.pipeline.attached import daily_bars
+from rustybt.pipeline.attached import AttachedPipelines, daily_bars
 from rustybt.pipeline.data import EquityPricing
 from rustybt.pipeline.factors import Returns
 
@@ -134,9 +134,8 @@ def test_pipeline_output_errors(panel) -> None:  # type: ignore[no-untyped-def]
 
     with pytest.raises(StrategyError, match="already attached"):
         run_backtest(FunctionStrategy(initialize=twice), panel)
-    with pytest.raises(PipelineError):
-        attach_pipeline_outside = pytest.importorskip("rustybt.pipeline.attached")
-        attach_pipeline_outside.AttachedPipelines().attach("not a pipeline", "x")  # type: ignore[arg-type]
+    with pytest.raises(PipelineError, match="needs a Pipeline"):
+        AttachedPipelines().attach("not a pipeline", "x")  # type: ignore[arg-type]
 
 
 def test_minute_backtest_uses_daily_bars_of_previous_sessions(panel) -> None:  # type: ignore[no-untyped-def]

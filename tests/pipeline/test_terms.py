@@ -177,7 +177,8 @@ def test_window_safety_and_construction_errors() -> None:
         SimpleMovingAverage(inputs=[close, close], window_length=3)
     with pytest.raises(PipelineError, match="BoundColumn") as info:
         Pipeline({"c": close})
-    assert info.value.hint is not None and ".latest" in info.value.hint
+    assert info.value.hint is not None
+    assert ".latest" in info.value.hint
     with pytest.raises(PipelineError, match="Filter"):
         Pipeline({"c": close.latest}, screen=close.latest)  # type: ignore[arg-type]
     with pytest.raises(PipelineError, match="cannot apply"):
