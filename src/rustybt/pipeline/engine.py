@@ -51,8 +51,11 @@ class PipelineResult:
     def to_frame(self) -> pd.DataFrame:
         """zipline's output: index (session, asset), one column per pipeline column."""
         rows, cols = np.nonzero(self.keep)
-        index = pd.MultiIndex.from_arrays(
-            [self.sessions[rows], pd.Index(np.asarray(self.assets, dtype=object)[cols])]
+        # Built from codes: factorizing a million Asset objects would cost seconds.
+        index = pd.MultiIndex(
+            levels=[self.sessions, pd.Index(np.asarray(self.assets, dtype=object))],
+            codes=[rows, cols],
+            verify_integrity=False,
         )
         data = {name: self._column(name, rows, cols) for name in self.values}
         return pd.DataFrame(data, index=index, columns=list(self.values))

@@ -4,7 +4,14 @@ Row ``r`` of each result covers input rows ``r - window + 1 .. r``; rows without
 full window hold partial results that the workspace never reads (it extends the
 block back by the lookback). NaN policy follows numpy's nan-functions, as
 zipline's factors do: nanmean / nanstd skip NaN (NaN when nothing is left), nansum
-of nothing is 0, a plain weighted average propagates NaN.
+of nothing is 0, a plain weighted average propagates NaN; an infinite value makes
+the window's sum and mean infinite (NaN if both signs) and its std NaN.
+
+Sums come from cumulative sums (one pass, no per-window loop). Each column is
+first shifted by its first finite value so that the running totals stay small and
+the window differences keep full precision. (The last bits of a result can
+therefore depend on where the computed block starts: runs over different date
+ranges agree to about 1e-13, not bit for bit.)
 """
 
 from __future__ import annotations
@@ -16,7 +23,6 @@ from rustybt.data.bars import FloatArray
 
 __all__ = ["lag", "rolling_mean", "rolling_std", "rolling_sum", "weighted_average"]
 
-
 def lag(values: FloatArray, k: int) -> FloatArray:
     """``out[r] = values[r - k]`` (NaN for the first ``k`` rows)."""
     if k == 0:
@@ -27,20 +33,85 @@ def lag(values: FloatArray, k: int) -> FloatArray:
     return out
 
 
-def rolling_mean(values: FloatArray, window: int) -> FloatArray:
-    result: FloatArray = pd.DataFrame(values).rolling(window, min_periods=1).mean().to_numpy()
+def _running_total(values: FloatArray) -> FloatArray:
+    """Cumulative sums down the rows, with a zero row on top. Row by row: numpy's
+    cumsum along axis 0 of a C-ordered block walks it column-wise and is slower."""
+    totals = np.empty((len(values) + 1, *values.shape[1:]))
+    totals[0] = 0.0
+    totals[1:] = values
+    for row in range(1, len(totals)):
+        np.add(totals[row], totals[row - 1], out=totals[row])
+    return totals
+
+
+def _window_total(values: FloatArray, window: int) -> FloatArray:
+    """Sum over each window of an array without NaN (running-total differences)."""
+    totals = _running_total(values)
+    result = np.empty(values.shape)
+    head = min(window, len(values))
+    result[:head] = totals[1 : head + 1]  # windows that start at the first row
+    result[head:] = totals[head + 1 :] - totals[1 : len(values) - head + 1]
     return result
+
+
+class _Windows:
+    """Counts and shifted sums of the finite values of every window."""
+
+    def __init__(self, values: FloatArray, window: int) -> None:
+        finite = np.isfinite(values)
+        # The shift is each column's first finite value: known before any window
+        # that holds a value, so it can never carry later data into earlier rows.
+        first = np.take_along_axis(values, finite.argmax(axis=0)[None, :], axis=0)[0]
+        shift = np.where(finite.any(axis=0), first, 0.0)
+        centred = np.where(finite, values - shift, 0.0)
+        self.shift = shift
+        if finite.all():
+            sizes = np.minimum(np.arange(1, len(values) + 1), window).astype(np.float64)
+            self.count = np.broadcast_to(sizes[:, None], values.shape)
+        else:
+            self.count = _window_total(finite.astype(np.float64), window)
+        self.total = _window_total(centred, window)
+        self.has_inf = bool(np.isinf(values).any())
+        if self.has_inf:
+            self.up = _window_total((values == np.inf).astype(np.float64), window)
+            self.down = _window_total((values == -np.inf).astype(np.float64), window)
+
+    def infinite(self, result: FloatArray) -> FloatArray:
+        """Windows holding an infinity: +inf, -inf, or NaN when both signs."""
+        if not self.has_inf:
+            return result
+        result = np.where(self.up > 0, np.inf, result)
+        result = np.where(self.down > 0, -np.inf, result)
+        return np.where((self.up > 0) & (self.down > 0), np.nan, result)
 
 
 def rolling_sum(values: FloatArray, window: int) -> FloatArray:
-    result: FloatArray = pd.DataFrame(values).rolling(window, min_periods=0).sum().to_numpy()
-    return result
+    """``nansum`` of each window (0 for a window without values)."""
+    stats = _Windows(values, window)
+    return stats.infinite(stats.total + stats.count * stats.shift)
+
+
+def rolling_mean(values: FloatArray, window: int) -> FloatArray:
+    """``nanmean`` of each window."""
+    stats = _Windows(values, window)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = stats.total / stats.count + stats.shift
+    return stats.infinite(np.where(stats.count > 0, mean, np.nan))
 
 
 def rolling_std(values: FloatArray, window: int) -> FloatArray:
-    """Population standard deviation (ddof=0, numpy's nanstd)."""
-    frame = pd.DataFrame(values).rolling(window, min_periods=1)
-    result: FloatArray = frame.std(ddof=0).to_numpy()
+    """``nanstd`` (population, ddof=0) of each window.
+
+    pandas' online (Welford) update, not running sums of squares: those lose
+    precision when the values sit far from their shift (a price that has grown
+    tenfold, volumes in the billions).
+    """
+    frame = pd.DataFrame(np.where(np.isfinite(values), values, np.nan))
+    result: FloatArray = frame.rolling(window, min_periods=1).std(ddof=0).to_numpy()
+    infinite = np.isinf(values)
+    if infinite.any():  # numpy: a window holding an infinity has a NaN std
+        touched = _window_total(infinite.astype(np.float64), window) > 0
+        result = np.where(touched, np.nan, result)
     return result
 
 
