@@ -110,7 +110,9 @@ def main() -> None:
     for name, build in cases.items():
         pipe = build()
         median, best, cpu = seconds(lambda p=pipe: run_pipeline(p, start, end, data), repeat=7)
-        print(f"{name:<46} wall median {median:6.3f} s  best {best:6.3f} s  cpu median {cpu:6.3f} s")
+        print(
+            f"{name:<46} wall median {median:6.3f} s  best {best:6.3f} s  cpu median {cpu:6.3f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ by (session, asset) with one column per pipeline column.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,11 +53,10 @@ class PipelineResult:
         """zipline's output: index (session, asset), one column per pipeline column."""
         rows, cols = np.nonzero(self.keep)
         # Built from codes: factorizing a million Asset objects would cost seconds.
-        index = pd.MultiIndex(
-            levels=[self.sessions, pd.Index(np.asarray(self.assets, dtype=object))],
-            codes=[rows, cols],
-            verify_integrity=False,
-        )
+        # Any: pandas-stubs ask for sequences; the index and code arrays are what pandas uses.
+        levels: list[Any] = [self.sessions, pd.Index(np.asarray(self.assets, dtype=object))]
+        codes: list[Any] = [rows, cols]
+        index = pd.MultiIndex(levels=levels, codes=codes, verify_integrity=False)
         data = {name: self._column(name, rows, cols) for name in self.values}
         return pd.DataFrame(data, index=index, columns=list(self.values))
 

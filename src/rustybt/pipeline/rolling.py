@@ -23,6 +23,7 @@ from rustybt.data.bars import FloatArray
 
 __all__ = ["lag", "rolling_mean", "rolling_std", "rolling_sum", "weighted_average"]
 
+
 def lag(values: FloatArray, k: int) -> FloatArray:
     """``out[r] = values[r - k]`` (NaN for the first ``k`` rows)."""
     if k == 0:
