@@ -33,6 +33,7 @@ PAGES = (
     "docs/logging.md",
     "docs/security.md",
     "docs/typing.md",
+    "docs/pipeline.md",
     "examples/README.md",
     "README.md",
 )
