@@ -8,7 +8,7 @@ in research.
 
 from __future__ import annotations
 
-import pandas as pd
+import itertools
 
 from rustybt import FunctionStrategy, run_backtest
 from rustybt.api import (
@@ -62,7 +62,7 @@ def test_momentum_pipeline_example_orders_follow_the_rsi_ranking() -> None:
     positions = result.positions
     sessions = research.index.get_level_values(0).unique()
     changes = 0
-    for previous, session in zip(sessions[:-1], sessions[1:], strict=True):
+    for previous, session in itertools.pairwise(sessions):
         # orders placed on `previous` filled at `session`'s open: the book then holds
         # long exactly that day's top 3 by RSI and short its bottom 3
         ranking = research.xs(previous, level=0)
