@@ -11,6 +11,7 @@ from rustybt.pipeline import CustomFactor, Pipeline, run_pipeline
 from rustybt.pipeline.data import EquityPricing, USEquityPricing
 from rustybt.pipeline.factors import (
     EWMA,
+    EWMSTD,
     RSI,
     VWAP,
     AnnualizedVolatility,
@@ -19,6 +20,7 @@ from rustybt.pipeline.factors import (
     DailyReturns,
     ExponentialWeightedMovingAverage,
     Latest,
+    LinearWeightedMovingAverage,
     MACDSignal,
     MaxDrawdown,
     Returns,
@@ -88,6 +90,20 @@ def test_vwap_and_average_dollar_volume(panel) -> None:  # type: ignore[no-untyp
 def test_exponential_weighted_moving_average(panel, build, how) -> None:  # type: ignore[no-untyped-def]
     expected = reference(panel, 12, ("close",), lambda c: c.apply(ewm_last, **how))
     compare(run(panel, build()), expected, panel)
+
+
+def test_exponential_weighted_std_and_linear_weighted_average(panel) -> None:  # type: ignore[no-untyped-def]
+    def ewm_std(values: pd.Series) -> float:
+        if values.isna().any():
+            return float("nan")
+        return float(values.ewm(span=5, adjust=True).std(bias=False).iloc[-1])
+
+    expected = reference(panel, 10, ("close",), lambda c: c.apply(ewm_std))
+    term = EWMSTD.from_span(inputs=[close], window_length=10, span=5)
+    compare(run(panel, term), expected, panel, rtol=1e-8)
+    weights = np.arange(1, 8, dtype=float)
+    lwma = reference(panel, 7, ("close",), lambda c: c.mul(weights, axis=0).sum() / 28)
+    compare(run(panel, LinearWeightedMovingAverage(inputs=[close], window_length=7)), lwma, panel)
 
 
 def test_annualized_volatility(panel) -> None:  # type: ignore[no-untyped-def]
@@ -194,6 +210,8 @@ BUILT_INS = [
     lambda: RSI(window_length=10),
     lambda: MACDSignal(fast_period=3, slow_period=7, signal_period=4),
     lambda: BollingerBands(window_length=8, k=1.5).upper,
+    lambda: EWMSTD.from_halflife(inputs=[close], window_length=9, halflife=3),
+    lambda: LinearWeightedMovingAverage(inputs=[close], window_length=6),
 ]
 
 

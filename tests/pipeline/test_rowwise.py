@@ -155,3 +155,31 @@ def test_sector_classifier_labels_and_filters(panel) -> None:  # type: ignore[no
     assert out["tech"].equals(expected == "Tech")
     assert out["either"].equals(expected.isin(["Energy", "Health"]))
     assert out["sector"].isna().equals(expected.isna())
+
+
+def winsorized(row: pd.Series, low: float, high: float) -> pd.Series:
+    """scipy.stats.mstats.winsorize's rule as zipline applies it to one cross-section."""
+    values = row.to_numpy(dtype=float).copy()
+    order = np.argsort(values, kind="stable")  # NaN last
+    n = int((~np.isnan(values)).sum())
+    if low > 0 and n:
+        cut = int(low * n)
+        values[order[:cut]] = values[order[cut]]
+    top = int(np.ceil(n * high))
+    if high < 1 and top < n:
+        values[order[top:n]] = values[order[top - 1]]
+    return pd.Series(values, index=row.index)
+
+
+def test_winsorize_matches_the_rule_per_session_and_group(panel) -> None:  # type: ignore[no-untyped-def]
+    x = Returns(window_length=5)
+    out = run(
+        panel,
+        {"x": x, "w": x.winsorize(0.2, 0.7), "g": x.winsorize(0.25, 0.75, groupby=Sector())},
+    )
+    plain = out["x"].groupby(level=0, group_keys=False).apply(winsorized, 0.2, 0.7)
+    pd.testing.assert_series_equal(out["w"], plain, check_names=False)
+    keys = [out.index.get_level_values(0), sector_of(out)]
+    grouped = out["x"].groupby(keys, group_keys=False).apply(winsorized, 0.25, 0.75)
+    pd.testing.assert_series_equal(out["g"], grouped.reindex(out.index), check_names=False)
+    assert out["g"][sector_of(out).isna()].isna().all()

@@ -41,8 +41,15 @@ class CustomTermMixin(Term):
         window_length: int | None = None,
         mask: Filter | None = None,
         outputs: Sequence[str] | None = None,
+        dtype: object = None,
+        missing_value: object = None,
+        ndim: object = None,
         **params: object,
     ) -> None:
+        # zipline's dtype and ndim arguments: the kind (factor, filter, classifier)
+        # fixes the dtype here, and outputs are always one value per asset.
+        if missing_value is not None:
+            self.missing_value = missing_value
         chosen_inputs = type(self).inputs if inputs is None else inputs
         super().__init__(inputs=tuple(chosen_inputs), mask=mask)
         name = type(self).__name__

@@ -186,6 +186,24 @@ class Factor(Term):
 
         return GroupedTransform(self, "zscore", mask=mask, groupby=groupby)
 
+    def winsorize(
+        self,
+        min_percentile: float,
+        max_percentile: float,
+        mask: Filter | None = None,
+        groupby: Classifier | None = None,
+    ) -> Factor:
+        """Clip each session's values to its ``min_percentile``..``max_percentile``
+        (fractions, 0-1) as zipline does; NaN stays NaN."""
+        from rustybt.pipeline.rowwise import Winsorized
+
+        if not 0.0 <= min_percentile <= max_percentile <= 1.0:
+            raise PipelineError(
+                "winsorize needs 0 <= min_percentile <= max_percentile <= 1",
+                context={"min_percentile": min_percentile, "max_percentile": max_percentile},
+            )
+        return Winsorized(self, min_percentile, max_percentile, mask=mask, groupby=groupby)
+
     def top(self, N: int, mask: Filter | None = None, groupby: Classifier | None = None) -> Filter:
         """The ``N`` largest per session (per group): ties by asset order."""
         return self.rank(ascending=False, mask=mask, groupby=groupby) <= N

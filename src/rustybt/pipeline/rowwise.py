@@ -14,7 +14,15 @@ from rustybt.data.bars import FloatArray
 from rustybt.pipeline.kinds import Classifier, Factor, Filter
 from rustybt.pipeline.term import Array, BoolArray, IntArray, Term, Workspace
 
-__all__ = ["GroupedTransform", "PercentileFilter", "Quantiles", "Rank", "rank_rows"]
+__all__ = [
+    "GroupedTransform",
+    "PercentileFilter",
+    "Quantiles",
+    "Rank",
+    "Winsorized",
+    "rank_rows",
+    "winsorize_rows",
+]
 
 
 def _group_codes(ws: Workspace, term: Term, groupby: Classifier | None) -> IntArray:
@@ -70,6 +78,37 @@ def rank_rows(values: FloatArray, groups: IntArray, method: str, ascending: bool
             ranked = (count - np.take_along_axis(count, group_start, axis=1) + 1).astype(np.float64)
     out = np.empty((rows, cols))
     np.put_along_axis(out, order, ranked, axis=1)
+    out[missing] = np.nan
+    return out
+
+
+def winsorize_rows(values: FloatArray, groups: IntArray, low: float, high: float) -> FloatArray:
+    """zipline's winsorize per row and group: with ``n`` values in the group sorted,
+    those below position ``int(low * n)`` take that position's value and those from
+    ``ceil(high * n)`` on take the value just before it. NaN and masked cells: NaN."""
+    rows, cols = values.shape
+    missing = np.isnan(values) | (groups < 0)
+    group_keys = np.where(missing, np.iinfo(np.int64).max, groups)
+    order = np.lexsort((np.where(missing, np.nan, values), group_keys), axis=-1)
+    g = np.take_along_axis(group_keys, order, axis=1)
+    v = np.take_along_axis(values, order, axis=1)
+    position = np.broadcast_to(np.arange(cols), (rows, cols))
+    new_group = np.ones((rows, cols), dtype=bool)
+    new_group[:, 1:] = g[:, 1:] != g[:, :-1]
+    start = np.maximum.accumulate(np.where(new_group, position, 0), axis=1)
+    last = np.ones((rows, cols), dtype=bool)
+    last[:, :-1] = new_group[:, 1:]
+    end = np.minimum.accumulate(np.where(last, position, cols)[:, ::-1], axis=1)[:, ::-1]
+    size = end - start + 1
+    within = position - start
+    lower = np.minimum((low * size).astype(np.int64), size - 1)
+    upper = np.ceil(high * size).astype(np.int64)
+    floor_value = np.take_along_axis(v, start + lower, axis=1)
+    cap_value = np.take_along_axis(v, np.maximum(start + upper - 1, 0), axis=1)
+    clipped = np.where(within < lower, floor_value, v)
+    clipped = np.where((within >= upper) & (upper < size), cap_value, clipped)
+    out = np.empty((rows, cols))
+    np.put_along_axis(out, order, clipped, axis=1)
     out[missing] = np.nan
     return out
 
@@ -138,6 +177,31 @@ class GroupedTransform(Factor):
 
     def graph_repr(self) -> str:
         return f"{self.kind}({self.inputs[0]!r})"
+
+
+class Winsorized(Factor):
+    """Values beyond the session's percentiles (fractions 0-1) clipped to them."""
+
+    def __init__(
+        self,
+        factor: Factor,
+        low: float,
+        high: float,
+        *,
+        mask: Filter | None,
+        groupby: Classifier | None,
+    ) -> None:
+        super().__init__(inputs=[factor], mask=mask)
+        self.low, self.high, self.groupby = low, high, groupby
+        self.window_safe = factor.window_safe
+
+    def dependencies(self) -> tuple[Term, ...]:
+        extra = () if self.groupby is None else (self.groupby,)
+        return (*super().dependencies(), *extra)
+
+    def compute_block(self, ws: Workspace) -> Array:
+        values = ws.array(self.inputs[0]).astype(np.float64)
+        return winsorize_rows(values, _group_codes(ws, self, self.groupby), self.low, self.high)
 
 
 class PercentileFilter(Filter):

@@ -3,11 +3,14 @@
 from rustybt.pipeline.custom import CustomFactor, Latest
 from rustybt.pipeline.factors.basic import (
     EWMA,
+    EWMSTD,
     VWAP,
     AnnualizedVolatility,
     AverageDollarVolume,
     DailyReturns,
     ExponentialWeightedMovingAverage,
+    ExponentialWeightedMovingStdDev,
+    LinearWeightedMovingAverage,
     MaxDrawdown,
     PercentChange,
     Returns,
@@ -24,6 +27,7 @@ from rustybt.pipeline.rowwise import GroupedTransform, Rank
 
 __all__ = [
     "EWMA",
+    "EWMSTD",
     "RSI",
     "VWAP",
     "AnnualizedVolatility",
@@ -32,9 +36,11 @@ __all__ = [
     "CustomFactor",
     "DailyReturns",
     "ExponentialWeightedMovingAverage",
+    "ExponentialWeightedMovingStdDev",
     "Factor",
     "GroupedTransform",
     "Latest",
+    "LinearWeightedMovingAverage",
     "MACDSignal",
     "MaxDrawdown",
     "MovingAverageConvergenceDivergenceSignal",

@@ -33,11 +33,14 @@ from rustybt.pipeline.term import Array, PipelineError, Term, Workspace
 
 __all__ = [
     "EWMA",
+    "EWMSTD",
     "VWAP",
     "AnnualizedVolatility",
     "AverageDollarVolume",
     "DailyReturns",
     "ExponentialWeightedMovingAverage",
+    "ExponentialWeightedMovingStdDev",
+    "LinearWeightedMovingAverage",
     "MaxDrawdown",
     "PercentChange",
     "Returns",
@@ -213,6 +216,56 @@ class ExponentialWeightedMovingAverage(CustomFactor):
 
 
 EWMA = ExponentialWeightedMovingAverage
+
+
+class ExponentialWeightedMovingStdDev(ExponentialWeightedMovingAverage):
+    """Exponentially weighted standard deviation, with zipline's bias correction
+    ``S**2 / (S**2 - sum(w**2))`` (S the sum of the weights)."""
+
+    def compute(self, today: Any, assets: Any, out: Any, data: Any, decay_rate: Any) -> None:
+        weights = exponential_weights(len(data), decay_rate)
+        mean = np.average(data, axis=0, weights=weights)
+        variance = np.average((data - mean) ** 2, axis=0, weights=weights)
+        squared_sum = np.sum(weights) ** 2
+        out[:] = np.sqrt(variance * squared_sum / (squared_sum - np.sum(weights**2)))
+
+    def _vectorised(self, ws: Workspace, inputs: list[Array]) -> Array:
+        weights = exponential_weights(self.window_length, self.number("decay_rate"))
+        data = inputs[0]
+        mean = weighted_average(data, weights)
+        window = len(weights)
+        squares = np.zeros(data.shape)
+        for k, weight in enumerate(weights):
+            squares += weight * (lag(data, window - 1 - k) - mean) ** 2
+        squared_sum = weights.sum() ** 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            correction = squared_sum / (squared_sum - np.sum(weights**2))
+            result: Array = np.sqrt(squares / weights.sum() * correction)
+        return result
+
+
+EWMSTD = ExponentialWeightedMovingStdDev
+
+
+class LinearWeightedMovingAverage(CustomFactor):
+    """Weights 1..n (newest heaviest) over the window; NaN counts as 0, the divisor is
+    always n(n+1)/2 (zipline's formula)."""
+
+    def _validate(self) -> None:
+        _single_input(self)
+
+    def compute(self, today: Any, assets: Any, out: Any, data: Any) -> None:
+        days = data.shape[0]
+        weights = np.arange(1, days + 1, dtype=np.float64).reshape(days, 1)
+        out[:] = np.nansum(data * weights, axis=0) / (days * (days + 1) / 2)
+
+    def _vectorised(self, ws: Workspace, inputs: list[Array]) -> Array:
+        days = self.window_length
+        total = np.zeros(inputs[0].shape)
+        for k in range(days):
+            total += (k + 1) * np.nan_to_num(lag(inputs[0], days - 1 - k), nan=0.0)
+        result: Array = total / (days * (days + 1) / 2)
+        return result
 
 
 class AnnualizedVolatility(CustomFactor):
