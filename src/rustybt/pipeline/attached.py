@@ -91,6 +91,9 @@ class AttachedPipelines:
             )
         for name, pipeline in self._pipelines.items():
             self._results[name] = compute_pipeline(pipeline, source, first, last)
+        # The first session's output is ready before its first bar (for a
+        # before_trading_start that runs ahead of the loop); the runner moves it on.
+        self.session = 0
 
     def output(self, name: str) -> pd.DataFrame:
         """Today's rows of pipeline ``name``, indexed by asset."""
