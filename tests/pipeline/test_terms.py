@@ -218,3 +218,35 @@ def test_run_pipeline_window_errors_and_engine(panel) -> None:  # type: ignore[n
     )
     assert empty.empty
     assert list(empty.columns) == ["c"]
+
+
+def test_downsample_holds_the_period_start_value_whatever_the_start(panel) -> None:  # type: ignore[no-untyped-def]
+    returns = Returns(window_length=5)
+    monthly = returns.downsample("month_start")
+    weekly_top = returns.top(3).downsample("week_start")
+    full = run(panel, {"r": returns, "m": monthly, "w": weekly_top}, start=10)
+    sessions = full.index.get_level_values(0)
+    everything = run(panel, {"r": returns}, start=0)["r"]
+    days = panel.index.to_series()
+    month_first = days.groupby([days.index.year, days.index.month]).transform("min")
+    anchors = pd.MultiIndex.from_arrays(
+        [month_first.loc[sessions].to_numpy(), full.index.get_level_values(1)]
+    )
+    expected = everything.reindex(anchors)
+    # assets alive at the month start carry its value; others were not computed then
+    np.testing.assert_array_equal(full["m"].to_numpy(), expected.to_numpy())
+    # the same sessions from a later start (mid-month) give the same values
+    late = run(panel, {"m": monthly}, start=37)
+    pd.testing.assert_series_equal(late["m"], full["m"].loc[late.index])
+    week = sessions.to_series().dt.isocalendar()
+    weeks = pd.Series(list(zip(week["year"], week["week"], strict=True)), index=full.index)
+    assert (full["w"].groupby([weeks, full.index.get_level_values(1)]).nunique() == 1).all()
+    with pytest.raises(PipelineError, match="unknown downsample frequency"):
+        returns.downsample("daily")
+
+
+def test_if_else(panel) -> None:  # type: ignore[no-untyped-def]
+    last = close.latest
+    out = run(panel, {"x": (last > 50).if_else(last, -last), "last": last})
+    expected = out["last"].where(out["last"] > 50, -out["last"])
+    pd.testing.assert_series_equal(out["x"], expected, check_names=False)

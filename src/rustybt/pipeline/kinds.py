@@ -40,6 +40,13 @@ class Factor(Term):
     dtype = np.dtype(np.float64)
     missing_value: object = np.nan
 
+    def downsample(self, frequency: str) -> Factor:
+        """Computed on the first session of each ``year_start``, ``quarter_start``,
+        ``month_start`` or ``week_start`` period and held until the next."""
+        from rustybt.pipeline.downsample import DownsampledFactor
+
+        return DownsampledFactor(self, frequency)
+
     # -- arithmetic ----------------------------------------------------------------
     def _binary(self, op: str, other: object, *, reflected: bool = False) -> Factor:
         from rustybt.pipeline.ops import BinaryFactor
@@ -252,6 +259,21 @@ class Filter(Term):
     missing_value: object = False
     window_safe = True
 
+    def downsample(self, frequency: str) -> Filter:
+        """See `Factor.downsample`."""
+        from rustybt.pipeline.downsample import DownsampledFilter
+
+        return DownsampledFilter(self, frequency)
+
+    def if_else(self, if_true: Factor, if_false: Factor) -> Factor:
+        """``if_true`` where this filter is True, else ``if_false`` (both factors)."""
+        from rustybt.pipeline.ops import IfElse
+
+        for name, term in (("if_true", if_true), ("if_false", if_false)):
+            if not isinstance(term, Factor):
+                raise PipelineError(f"if_else {name} must be a Factor, not {type(term).__name__}")
+        return IfElse(self, if_true, if_false)
+
     def _logic(self, op: str, other: object) -> Filter:
         from rustybt.pipeline.ops import BooleanFilter
 
@@ -285,6 +307,12 @@ class Classifier(Term):
     missing_value: object = -1
     window_safe = True
     labels: Sequence[str] | None = None
+
+    def downsample(self, frequency: str) -> Classifier:
+        """See `Factor.downsample`."""
+        from rustybt.pipeline.downsample import DownsampledClassifier
+
+        return DownsampledClassifier(self, frequency)
 
     def label_names(self, ws: Workspace) -> tuple[str, ...] | None:
         """Names of the codes for this computation (None: plain integer codes)."""

@@ -22,6 +22,7 @@ __all__ = [
     "ClassifierMatch",
     "Comparison",
     "FillNa",
+    "IfElse",
     "NullTest",
     "UnaryFactor",
 ]
@@ -194,3 +195,16 @@ class ClassifierMatch(Filter):
         codes = np.asarray(self._codes(ws), dtype=np.int64)
         found: BoolArray = np.isin(ws.array(self.inputs[0]), codes) & ws.mask_of(self)
         return found
+
+
+class IfElse(Factor):
+    """``if_true`` where ``condition``, else ``if_false``."""
+
+    def __init__(self, condition: Filter, if_true: Factor, if_false: Factor) -> None:
+        super().__init__(inputs=[condition, if_true, if_false])
+        self.window_safe = _window_safe(condition, if_true, if_false)
+
+    def compute_block(self, ws: Workspace) -> Array:
+        condition, if_true, if_false = (ws.array(t) for t in self.inputs)
+        chosen: FloatArray = np.where(condition.astype(bool), if_true, if_false)
+        return chosen
