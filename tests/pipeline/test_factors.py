@@ -15,16 +15,20 @@ from rustybt.pipeline.factors import (
     RSI,
     VWAP,
     AnnualizedVolatility,
+    Aroon,
     AverageDollarVolume,
     BollingerBands,
     DailyReturns,
     ExponentialWeightedMovingAverage,
+    FastStochasticOscillator,
     Latest,
     LinearWeightedMovingAverage,
     MACDSignal,
     MaxDrawdown,
+    RateOfChangePercentage,
     Returns,
     SimpleMovingAverage,
+    TrueRange,
 )
 
 from .conftest import compare, reference
@@ -200,6 +204,42 @@ def test_macd_signal(panel) -> None:  # type: ignore[no-untyped-def]
     compare(run(panel, MACDSignal()), reference(panel, 34, ("close",), signal), panel, rtol=1e-8)
 
 
+def test_true_range_rate_of_change_stochastic_and_aroon(panel) -> None:  # type: ignore[no-untyped-def]
+    def true_range(h: pd.DataFrame, lo: pd.DataFrame, c: pd.DataFrame) -> pd.Series:
+        gaps = pd.DataFrame(
+            [
+                h.iloc[-1] - lo.iloc[-1],
+                (h.iloc[-1] - c.iloc[0]).abs(),
+                (lo.iloc[-1] - c.iloc[0]).abs(),
+            ]
+        )
+        return gaps.max()
+
+    expected = reference(panel, 2, ("high", "low", "close"), true_range)
+    compare(run(panel, TrueRange()), expected, panel)
+    roc = reference(panel, 6, ("close",), lambda c: (c.iloc[-1] - c.iloc[0]) / c.iloc[0] * 100)
+    compare(run(panel, RateOfChangePercentage(inputs=[close], window_length=6)), roc, panel)
+
+    def stochastic(c: pd.DataFrame, lo: pd.DataFrame, h: pd.DataFrame) -> pd.Series:
+        return (c.iloc[-1] - lo.min()) / (h.max() - lo.min()) * 100
+
+    fast = reference(panel, 14, ("close", "low", "high"), stochastic)
+    compare(run(panel, FastStochasticOscillator()), fast, panel)
+
+    def first_extreme(frame_: pd.DataFrame, how: str) -> pd.Series:
+        plain = frame_.reset_index(drop=True)
+        some = plain.loc[:, plain.notna().any()]  # an all-NaN window gives NaN
+        found = some.idxmax() if how == "max" else some.idxmin()
+        return (100.0 * found.astype(float) / (len(plain) - 1)).reindex(plain.columns)
+
+    aroon = Aroon(window_length=10)
+    out = run_pipeline(
+        Pipeline({"up": aroon.up, "down": aroon.down}), panel.index[45], panel.index[-1], panel
+    )
+    compare(out["up"], reference(panel, 10, ("high",), lambda h: first_extreme(h, "max")), panel)
+    compare(out["down"], reference(panel, 10, ("low",), lambda lo: first_extreme(lo, "min")), panel)
+
+
 BUILT_INS = [
     lambda: Returns(window_length=7),
     lambda: SimpleMovingAverage(inputs=[close], window_length=9),
@@ -212,6 +252,9 @@ BUILT_INS = [
     lambda: BollingerBands(window_length=8, k=1.5).upper,
     lambda: EWMSTD.from_halflife(inputs=[close], window_length=9, halflife=3),
     lambda: LinearWeightedMovingAverage(inputs=[close], window_length=6),
+    lambda: TrueRange(),
+    lambda: RateOfChangePercentage(inputs=[close], window_length=4),
+    lambda: FastStochasticOscillator(window_length=7),
 ]
 
 

@@ -16,6 +16,12 @@ from rustybt.pipeline.factors.basic import (
     Returns,
     SimpleMovingAverage,
 )
+from rustybt.pipeline.factors.oscillators import (
+    Aroon,
+    FastStochasticOscillator,
+    RateOfChangePercentage,
+    TrueRange,
+)
 from rustybt.pipeline.factors.technical import (
     RSI,
     BollingerBands,
@@ -31,6 +37,7 @@ __all__ = [
     "RSI",
     "VWAP",
     "AnnualizedVolatility",
+    "Aroon",
     "AverageDollarVolume",
     "BollingerBands",
     "CustomFactor",
@@ -38,6 +45,7 @@ __all__ = [
     "ExponentialWeightedMovingAverage",
     "ExponentialWeightedMovingStdDev",
     "Factor",
+    "FastStochasticOscillator",
     "GroupedTransform",
     "Latest",
     "LinearWeightedMovingAverage",
@@ -46,6 +54,8 @@ __all__ = [
     "MovingAverageConvergenceDivergenceSignal",
     "PercentChange",
     "Rank",
+    "RateOfChangePercentage",
     "Returns",
     "SimpleMovingAverage",
+    "TrueRange",
 ]
