@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rustybt.pipeline import CustomFactor, Pipeline, run_pipeline
+from rustybt.pipeline import CustomFactor, Pipeline, PipelineError, run_pipeline
 from rustybt.pipeline.data import EquityPricing, USEquityPricing
 from rustybt.pipeline.factors import (
     EWMA,
@@ -27,11 +27,12 @@ from rustybt.pipeline.factors import (
     MaxDrawdown,
     RateOfChangePercentage,
     Returns,
+    SimpleBeta,
     SimpleMovingAverage,
     TrueRange,
 )
 
-from .conftest import compare, reference
+from .conftest import compare, frame, reference
 
 close = EquityPricing.close
 
@@ -238,6 +239,31 @@ def test_true_range_rate_of_change_stochastic_and_aroon(panel) -> None:  # type:
     )
     compare(out["up"], reference(panel, 10, ("high",), lambda h: first_extreme(h, "max")), panel)
     compare(out["down"], reference(panel, 10, ("low",), lambda lo: first_extreme(lo, "min")), panel)
+
+
+@pytest.mark.parametrize("allowed", [0.25, 0.0])
+def test_simple_beta(panel, allowed) -> None:  # type: ignore[no-untyped-def]
+    closes = frame(panel, "close")
+    returns = closes.pct_change(fill_method=None)
+    target = panel.assets[1]  # has a missing bar every 17 sessions
+    length = 20
+    limit = int(allowed * length)
+    rows = {}
+    for i in range(length + 1, len(panel.index)):
+        window = returns.iloc[i - length : i]
+        betas = {}
+        for asset in panel.assets:
+            pairs = pd.DataFrame({"x": window[target], "y": window[asset]}).dropna()
+            if length - len(pairs) > limit or len(pairs) < 2:
+                betas[asset] = np.nan
+            else:
+                betas[asset] = np.polyfit(pairs["x"], pairs["y"], 1)[0]
+        rows[panel.index[i]] = betas
+    expected = pd.DataFrame(rows).T.reindex(panel.index)
+    beta = SimpleBeta(target=target, regression_length=length, allowed_missing_percentage=allowed)
+    compare(run(panel, beta), expected, panel, rtol=1e-8)
+    with pytest.raises(PipelineError, match="not in the data"):
+        run(panel, SimpleBeta("SPY", 20))
 
 
 BUILT_INS = [

@@ -22,6 +22,7 @@ from rustybt.pipeline.factors.oscillators import (
     RateOfChangePercentage,
     TrueRange,
 )
+from rustybt.pipeline.factors.statistical import SimpleBeta
 from rustybt.pipeline.factors.technical import (
     RSI,
     BollingerBands,
@@ -56,6 +57,7 @@ __all__ = [
     "Rank",
     "RateOfChangePercentage",
     "Returns",
+    "SimpleBeta",
     "SimpleMovingAverage",
     "TrueRange",
 ]
