@@ -36,6 +36,28 @@ def _group_codes(ws: Workspace, term: Term, groupby: Classifier | None) -> IntAr
     return chosen
 
 
+def _group_order(
+    keys: FloatArray, groups: IntArray, missing: BoolArray
+) -> tuple[IntArray, IntArray]:
+    """Per row, the cell order by (group, key), stable (ties keep asset order), and
+    the group labels with missing cells moved to a last group of their own (so they
+    never split a real group).
+
+    Two stable argsorts instead of one lexsort: by key, then by group label (as
+    small integers numpy radix-sorts).
+    """
+    last = int(groups.max(initial=0)) + 1
+    label_type = np.int16 if last < np.iinfo(np.int16).max else np.int64
+    group_keys = np.where(missing, last, groups).astype(np.int64)
+    by_key = np.argsort(keys, axis=1, kind="stable")
+    if last == 1:  # one group: the key order is the answer
+        return by_key, group_keys
+    regrouped = np.take_along_axis(group_keys.astype(label_type), by_key, axis=1)
+    by_group = np.argsort(regrouped, axis=1, kind="stable")
+    order: IntArray = np.take_along_axis(by_key, by_group, axis=1)
+    return order, group_keys
+
+
 def rank_rows(values: FloatArray, groups: IntArray, method: str, ascending: bool) -> FloatArray:
     """Rank each row within its groups (scipy.stats.rankdata semantics per group).
 
@@ -45,9 +67,7 @@ def rank_rows(values: FloatArray, groups: IntArray, method: str, ascending: bool
     rows, cols = values.shape
     missing = np.isnan(values) | (groups < 0)
     keys = np.where(missing, np.nan, values if ascending else -values)
-    # Missing cells sort into a group after every real one, so they never split a group.
-    group_keys = np.where(missing, np.iinfo(np.int64).max, groups)
-    order = np.lexsort((keys, group_keys), axis=-1)
+    order, group_keys = _group_order(keys, groups, missing)
     g = np.take_along_axis(group_keys, order, axis=1)
     v = np.take_along_axis(keys, order, axis=1)
     position = np.broadcast_to(np.arange(cols), (rows, cols))
@@ -88,8 +108,7 @@ def winsorize_rows(values: FloatArray, groups: IntArray, low: float, high: float
     ``ceil(high * n)`` on take the value just before it. NaN and masked cells: NaN."""
     rows, cols = values.shape
     missing = np.isnan(values) | (groups < 0)
-    group_keys = np.where(missing, np.iinfo(np.int64).max, groups)
-    order = np.lexsort((np.where(missing, np.nan, values), group_keys), axis=-1)
+    order, group_keys = _group_order(np.where(missing, np.nan, values), groups, missing)
     g = np.take_along_axis(group_keys, order, axis=1)
     v = np.take_along_axis(values, order, axis=1)
     position = np.broadcast_to(np.arange(cols), (rows, cols))
