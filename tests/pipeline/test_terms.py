@@ -250,3 +250,14 @@ def test_if_else(panel) -> None:  # type: ignore[no-untyped-def]
     out = run(panel, {"x": (last > 50).if_else(last, -last), "last": last})
     expected = out["last"].where(out["last"] > 50, -out["last"])
     pd.testing.assert_series_equal(out["x"], expected, check_names=False)
+
+
+def test_zipline_domain_is_accepted(panel) -> None:  # type: ignore[no-untyped-def]
+    from rustybt.pipeline.domain import US_EQUITIES
+
+    pipe = Pipeline({"c": close.latest}, domain=US_EQUITIES)
+    plain = Pipeline({"c": close.latest})
+    start, end = panel.index[20], panel.index[25]
+    pd.testing.assert_frame_equal(
+        run_pipeline(pipe, start, end, panel), run_pipeline(plain, start, end, panel)
+    )
