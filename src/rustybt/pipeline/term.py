@@ -43,10 +43,10 @@ class Term:
     Attributes:
         inputs: the terms read by this one.
         window_length: rows of each input read per output row (0: same row only).
-        window_safe: whether this term's values may be read through a window by
-            another term (zipline's rule: only terms whose past rows do not change
-            meaning, such as returns or ranks, not raw prices of a split-adjusted
-            asset... here every raw column is safe since our bars are as stored).
+        window_safe: whether another term may read this one through a window
+            (zipline's rule: only values comparable across days, such as returns,
+            ranks and z-scores; raw bar columns are safe here because our bars are
+            not adjusted after the fact).
         mask: a Filter restricting which assets the term is computed for.
     """
 
