@@ -261,3 +261,21 @@ def test_zipline_domain_is_accepted(panel) -> None:  # type: ignore[no-untyped-d
     pd.testing.assert_frame_equal(
         run_pipeline(pipe, start, end, panel), run_pipeline(plain, start, end, panel)
     )
+
+
+def test_params_tuple_is_required_dict_has_defaults() -> None:
+    class Needs(CustomFactor):
+        inputs = (close,)
+        window_length = 1
+        params = ("k",)
+
+        def compute(self, today, assets, out, data, k):  # type: ignore[no-untyped-def]
+            out[:] = data[-1] * k
+
+    class Defaults(Needs):
+        params = {"k": 2.0}  # noqa: RUF012
+
+    with pytest.raises(PipelineError, match=r"needs parameter\(s\) \['k'\]"):
+        Needs()
+    assert Needs(k=3).params == {"k": 3}
+    assert Defaults().params == {"k": 2.0}

@@ -83,25 +83,23 @@ class CustomTermMixin(Term):
         self._validate()
 
     def _resolve_params(self, given: dict[str, object]) -> dict[str, object]:
+        """zipline's params: a tuple names required parameters, a dict gives defaults."""
         declared = type(self).params
-        defaults: dict[str, object] = (
-            dict(declared) if isinstance(declared, Mapping) else dict.fromkeys(declared)
-        )
+        with_defaults = isinstance(declared, Mapping)
+        defaults: dict[str, object] = dict(declared) if with_defaults else dict.fromkeys(declared)
         unknown = sorted(set(given) - set(defaults))
         if unknown:
             raise PipelineError(
                 f"{type(self).__name__} got unexpected parameter(s) {unknown}",
                 hint=f"declared params: {sorted(defaults) or 'none'}",
             )
-        resolved = {**defaults, **given}
-        required = isinstance(declared, Mapping) is False
-        missing = [k for k in defaults if required and k not in given]
+        missing = [] if with_defaults else [k for k in defaults if k not in given]
         if missing:
             raise PipelineError(
                 f"{type(self).__name__} needs parameter(s) {missing}",
                 hint="pass them as keyword arguments",
             )
-        return resolved
+        return {**defaults, **given}
 
     def number(self, name: str) -> float:
         """A numeric parameter (raises PipelineError when it is not a number)."""
