@@ -27,6 +27,8 @@ from rustybt.pipeline.factors import (
     MaxDrawdown,
     RateOfChangePercentage,
     Returns,
+    RollingPearsonOfReturns,
+    RollingSpearmanOfReturns,
     SimpleBeta,
     SimpleMovingAverage,
     TrueRange,
@@ -266,6 +268,40 @@ def test_simple_beta(panel, allowed) -> None:  # type: ignore[no-untyped-def]
         run(panel, SimpleBeta("SPY", 20))
 
 
+def test_rolling_correlations_with_one_asset(panel) -> None:  # type: ignore[no-untyped-def]
+    returns = frame(panel, "close").pct_change(fill_method=None)
+    target = panel.assets[0]
+    length = 12
+
+    def pick(values: pd.Series, method: str) -> pd.Series:
+        # zipline's Spearman ranks ties by position (argsort of argsort): "first"
+        return values.rank(method="first") if method == "spearman" else values
+
+    def correlations(method: str) -> pd.DataFrame:
+        rows = {}
+        for i in range(length + 1, len(panel.index)):
+            window = returns.iloc[i - length : i]
+            rows[panel.index[i]] = {
+                asset: (
+                    np.nan
+                    if window[[asset, target]].isna().any().any()
+                    else pick(window[asset], method).corr(pick(window[target], method))
+                )
+                for asset in panel.assets
+            }
+        return pd.DataFrame(rows).T.reindex(panel.index)
+
+    pearson = RollingPearsonOfReturns(target=target, returns_length=2, correlation_length=length)
+    compare(run(panel, pearson), correlations("pearson"), panel, rtol=1e-7)
+    spearman = RollingSpearmanOfReturns(target, returns_length=2, correlation_length=length)
+    compare(run(panel, spearman), correlations("spearman"), panel, rtol=1e-9)
+    daily = Returns(window_length=2)
+    same = daily.pearsonr(daily[target.symbol], correlation_length=length)
+    pd.testing.assert_series_equal(run(panel, same), run(panel, pearson))
+    with pytest.raises(PipelineError, match=r"cannot be (iterated|unpacked)"):
+        list(daily)
+
+
 BUILT_INS = [
     lambda: Returns(window_length=7),
     lambda: SimpleMovingAverage(inputs=[close], window_length=9),
@@ -281,6 +317,7 @@ BUILT_INS = [
     lambda: TrueRange(),
     lambda: RateOfChangePercentage(inputs=[close], window_length=4),
     lambda: FastStochasticOscillator(window_length=7),
+    lambda: RollingPearsonOfReturns(target="A2", returns_length=3, correlation_length=6),
 ]
 
 
@@ -323,3 +360,8 @@ def test_custom_factor_matches_pandas(panel) -> None:  # type: ignore[no-untyped
 
     expected = reference(panel, 5, ("high", "low"), lambda h, lo: h.max() - lo.min())
     compare(run(panel, Range()), expected, panel)
+
+
+def test_plain_factor_cannot_be_iterated() -> None:
+    with pytest.raises(PipelineError, match="cannot be iterated"):
+        list(close.latest + 1)

@@ -158,7 +158,8 @@ class CustomTermMixin(Term):
             windows = [array[row - window + 1 : row + 1] for array in inputs]
             every = bool(chosen.all())
             if not every:
-                windows = [w[:, chosen] for w in windows]
+                # a one-column input (factor[asset]) is shared by every asset: not masked
+                windows = [w if w.shape[1] == 1 else w[:, chosen] for w in windows]
                 for w in windows:
                     w.flags.writeable = False
             assets = ws.asset_index if every else ws.asset_index[chosen]

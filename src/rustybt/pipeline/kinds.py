@@ -162,6 +162,33 @@ class Factor(Term):
 
         return FillNa(self, float(fill_value))
 
+    # -- one asset's column and rolling correlations ---------------------------------
+    def __getitem__(self, asset: object) -> Term:
+        """This factor's column for one asset (an Asset or symbol), for correlations."""
+        from rustybt.assets import Asset
+        from rustybt.pipeline.factors.correlation import Slice
+
+        if not isinstance(asset, Asset | str):
+            raise PipelineError(f"factor[...] takes an Asset or symbol, not {asset!r}")
+        return Slice(self, asset)
+
+    def __iter__(self) -> Any:  # Any: always raises, so iter() never falls back to [0], [1]...
+        raise PipelineError(f"{self.graph_repr()} is a single factor; it cannot be iterated")
+
+    def pearsonr(self, target: Term, correlation_length: int, mask: Filter | None = None) -> Factor:
+        """Rolling Pearson correlation with ``target`` (a factor or ``factor[asset]``)."""
+        from rustybt.pipeline.factors.correlation import pearsonr
+
+        return pearsonr(self, target, correlation_length, mask)
+
+    def spearmanr(
+        self, target: Term, correlation_length: int, mask: Filter | None = None
+    ) -> Factor:
+        """Rolling Spearman rank correlation with ``target``."""
+        from rustybt.pipeline.factors.correlation import spearmanr
+
+        return spearmanr(self, target, correlation_length, mask)
+
     # -- cross-sectional transforms --------------------------------------------------
     def rank(
         self,

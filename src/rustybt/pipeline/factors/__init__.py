@@ -16,6 +16,12 @@ from rustybt.pipeline.factors.basic import (
     Returns,
     SimpleMovingAverage,
 )
+from rustybt.pipeline.factors.correlation import (
+    RollingPearson,
+    RollingPearsonOfReturns,
+    RollingSpearman,
+    RollingSpearmanOfReturns,
+)
 from rustybt.pipeline.factors.oscillators import (
     Aroon,
     FastStochasticOscillator,
@@ -57,6 +63,10 @@ __all__ = [
     "Rank",
     "RateOfChangePercentage",
     "Returns",
+    "RollingPearson",
+    "RollingPearsonOfReturns",
+    "RollingSpearman",
+    "RollingSpearmanOfReturns",
     "SimpleBeta",
     "SimpleMovingAverage",
     "TrueRange",
