@@ -36,6 +36,7 @@ PAGES = (
     "docs/live.md",
     "docs/risk-controls.md",
     "docs/zipline.md",
+    "docs/pipeline.md",
     "examples/README.md",
     "README.md",
 )

@@ -33,6 +33,7 @@ from rustybt.finance.slippage import (
     NoSlippage,
     VolumeShareSlippage,
 )
+from rustybt.pipeline import Pipeline
 
 __all__ = [  # noqa: RUF022  (grouped by origin, not sorted)
     # zipline.api's classes and modules
@@ -287,10 +288,18 @@ def _forward(name: str, provider: str) -> Callable[..., object]:
     return call
 
 
-attach_pipeline = _forward("attach_pipeline", "rustybt.pipeline")
-pipeline_output = _forward("pipeline_output", "rustybt.pipeline")
 set_min_leverage = _forward("set_min_leverage", "rustybt.engine.controls")
 set_asset_restrictions = _forward("set_asset_restrictions", "rustybt.engine.controls")
+
+
+def attach_pipeline(
+    pipeline: Pipeline, name: str, chunks: object = None, eager: bool = True
+) -> Pipeline:
+    return _context().attach_pipeline(pipeline, name, chunks, eager)
+
+
+def pipeline_output(name: str) -> pd.DataFrame:
+    return _context().pipeline_output(name)
 
 
 # -- trading controls (zipline names; see docs/risk-controls.md) ----------------------

@@ -29,9 +29,11 @@ from rustybt.engine.portfolio import Portfolio
 from rustybt.engine.scheduling import ScheduledFunction
 from rustybt.errors import OrderError, StrategyError
 from rustybt.money import to_decimal
+from rustybt.pipeline.attached import AttachedPipelines
 
 if TYPE_CHECKING:
     from rustybt.engine.recorder import Recorder
+    from rustybt.pipeline import Pipeline
 
 __all__ = ["TradingContext"]
 
@@ -68,6 +70,7 @@ class TradingContext(ContextConfiguration):
         self._time_in_force = TimeInForce.GTC
         self._environment: dict[str, object] = {"platform": "rustybt", "arena": "backtest"}
         self._user_assets: object = None
+        self._pipelines = AttachedPipelines()
         self.params = params
         zero_prices = np.nan_to_num(data._prices)
         self._value_prices = zero_prices
@@ -380,6 +383,20 @@ class TradingContext(ContextConfiguration):
             a.symbol if isinstance(a, Asset) else str(a) for a in restricted_list
         )
         self._controls.restricted_on_error = on_error
+
+    # -- pipelines -----------------------------------------------------------------
+    def attach_pipeline(
+        self, pipeline: Pipeline, name: str, chunks: object = None, eager: bool = True
+    ) -> Pipeline:
+        """Register ``pipeline`` (in initialize); it is computed once for the whole run.
+        ``chunks`` and ``eager`` are accepted for zipline compatibility."""
+        self._configure("attach_pipeline")
+        return self._pipelines.attach(pipeline, name)
+
+    def pipeline_output(self, name: str) -> pd.DataFrame:
+        """Today's rows of an attached pipeline, indexed by asset (data up to the
+        previous session's close)."""
+        return self._pipelines.output(name)
 
     # -- records -------------------------------------------------------------------
     def record(self, **values: float) -> None:

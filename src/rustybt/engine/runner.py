@@ -163,6 +163,7 @@ def run_backtest(
         if lookback is not None:
             lookback = check_panel(lookback, config=chosen).panel
     run = _Run(strategy, panel, config, benchmark, commission, slippage, lookback)
+    run.history = data  # bars before ``start`` feed attached pipelines' windows
     run.data_issues = data_issues
     run.limits = limits
     trail = open_trail(audit_log, run_id=run.run_id, strategy_id=strategy.name)
@@ -230,6 +231,7 @@ class _Run:
         self.run_id = uuid.uuid4().hex[:12]
         self.data_issues: dict[str, object] = {"checked": False}
         self.limits = RunLimits(None, None)
+        self.history = panel
 
     def _mirror_fill(self, column: int, quantity: Decimal) -> None:
         asset = self.panel.assets[column]
@@ -316,6 +318,10 @@ class _Run:
                 else context._benchmark
             )
             self.data.column(symbol)
+        # Attached pipelines are computed once, for the whole run, before the first bar.
+        self._pipelines = context._pipelines if context._pipelines else None
+        if self._pipelines is not None:
+            self._pipelines.compute(self.history, self.panel, self.layout.sessions)
         self.tracker = PerformanceTracker(
             self.panel,
             self.layout,
@@ -359,6 +365,8 @@ class _Run:
 
         The backtest loop and the live runner both drive the engine through this."""
         data, blotter, context = self.data, self.blotter, self.context
+        if self._pipelines is not None and self.layout.session_start[bar]:
+            self._pipelines.session = int(self.layout.session_of_bar[bar])
         if self._before is not None and self.layout.session_start[bar]:
             data.bar = bar - 1
             if bar >= self._first_before:
