@@ -25,11 +25,15 @@ from rustybt.errors import (
     LookaheadError,
     OrderError,
     OrderRejected,
+    OrderUnknown,
     RateLimited,
+    ReconciliationError,
     RustyBTError,
     SchemaError,
     SecretsError,
     StrategyError,
+    TradingControlViolation,
+    TradingHalted,
     UnknownSymbol,
     ValidationError,
 )
@@ -56,6 +60,10 @@ FAMILY = [
     (BrokerError, RustyBTError, 7, False),
     (BrokerTimeout, BrokerError, 7, True),
     (RateLimited, BrokerError, 7, True),
+    (OrderUnknown, BrokerError, 7, True),
+    (ReconciliationError, BrokerError, 7, False),
+    (TradingControlViolation, OrderRejected, 6, False),
+    (TradingHalted, OrderRejected, 6, False),
 ]
 
 

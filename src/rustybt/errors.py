@@ -23,11 +23,15 @@ __all__ = [
     "LookaheadError",
     "OrderError",
     "OrderRejected",
+    "OrderUnknown",
     "RateLimited",
+    "ReconciliationError",
     "RustyBTError",
     "SchemaError",
     "SecretsError",
     "StrategyError",
+    "TradingControlViolation",
+    "TradingHalted",
     "UnknownSymbol",
     "ValidationError",
 ]
@@ -168,3 +172,28 @@ class RateLimited(BrokerError):
     """The broker asked us to slow down; retrying after a pause will succeed."""
 
     default_transient = True
+
+
+class OrderUnknown(BrokerError):
+    """An order's request may have reached the venue but its outcome is not known yet.
+
+    Never resend it: resolve it by querying the venue with the same client order id,
+    by the fill stream, or by reconciliation.
+    """
+
+    default_transient = True
+
+
+class ReconciliationError(BrokerError):
+    """Local state and the venue's books could not be reconciled; new orders are refused."""
+
+
+class TradingControlViolation(OrderRejected):
+    """A pre-trade risk control (max order size, leverage, long-only, ...) refused an order."""
+
+
+class TradingHalted(OrderRejected):
+    """The circuit breaker is tripped or reconciliation is incomplete: new orders are refused.
+
+    Cancels still work. An operator clears a tripped breaker with ``rustybt reset-breaker``.
+    """
