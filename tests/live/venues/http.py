@@ -17,7 +17,9 @@ runs it in a thread per connection and applies the next matching `Fault`:
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -91,6 +93,7 @@ class FakeServer:
         self.port = 0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
 
     @property
     def url(self) -> str:
@@ -117,6 +120,16 @@ class FakeServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return None  # keep pytest output clean
 
+            def setup(self) -> None:
+                super().setup()
+                with server._lock:
+                    server._connections.add(self.connection)
+
+            def finish(self) -> None:
+                with server._lock:
+                    server._connections.discard(self.connection)
+                super().finish()
+
             def do_GET(self) -> None:
                 server._serve(self)
 
@@ -131,6 +144,12 @@ class FakeServer:
         return self
 
     def stop(self) -> None:
+        """Close the listening socket and every open connection (keep-alive ones too)."""
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
