@@ -28,6 +28,7 @@ __all__ = ["RateLimiter", "limiter_for", "parse_retry_after"]
 # A Retry-After longer than this is treated as this: a venue that asks for an hour
 # is better served by the runner's own reconnect logic than by one blocked thread.
 MAX_PAUSE_SECONDS = 300.0
+_EPSILON = 1e-9
 
 
 class RateLimiter:
@@ -82,8 +83,9 @@ class RateLimiter:
                 self._refill(now)
                 wait = max(self._paused_until - now, 0.0)
                 if wait == 0.0:
-                    if self._tokens >= cost:
-                        self._tokens -= cost
+                    # a hair of tolerance: float refills may land a rounding error short
+                    if self._tokens >= cost - _EPSILON:
+                        self._tokens = max(self._tokens - cost, 0.0)
                         self.waited += waited
                         return waited
                     wait = (cost - self._tokens) / self.rate

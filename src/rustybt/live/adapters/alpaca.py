@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import importlib
 import threading
+import warnings
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -61,7 +62,10 @@ class _SendTimeout(HTTPAdapter):
 
 def _alpaca() -> tuple[Any, Any, Any, Any]:  # Any: the alpaca-py modules, imported lazily
     try:
-        client = importlib.import_module("alpaca.trading.client")
+        with warnings.catch_warnings():
+            # alpaca-py imports websockets' legacy module for its streams, which we do not use.
+            warnings.filterwarnings("ignore", "websockets.legacy is deprecated", DeprecationWarning)
+            client = importlib.import_module("alpaca.trading.client")
         requests = importlib.import_module("alpaca.trading.requests")
         enums = importlib.import_module("alpaca.trading.enums")
         errors = importlib.import_module("alpaca.common.exceptions")
@@ -180,12 +184,12 @@ class AlpacaBroker:
     def submit(self, request: OrderRequest) -> CommandResult:
         """Send once; UNKNOWN when Alpaca may have it (resolve with `order_status`)."""
         try:
-            raw = self._call(
+            order = self._call(
                 "submit",
-                lambda: self._client.submit_order(self._order_request(request)),
+                lambda: self._order(self._client.submit_order(self._order_request(request))),
                 idempotent=False,
             )
-            return CommandResult(Outcome.DONE, order=self._order(raw))
+            return CommandResult(Outcome.DONE, order=order)
         except VenueCallFailed as failed:
             return result_for_failure(failed.failure, request)
 
@@ -252,14 +256,16 @@ class AlpacaBroker:
             fields["stop_price"] = float(replacement.stop_price)
         venue_id = current.venue_order_id
         try:
-            raw = self._call(
+            order = self._call(
                 "modify",
-                lambda: self._client.replace_order_by_id(
-                    venue_id, self._requests.ReplaceOrderRequest(**fields)
+                lambda: self._order(
+                    self._client.replace_order_by_id(
+                        venue_id, self._requests.ReplaceOrderRequest(**fields)
+                    )
                 ),
                 idempotent=False,
             )
-            return CommandResult(Outcome.DONE, order=self._order(raw))
+            return CommandResult(Outcome.DONE, order=order)
         except VenueCallFailed as failed:
             return result_for_failure(failed.failure)
 
@@ -300,6 +306,7 @@ class AlpacaBroker:
         ]
 
     def recent_orders(self, since: pd.Timestamp) -> list[VenueOrder]:
+        """Orders created at or after ``since`` plus every open order, oldest first."""
         # Alpaca's ``after`` is exclusive; one millisecond earlier makes it "at or after".
         after = (pd.Timestamp(since) - pd.Timedelta(milliseconds=1)).to_pydatetime()
         query = self._requests.GetOrdersRequest(
@@ -309,10 +316,11 @@ class AlpacaBroker:
             direction="asc",
             nested=False,
         )
-        return [
-            self._order(raw)
-            for raw in self._read("recent orders", lambda: self._client.get_orders(query))
-        ]
+        raws = self._read("recent orders", lambda: self._client.get_orders(query))
+        found = {order.venue_order_id: order for order in map(self._order, raws)}
+        for order in self.open_orders():
+            found.setdefault(order.venue_order_id, order)
+        return sorted(found.values(), key=lambda o: o.created_at or pd.Timestamp(0, tz="UTC"))
 
     def fills_since(self, cursor: str | None) -> tuple[list[VenueFill], str | None]:
         """FILL activities after ``cursor`` (an activity id), each once, oldest first."""

@@ -68,7 +68,9 @@ def parse_alpaca_order(raw: Any) -> VenueOrder:  # Any: alpaca-py's Order model
     client_id = getattr(raw, "client_order_id", None)
     if status is None or quantity is None or not client_id or not getattr(raw, "symbol", None):
         raise BrokerError(
-            "alpaca sent an order rustybt cannot read", context={"order": str(raw)[:300]}
+            "alpaca sent an order rustybt cannot read",
+            context={"order": str(raw)[:300]},
+            transient=True,
         )
     filled = decimal_or_none(getattr(raw, "filled_qty", None)) or Decimal(0)
     average = decimal_or_none(getattr(raw, "filled_avg_price", None))

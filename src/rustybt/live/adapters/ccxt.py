@@ -200,14 +200,21 @@ class CCXTBroker:
         price = str(request.limit_price) if request.limit_price is not None else None
         self._symbol_of[request.client_order_id] = request.symbol
         try:
-            raw = self._call(
+            order = self._call(
                 "submit",
-                lambda: self._client.create_order(
-                    request.symbol, order_type, request.side, str(request.quantity), price, params
+                lambda: self._order(
+                    self._client.create_order(
+                        request.symbol,
+                        order_type,
+                        request.side,
+                        str(request.quantity),
+                        price,
+                        params,
+                    )
                 ),
                 idempotent=False,
             )
-            return CommandResult(Outcome.DONE, order=self._order(raw))
+            return CommandResult(Outcome.DONE, order=order)
         except VenueCallFailed as failed:
             return result_for_failure(failed.failure, request)
 
@@ -226,14 +233,14 @@ class CCXTBroker:
                 ),
             )
         try:
-            raw = self._call(
+            order = self._call(
                 "cancel",
-                lambda: self._client.cancel_order(
-                    None, symbol, {"origClientOrderId": client_order_id}
+                lambda: self._order(
+                    self._client.cancel_order(None, symbol, {"origClientOrderId": client_order_id})
                 ),
                 idempotent=False,
             )
-            return CommandResult(Outcome.DONE, order=self._order(raw))
+            return CommandResult(Outcome.DONE, order=order)
         except VenueCallFailed as failed:
             if failed.failure.kind is not FailureKind.NOT_FOUND:
                 return result_for_failure(failed.failure)
@@ -272,20 +279,22 @@ class CCXTBroker:
         price = str(replacement.limit_price) if replacement.limit_price is not None else None
         self._symbol_of[replacement.client_order_id] = replacement.symbol
         try:
-            raw = self._call(
+            order = self._call(
                 "modify",
-                lambda: self._client.edit_order(
-                    current.venue_order_id,
-                    replacement.symbol,
-                    order_type,
-                    replacement.side,
-                    str(replacement.quantity),
-                    price,
-                    params,
+                lambda: self._order(
+                    self._client.edit_order(
+                        current.venue_order_id,
+                        replacement.symbol,
+                        order_type,
+                        replacement.side,
+                        str(replacement.quantity),
+                        price,
+                        params,
+                    )
                 ),
                 idempotent=False,
             )
-            return CommandResult(Outcome.DONE, order=self._order(raw))
+            return CommandResult(Outcome.DONE, order=order)
         except VenueCallFailed as failed:
             return result_for_failure(failed.failure)
 

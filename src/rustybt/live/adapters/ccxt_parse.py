@@ -62,7 +62,9 @@ def _timestamp(value: object) -> pd.Timestamp | None:
 def parse_ccxt_order(raw: dict[str, Any], *, venue: str) -> VenueOrder:  # Any: ccxt records
     """One ccxt order record as a `VenueOrder`."""
     if not isinstance(raw, dict):
-        raise BrokerError(f"{venue} sent an order that is not a record: {str(raw)[:200]!r}")
+        raise BrokerError(
+            f"{venue} sent an order that is not a record: {str(raw)[:200]!r}", transient=True
+        )
     info = raw.get("info") if isinstance(raw.get("info"), dict) else {}
     # A cancel reply names the cancel request in clientOrderId and the order in origClientOrderId.
     client_id = (info or {}).get("origClientOrderId") or raw.get("clientOrderId")
@@ -72,6 +74,7 @@ def parse_ccxt_order(raw: dict[str, Any], *, venue: str) -> VenueOrder:  # Any: 
         raise BrokerError(
             f"{venue} sent an order record rustybt cannot read",
             context={"record": str(raw.get("info", raw))[:300]},
+            transient=True,
         )
     filled = decimal_or_none(raw.get("filled")) or Decimal(0)
     if status is VenueOrderStatus.OPEN and filled > 0:
