@@ -33,6 +33,8 @@ PAGES = (
     "docs/logging.md",
     "docs/security.md",
     "docs/typing.md",
+    "docs/live.md",
+    "docs/risk-controls.md",
     "examples/README.md",
     "README.md",
 )

@@ -6,7 +6,7 @@ so code written for zipline's ``zipline.api`` reads the same here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from decimal import Decimal
 
@@ -14,6 +14,7 @@ import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.engine.algorithm import TradingContext
+from rustybt.engine.controls import OnError
 from rustybt.engine.data_portal import AssetLike
 from rustybt.engine.execution import (
     FixedBasisPoints,
@@ -50,6 +51,12 @@ __all__ = [
     "schedule_function",
     "set_benchmark",
     "set_commission",
+    "set_do_not_order_list",
+    "set_long_only",
+    "set_max_leverage",
+    "set_max_order_count",
+    "set_max_order_size",
+    "set_max_position_size",
     "set_slippage",
     "symbol",
     "symbols",
@@ -165,3 +172,38 @@ def symbols(*tickers: str) -> list[Asset]:
 
 def get_datetime() -> pd.Timestamp:
     return _context().get_datetime()
+
+
+# -- trading controls (zipline names; see docs/risk-controls.md) ----------------------
+def set_long_only(on_error: OnError = "fail") -> None:
+    _context().set_long_only(on_error)
+
+
+def set_max_leverage(max_leverage: float, on_error: OnError = "fail") -> None:
+    _context().set_max_leverage(max_leverage, on_error)
+
+
+def set_max_position_size(
+    asset: AssetLike | None = None,
+    max_shares: float | None = None,
+    max_notional: float | None = None,
+    on_error: OnError = "fail",
+) -> None:
+    _context().set_max_position_size(asset, max_shares, max_notional, on_error)
+
+
+def set_max_order_size(
+    asset: AssetLike | None = None,
+    max_shares: float | None = None,
+    max_notional: float | None = None,
+    on_error: OnError = "fail",
+) -> None:
+    _context().set_max_order_size(asset, max_shares, max_notional, on_error)
+
+
+def set_max_order_count(max_count: int, on_error: OnError = "fail") -> None:
+    _context().set_max_order_count(max_count, on_error)
+
+
+def set_do_not_order_list(restricted_list: Iterable[AssetLike], on_error: OnError = "fail") -> None:
+    _context().set_do_not_order_list(restricted_list, on_error)

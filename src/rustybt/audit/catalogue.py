@@ -127,6 +127,68 @@ _SPECS = (
         "A tripped circuit breaker was reset and trading may resume (live layer).",
         ("breaker", "reason"),
     ),
+    # -- live layer (rustybt.live) --------------------------------------------------
+    EventSpec(
+        "order.accepted",
+        "info",
+        "The venue acknowledged an order (live): its client and venue order ids.",
+        ("bar_time", "order_id", "client_order_id", "venue_order_id", "asset", "status"),
+    ),
+    EventSpec(
+        "order.unknown",
+        "warning",
+        "A command's outcome is unknown (timeout, disconnect, 5xx after send): resolved "
+        "by query, stream or reconciliation, never by a resend.",
+        ("bar_time", "order_id", "client_order_id", "asset", "error"),
+    ),
+    EventSpec(
+        "order.reconciled",
+        "info",
+        "An order's state was settled against the venue (unknown resolved, adopted, closed).",
+        ("client_order_id", "finding", "detail"),
+    ),
+    EventSpec(
+        "broker.command",
+        "debug",
+        "One broker command and its outcome (done, failed, unknown).",
+        ("command", "client_order_id", "outcome", "error"),
+    ),
+    EventSpec(
+        "reconciliation.finished",
+        "info",
+        "Local state compared with the venue per order, then positions and balances.",
+        ("complete", "orders_checked", "adopted", "resolved", "mismatches"),
+    ),
+    EventSpec(
+        "broker.reconnected",
+        "warning",
+        "The broker came back after an outage; a reconciliation follows.",
+        ("outage_s", "error"),
+    ),
+    EventSpec(
+        "bar.rejected",
+        "warning",
+        "A feed bar failed validation and was not shown to the strategy.",
+        ("bar_time", "asset", "rules"),
+    ),
+    EventSpec(
+        "bar.stale",
+        "warning",
+        "A bar arrived too late to trade on: the strategy ran, new orders were refused.",
+        ("bar_time", "lateness_s", "limit_s"),
+    ),
+    EventSpec(
+        "live.started",
+        "info",
+        "A paper or live session started (or restarted) with its broker and state.",
+        ("broker", "session_id", "restart", "resume_bar_time"),
+    ),
+    EventSpec(
+        "live.stopped",
+        "info",
+        "A paper or live session stopped: why, and whether open orders were cancelled.",
+        ("reason", "cancelled_orders", "last_bar_time"),
+    ),
 )
 
 EVENTS: dict[str, EventSpec] = {spec.name: spec for spec in _SPECS}

@@ -7,7 +7,7 @@ are also reachable as free functions from `rustybt.api`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ import pandas as pd
 from rustybt.assets import Asset
 from rustybt.data.bars import FloatArray
 from rustybt.engine.blotter import Blotter
+from rustybt.engine.controls import Controls, OnError, OrderCheck
 from rustybt.engine.data_portal import AssetLike, BarData
 from rustybt.engine.execution import CommissionModel, SlippageModel
 from rustybt.engine.ledger import Ledger
@@ -60,6 +61,7 @@ class TradingContext:
         self._scheduled: list[ScheduledFunction] = []
         self._benchmark: Asset | str | pd.Series | None = None
         self._initialized = False
+        self._controls = Controls()
         self.params = params
         zero_prices = np.nan_to_num(data._prices)
         self._value_prices = zero_prices
@@ -151,6 +153,21 @@ class TradingContext:
         if math.isnan(order.decision_price):
             self._blotter.reject(order, order.created, "no price yet for this asset")
             return order
+        if self._controls.active:
+            violation = self._controls.check_order(
+                OrderCheck(
+                    asset=resolved,
+                    quantity=quantity,
+                    price=order.decision_price,
+                    held=self._ledger.quantity(resolved),
+                    when=order.created,
+                    limit_price=order.limit_price,
+                    stop_price=order.stop_price,
+                )
+            )
+            if violation is not None:
+                self._blotter.reject(order, order.created, f"risk control: {violation.reason}")
+                return order
         return self._blotter.submit(order)
 
     @staticmethod
@@ -269,6 +286,64 @@ class TradingContext:
         """Share of each bar's volume an order may take (None: no cap)."""
         self._configure("set_volume_limit")
         self._blotter.volume_limit = fraction
+
+    # -- trading controls (zipline names; same code in backtests and live) ------------
+    def set_long_only(self, on_error: OnError = "fail") -> None:
+        """Refuse any order that would leave a short position."""
+        self._configure("set_long_only")
+        self._controls.long_only = on_error
+
+    def set_max_leverage(self, max_leverage: float, on_error: OnError = "fail") -> None:
+        """Stop when gross leverage (gross exposure / equity) exceeds ``max_leverage``."""
+        self._configure("set_max_leverage")
+        if not max_leverage > 0:
+            raise StrategyError(f"max_leverage must be positive, not {max_leverage!r}")
+        self._controls.max_leverage = (float(max_leverage), on_error)
+
+    def set_max_position_size(
+        self,
+        asset: AssetLike | None = None,
+        max_shares: float | None = None,
+        max_notional: float | None = None,
+        on_error: OnError = "fail",
+    ) -> None:
+        """Limit the position (after each order) in ``asset`` (None: every asset)."""
+        self._configure("set_max_position_size")
+        resolved = None if asset is None else self._data.asset(asset)
+        self._controls.add_size(
+            "max_position_size", resolved, max_shares, max_notional, on_error, position=True
+        )
+
+    def set_max_order_size(
+        self,
+        asset: AssetLike | None = None,
+        max_shares: float | None = None,
+        max_notional: float | None = None,
+        on_error: OnError = "fail",
+    ) -> None:
+        """Limit each order's size in ``asset`` (None: every asset)."""
+        self._configure("set_max_order_size")
+        resolved = None if asset is None else self._data.asset(asset)
+        self._controls.add_size(
+            "max_order_size", resolved, max_shares, max_notional, on_error, position=False
+        )
+
+    def set_max_order_count(self, max_count: int, on_error: OnError = "fail") -> None:
+        """Allow at most ``max_count`` orders per session."""
+        self._configure("set_max_order_count")
+        if max_count < 0:
+            raise StrategyError(f"max_count cannot be negative, not {max_count!r}")
+        self._controls.max_order_count = (int(max_count), on_error)
+
+    def set_do_not_order_list(
+        self, restricted_list: Iterable[AssetLike], on_error: OnError = "fail"
+    ) -> None:
+        """Refuse orders in the listed assets (symbols or assets)."""
+        self._configure("set_do_not_order_list")
+        self._controls.restricted.update(
+            a.symbol if isinstance(a, Asset) else str(a) for a in restricted_list
+        )
+        self._controls.restricted_on_error = on_error
 
     def set_benchmark(self, benchmark: AssetLike | pd.Series) -> None:
         """An asset of the data (its close-to-close returns) or a returns Series."""

@@ -131,6 +131,10 @@ class Blotter:
         """Signed quantity still to fill in the asset's open orders."""
         return self._pending.get(asset, ZERO)
 
+    def release(self, order: Order) -> None:
+        """Drop what ``order`` still had to fill from the asset's pending total."""
+        self._release(order)
+
     def _release(self, order: Order) -> None:
         left = self._pending.get(order.asset, ZERO) - order.remaining
         if left:
@@ -234,6 +238,23 @@ class Blotter:
             # Counted only now: a fill rejected for cash leaves the bar's volume to others.
             self._volume_used[column] = self._volume_used.get(column, ZERO) + abs(quantity)
         slippage = abs(quantity) * abs(price - ref)
+        self.book_fill(order, bar, column, quantity, price, commission, slippage, reference)
+
+    def book_fill(
+        self,
+        order: Order,
+        bar: int,
+        column: int,
+        quantity: Decimal,
+        price: Decimal,
+        commission: Decimal,
+        slippage: Decimal,
+        reference: float,
+    ) -> None:
+        """Book one fill of ``order`` in the ledger, the order and the fill log.
+
+        The simulated matching above and the live broker blotter (fills reported by a
+        venue) both book through here, so a fill changes the same state either way."""
         self.ledger.apply_fill(order.asset, quantity, price, commission, slippage)
         # Opposite open orders can net the pending total to zero (and drop the key)
         # before all of them have filled.

@@ -62,9 +62,16 @@ class PerformanceTracker:
         self._columns = {name: np.zeros(n) for name in _SNAPSHOT_COLUMNS}
         self._fill_counts = np.zeros(n, dtype=np.int64)
         self._session = 0
+        # First session this tracker values (a live session started with --from).
+        self.first_session = 0
         self._commission_seen = 0.0
         self._slippage_seen = 0.0
         self._position_parts: list[tuple[int, np.ndarray, FloatArray, FloatArray, FloatArray]] = []
+
+    @property
+    def sessions_closed(self) -> int:
+        """How many sessions have been valued so far."""
+        return self._session
 
     def close_session(self, bar: int, fills_so_far: int) -> None:
         session = self._session
@@ -94,11 +101,20 @@ class PerformanceTracker:
             )
         self._session += 1
 
-    def frame(self) -> pd.DataFrame:
-        sessions = self._layout.sessions
+    def frame(self, sessions_closed: int | None = None) -> pd.DataFrame:
+        """The perf frame; ``sessions_closed`` keeps only the first sessions (a live
+        session stopped early)."""
+        n = len(self._layout.sessions) if sessions_closed is None else sessions_closed
+        first = self.first_session
+        sessions = self._layout.sessions[first:n]
         # No frequency on the index: it would not survive Parquet; sessions are labels.
         index = pd.DatetimeIndex(sessions.asi8, tz="UTC", name="session").as_unit("ns")
-        perf = pd.DataFrame(self._columns, index=index)
+        columns = (
+            self._columns
+            if sessions_closed is None and not first
+            else {name: values[first:n] for name, values in self._columns.items()}
+        )
+        perf = pd.DataFrame(columns, index=index)
         value = perf["portfolio_value"].to_numpy()
         previous = np.r_[float(self._ledger.starting_cash), value[:-1]]
         perf["pnl"] = value - previous
@@ -107,7 +123,8 @@ class PerformanceTracker:
         net = perf["long_exposure"] + perf["short_exposure"]
         perf["gross_leverage"] = gross / perf["portfolio_value"]
         perf["net_leverage"] = net / perf["portfolio_value"]
-        perf["fills"] = np.diff(np.r_[0, self._fill_counts])
+        before = self._fill_counts[first - 1] if first else 0
+        perf["fills"] = np.diff(np.r_[before, self._fill_counts[first:n]])
         order = [name for name in PERF_COLUMNS if name in perf.columns]
         return perf[order]
 

@@ -159,6 +159,8 @@ class _Run:
         benchmark: str | pd.Series | None,
         commission: CommissionModel | None,
         slippage: SlippageModel | None,
+        *,
+        blotter_factory: type[Blotter] = Blotter,
     ) -> None:
         self.strategy = strategy
         self.panel = panel
@@ -166,7 +168,7 @@ class _Run:
         self.daily = panel.frequency is Frequency.DAILY
         self.layout = SessionLayout.from_index(panel.index, daily=self.daily)
         self.ledger = Ledger(to_decimal(config.capital))
-        self.blotter = Blotter(
+        self.blotter = blotter_factory(
             panel,
             self.ledger,
             slippage=slippage,
@@ -232,10 +234,18 @@ class _Run:
             current_context.reset(token)
 
     def _execute(self) -> BacktestResult:
-        strategy, context, data, blotter = self.strategy, self.context, self.data, self.blotter
+        self.begin()
+        step = self.step
+        for bar in range(len(self.panel)):
+            step(bar)
+        return self.finish()
+
+    def begin(self) -> None:
+        """Call ``initialize`` and prepare the per-bar hooks (the live runner calls it too)."""
+        strategy, context = self.strategy, self.context
         self._call("initialize", strategy.initialize, context)
         context._initialized = True
-        tracker = PerformanceTracker(
+        self.tracker = PerformanceTracker(
             self.panel,
             self.layout,
             self.ledger,
@@ -243,7 +253,7 @@ class _Run:
             self.cost_basis,
             context._value_prices,
         )
-        handle = (
+        self._handle = (
             (
                 strategy.bound_hook("handle_data")
                 if isinstance(strategy, FunctionStrategy)
@@ -252,48 +262,68 @@ class _Run:
             if strategy.overrides("handle_data")
             else None
         )
-        before = (
+        self._before = (
             strategy.before_trading_start if strategy.overrides("before_trading_start") else None
         )
-        scheduled = [
+        self._scheduled = [
             (item.func, item.bar_mask(self.layout, daily=self.daily)) for item in context._scheduled
         ]
         any_scheduled = np.zeros(len(self.panel), dtype=bool)
-        for _, mask in scheduled:
+        for _, mask in self._scheduled:
             any_scheduled |= mask
-        session_start = self.layout.session_start
-        session_end = self.layout.session_end
-        at_close = self.config.fill_at == "close"
-        fills = blotter.fills
-        for bar in range(len(self.panel)):
-            if before is not None and session_start[bar]:
-                data.bar = bar - 1
-                if bar > 0:
-                    self._call("before_trading_start", before, context, data)
-            data.bar = bar
-            if blotter.open_orders:
-                blotter.process_bar(bar)
-            if any_scheduled[bar]:
-                for func, mask in scheduled:
-                    if mask[bar]:
-                        self._call(getattr(func, "__name__", "scheduled"), func, context, data)
-            if handle is not None:
-                try:
-                    handle(context, data)
-                except Exception as exc:  # user code: any exception becomes a StrategyError
-                    raise strategy_failed(
-                        strategy, "handle_data", self.panel.index[bar], exc
-                    ) from exc
-            if at_close and blotter.open_orders:
-                blotter.process_bar(bar, market_at_close=True)
-            if session_end[bar]:
-                tracker.close_session(bar, len(fills))
-        end = self.panel.index[-1]
-        for order in blotter.open_orders:
+        self._any_scheduled = any_scheduled
+        self._at_close = self.config.fill_at == "close"
+
+    def step(self, bar: int) -> None:
+        """One bar: resting orders trade, scheduled functions and ``handle_data`` run,
+        same-bar-close orders fill, and a session's last bar values the account.
+
+        The backtest loop and the live runner both drive the engine through this."""
+        data, blotter, context = self.data, self.blotter, self.context
+        if self._before is not None and self.layout.session_start[bar]:
+            data.bar = bar - 1
+            if bar > 0:
+                self._call("before_trading_start", self._before, context, data)
+        data.bar = bar
+        if blotter.open_orders:
+            blotter.process_bar(bar)
+        if context._controls.account_active:
+            self._check_account(bar)
+        if self._any_scheduled[bar]:
+            for func, mask in self._scheduled:
+                if mask[bar]:
+                    self._call(getattr(func, "__name__", "scheduled"), func, context, data)
+        handle = self._handle
+        if handle is not None:
+            try:
+                handle(context, data)
+            except Exception as exc:  # user code: any exception becomes a StrategyError
+                raise strategy_failed(
+                    self.strategy, "handle_data", self.panel.index[bar], exc
+                ) from exc
+        if self._at_close and blotter.open_orders:
+            blotter.process_bar(bar, market_at_close=True)
+        if self.layout.session_end[bar]:
+            self.tracker.close_session(bar, len(blotter.fills))
+
+    def _check_account(self, bar: int) -> None:
+        """Account controls (max leverage, daily loss, drawdown) before the strategy runs."""
+        values = self.quantities * self.context._value_prices[bar]
+        equity = float(self.ledger.cash) + float(values.sum())
+        gross = float(np.abs(values).sum())
+        controls = self.context._controls
+        state = controls.account_state(self.panel.index[bar], equity, gross)
+        controls.check_account(state)
+
+    def finish(self, last_bar: int | None = None) -> BacktestResult:
+        """Build the result after the last bar stepped (default: the panel's last) and
+        call ``analyze``."""
+        end = self.panel.index[-1 if last_bar is None else last_bar]
+        for order in self.blotter.open_orders:
             if order.status is OrderStatus.OPEN and not order.filled:
                 order.reason = "still open when the backtest ended"
-        result = self._result(tracker, end)
-        self._call("analyze", strategy.analyze, context, result)
+        result = self._result(self.tracker, end, last_bar)
+        self._call("analyze", self.strategy.analyze, self.context, result)
         return result
 
     def _benchmark_returns(self) -> pd.Series | None:
@@ -319,14 +349,19 @@ class _Run:
         returns[1:] = closes[1:] / closes[:-1] - 1.0
         return pd.Series(returns, index=sessions, name="benchmark_returns")
 
-    def _result(self, tracker: PerformanceTracker, end: pd.Timestamp) -> BacktestResult:
-        perf = tracker.frame()
+    def _result(
+        self, tracker: PerformanceTracker, end: pd.Timestamp, last_bar: int | None = None
+    ) -> BacktestResult:
+        # A live session stopped early keeps only the sessions it closed.
+        n = None if last_bar is None else tracker.sessions_closed
+        perf = tracker.frame(n)
         benchmark = self._benchmark_returns()
+        first = tracker.first_session
         if benchmark is not None:
-            perf["benchmark_returns"] = benchmark.to_numpy()
+            perf["benchmark_returns"] = benchmark.to_numpy()[first:n]
         for name, values in self.recorder.values.items():
-            perf[name] = values
-        last = len(self.panel) - 1
+            perf[name] = values[first:n]
+        last = len(self.panel) - 1 if last_bar is None else last_bar
         marks = {
             asset: to_decimal(float(self.data._prices[last, self.data.column(asset)]))
             for asset in self.ledger.positions
@@ -375,7 +410,13 @@ class _Run:
             positions=tracker.positions_frame(),
             metadata=metadata,
             decisions=self.recorder.decisions_frame(),
-            bars=self.panel.select(assets=traded) if traded else None,
+            bars=(
+                None
+                if not traded
+                else self.panel.select(assets=traded)
+                if last_bar is None
+                else self.panel.select(assets=traded, end=self.panel.index[last])
+            ),
         )
 
 

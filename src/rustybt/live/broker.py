@@ -149,6 +149,9 @@ class VenueFill:
     commission: Decimal
     commission_asset: str | None
     timestamp: pd.Timestamp
+    # The pre-slippage price the fill is measured against (the paper broker knows it:
+    # the bar's open or the limit/stop); None for real venues (the decision price is used).
+    reference_price: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,282 @@
+"""What `rustybt paper / live / status / stop / reset-breaker` do, free of option parsing."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from rustybt.engine.result import BacktestResult
+from rustybt.errors import ConfigError
+from rustybt.live.runner import LiveRunner, LiveStatus
+
+__all__ = [
+    "PaperRequest",
+    "reset_breaker_command",
+    "run_live",
+    "run_paper",
+    "show_status",
+    "stop_session",
+]
+
+PID_FILE = "runner.pid"
+AUDIT_FILE = "audit.jsonl"
+
+
+@dataclass(frozen=True)
+class PaperRequest:
+    strategy_file: Path
+    data: str
+    start: str | None
+    speed: str
+    capital: float
+    symbols: str | None
+    commission_bps: float
+    slippage_bps: float
+    params: list[str]
+    catalog: Path
+    output: Path
+    state: Path | None
+    cancel_on_stop: bool
+    health_port: int | None
+    quiet: bool
+
+
+class StatusLine:
+    """The one-line live status on stderr, redrawn at most every 0.2 s."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self._last = 0.0
+
+    def __call__(self, status: LiveStatus) -> None:
+        now = time.monotonic()
+        if self.quiet or now - self._last < 0.2:
+            return
+        self._last = now
+        halted = f"  HALTED: {status.halted}" if status.halted else ""
+        line = (
+            f"\r{status.bar_time:%Y-%m-%d %H:%M}  equity {status.equity:,.2f}  "
+            f"open orders {status.open_orders}  latency {status.latency_s * 1000:.1f} ms{halted}"
+        )
+        print(line[:160], end="", file=sys.stderr, flush=True)
+
+
+def _install_stop_handlers(runner: LiveRunner) -> None:
+    def handler(signum: int, frame: object) -> None:
+        runner.stop(f"signal {signal.Signals(signum).name}")
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _drive(runner: LiveRunner, state: Path, quiet: bool) -> BacktestResult:
+    """Run with a pid file (for `rustybt stop`) and SIGTERM/SIGINT as graceful stops."""
+    pid_file = state / PID_FILE
+    pid_file.write_text(str(os.getpid()))
+    _install_stop_handlers(runner)
+    try:
+        result = runner.run()
+    finally:
+        pid_file.unlink(missing_ok=True)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if not quiet:
+            print(file=sys.stderr)
+    if runner.health is not None:
+        print(f"health server   http://127.0.0.1:{runner.health.port}/health")
+    return result
+
+
+def run_paper(request: PaperRequest) -> BacktestResult:
+    """Paper trade a replayed dataset through the live code path."""
+    from rustybt.cli.commands import (
+        RunRequest,
+        _load_data,
+        _parse_params,
+        _print_result,
+        _save,
+    )
+    from rustybt.engine.execution import FixedBasisPoints, NoSlippage, PerDollar
+    from rustybt.engine.strategy import load_strategy_file
+    from rustybt.live.feeds import ReplayFeed
+    from rustybt.live.paper import PaperBroker
+
+    strategy = load_strategy_file(request.strategy_file, **_parse_params(request.params))
+    panel, _, source = _load_data(
+        RunRequest(
+            strategy_file=request.strategy_file,
+            data=request.data,
+            start=None,
+            end=None,
+            capital=request.capital,
+            symbols=request.symbols,
+            benchmark=None,
+            fill_at="next_open",
+            commission_bps=request.commission_bps,
+            slippage_bps=request.slippage_bps,
+            params=request.params,
+            catalog=request.catalog,
+            output=request.output,
+        )
+    )
+    state = request.state or request.output / f"{request.strategy_file.stem}-live"
+    state.mkdir(parents=True, exist_ok=True)
+    commission = PerDollar(rate=request.commission_bps / 10_000) if request.commission_bps else None
+    slippage = FixedBasisPoints(request.slippage_bps) if request.slippage_bps else NoSlippage()
+    broker = PaperBroker(
+        capital=request.capital,
+        path=state / "paper.db",
+        commission=commission,
+        slippage=slippage,
+    )
+    runner = LiveRunner(
+        strategy,
+        broker=broker,
+        feed=ReplayFeed(panel, speed=request.speed, start=request.start),
+        state=state,
+        capital=request.capital,
+        commission=commission,
+        slippage=slippage,
+        audit_log=state / AUDIT_FILE,
+        cancel_on_stop=request.cancel_on_stop,
+        data_source=f"paper replay of {source}",
+        on_status=StatusLine(request.quiet),
+        health_port=request.health_port,
+    )
+    print(f"rustybt paper: {request.strategy_file.name} on {request.data} (speed {request.speed})")
+    try:
+        result = _drive(runner, state, request.quiet)
+    finally:
+        broker.close()
+        runner.store.close()
+    _print_result(result, _save(result, request.output, request.strategy_file.stem))
+    print(f"live state      {state.resolve()} (state.db, paper.db, {AUDIT_FILE})")
+    return result
+
+
+def run_live(
+    strategy_file: Path, broker_name: str, config_path: Path, params: list[str]
+) -> BacktestResult:
+    """Trade a real account: adapters come from ``rustybt.live.adapters`` (the [live] extra)."""
+    from rustybt.cli.commands import _parse_params
+    from rustybt.engine.strategy import load_strategy_file
+    from rustybt.live.adapters_loader import open_broker_and_feed
+    from rustybt.live.config import load_live_config
+
+    config = load_live_config(config_path, broker=broker_name)
+    strategy = load_strategy_file(strategy_file, **_parse_params(params))
+    broker, feed = open_broker_and_feed(config)
+    config.state.mkdir(parents=True, exist_ok=True)
+    runner = LiveRunner(
+        strategy,
+        broker=broker,
+        feed=feed,
+        state=config.state,
+        capital=config.capital,
+        audit_log=config.state / AUDIT_FILE,
+        limits=config.risk,
+        stale_after=config.stale_after,
+        cancel_on_stop=config.cancel_on_stop,
+        cash_currency=config.cash_currency,
+        data_source=f"live {config.broker}",
+        on_status=StatusLine(False),
+        health_port=config.health_port or None,
+    )
+    try:
+        return _drive(runner, config.state, False)
+    finally:
+        broker.close()
+        runner.store.close()
+
+
+def show_status(state: Path) -> None:
+    """Print orders, positions, cash, the risk state and the last reconciliation."""
+    from rustybt.live.state import StateStore
+
+    if not (state / "state.db").is_file():
+        raise ConfigError(f"no live state in {state}", hint="pass the --state DIR of a session")
+    store = StateStore(state)
+    try:
+        pid = state / PID_FILE
+        print(
+            f"session         {store.get('session_id')}  ({'running, pid ' + pid.read_text() if pid.is_file() else 'not running'})"
+        )
+        print(f"last bar        {store.get('last_bar_time') or store.get('last_bar')}")
+        capital = Decimal(store.get("capital") or "0")
+        cash, positions = capital, dict[str, Decimal]()
+        for fill in store.fills():
+            cash -= fill.quantity * fill.price + fill.commission
+            positions[fill.symbol] = positions.get(fill.symbol, Decimal(0)) + fill.quantity
+        print(f"cash            {cash:,.2f}")
+        held = {s: q for s, q in positions.items() if q}
+        print(
+            "positions       " + (", ".join(f"{s} {q}" for s, q in sorted(held.items())) or "none")
+        )
+        orders = store.orders()
+        open_orders = [
+            o for o in orders if o.state in ("intent", "sent", "unknown") and o.closed is None
+        ]
+        print(f"orders          {len(orders)} total, {len(open_orders)} open")
+        for o in open_orders[:20]:
+            print(f"  {o.client_order_id}  {o.symbol} {o.quantity} {o.order_type}  {o.state}")
+        breaker = store.get_json("breaker")
+        if isinstance(breaker, dict) and breaker.get("state") == "halted":
+            print(f"risk            HALTED by {breaker.get('rule')}: {breaker.get('reason')}")
+            print("                reset with: rustybt reset-breaker --state " + str(state))
+        else:
+            print("risk            ok (breaker not tripped)")
+        rec = store.get_json("last_reconciliation")
+        if isinstance(rec, dict):
+            verdict = "complete" if rec.get("complete") else "INCOMPLETE (new orders refused)"
+            print(f"reconciliation  {rec.get('at')}: {verdict}")
+            for line in list(rec.get("mismatches") or [])[:10]:
+                print(f"  mismatch: {line}")
+    finally:
+        store.close()
+
+
+def stop_session(state: Path, *, timeout: float = 30.0) -> None:
+    """SIGTERM the session running on ``state`` and wait (bounded) for it to exit."""
+    pid_file = state / PID_FILE
+    if not pid_file.is_file():
+        raise ConfigError(f"no running session in {state}", hint="check the --state directory")
+    pid = int(pid_file.read_text())
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pid_file.unlink(missing_ok=True)
+        raise ConfigError(f"session pid {pid} is not running (stale pid file removed)") from None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not pid_file.exists():
+            print(f"stopped session pid {pid}")
+            return
+        time.sleep(0.1)
+    raise ConfigError(
+        f"session pid {pid} did not stop within {timeout:.0f} s", hint="check its log"
+    )
+
+
+def reset_breaker_command(state: Path, note: str) -> None:
+    from rustybt.live.breaker import reset_breaker
+    from rustybt.live.state import StateStore
+
+    if not (state / "state.db").is_file():
+        raise ConfigError(f"no live state in {state}", hint="pass the --state DIR of a session")
+    store = StateStore(state)
+    try:
+        previous = reset_breaker(
+            store, operator=getpass.getuser(), note=note, audit_log=state / AUDIT_FILE
+        )
+    finally:
+        store.close()
+    if previous.get("state") == "halted":
+        print(f"breaker reset (was tripped by {previous.get('rule')}: {previous.get('reason')})")
+    else:
+        print("breaker was not tripped; nothing to reset")

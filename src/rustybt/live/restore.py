@@ -1,0 +1,135 @@
+"""Restart: rebuild the engine's state from the state store, then resume after the
+last bar begun.
+
+The ledger is rebuilt by booking the stored fills again, in arrival order, through
+the same `Blotter.book_fill` as live fills (exact Decimal, so the books are what
+they were to the cent); orders come back with their stored states; closed
+sessions' performance rows and the risk state (peak equity, session start) are
+reloaded; the bars before the resume point are written into the live panel as
+history (the strategy sees them through ``data.history``, never trades on them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from rustybt.engine.orders import Order, OrderStatus
+from rustybt.engine.runner import _Run
+from rustybt.live.broker_blotter import BrokerBlotter, order_from_record
+from rustybt.live.feeds import Feed, FeedBar
+from rustybt.live.state import CLOSED, NOT_SENT, StateStore
+
+__all__ = ["restore_state", "save_session"]
+
+_SNAPSHOT = ("portfolio_value", "cash", "positions_value", "long_exposure", "short_exposure")
+
+
+def save_session(store: StateStore, run: _Run) -> None:
+    """Keep a just-closed session's perf row, its positions and the risk state."""
+    tracker = run.tracker
+    session = tracker.sessions_closed - 1
+    columns = tracker._columns
+    row: dict[str, object] = {name: float(values[session]) for name, values in columns.items()}
+    row["fills"] = int(tracker._fill_counts[session])
+    parts = tracker._position_parts
+    if parts and parts[-1][0] == session:
+        _, held, quantity, price, basis = parts[-1]
+        row["positions"] = [held.tolist(), quantity.tolist(), price.tolist(), basis.tolist()]
+    store.add_session(session, row)
+    controls = run.context._controls
+    store.set_json(
+        "risk",
+        {
+            "session": str(controls._equity_session),
+            "session_start_equity": controls.session_start_equity,
+            "peak_equity": controls.peak_equity,
+        },
+    )
+
+
+def _restore_sessions(store: StateStore, run: _Run) -> None:
+    tracker = run.tracker
+    rows = store.sessions()
+    for session, row in sorted(rows.items()):
+        for name, values in tracker._columns.items():
+            values[session] = float(str(row[name]))
+        tracker._fill_counts[session] = int(str(row["fills"]))
+        positions = row.get("positions")
+        if isinstance(positions, list):
+            held, quantity, price, basis = (np.asarray(p) for p in positions)
+            tracker._position_parts.append((session, held.astype(np.int64), quantity, price, basis))
+    if rows:
+        last = max(rows)
+        tracker._session = last + 1
+        tracker._commission_seen = float(run.ledger.commissions)
+        tracker._slippage_seen = float(run.ledger.slippage)
+    risk = store.get_json("risk")
+    if isinstance(risk, dict):
+        controls = run.context._controls
+        controls.session_start_equity = float(str(risk.get("session_start_equity", 0.0)))
+        controls.peak_equity = float(str(risk.get("peak_equity", 0.0)))
+        day = risk.get("session")
+        controls._equity_session = (
+            pd.Timestamp(str(day)).date() if day not in (None, "None") else None
+        )
+
+
+def _restore_orders(store: StateStore, blotter: BrokerBlotter) -> None:
+    records = store.orders()
+    by_coid: dict[str, Order] = {}
+    audit, blotter.audit = blotter.audit, None  # rebuilding, not new events
+    try:
+        for record in records:
+            order = order_from_record(record, blotter)
+            if record.external:
+                order.id = record.client_order_id
+                order.decision_price = float("nan")
+            by_coid[record.client_order_id] = order
+            blotter.coids[record.client_order_id] = order
+            blotter.states[record.client_order_id] = record.state
+            blotter.all_orders.append(order)
+            blotter.open_orders.append(order)
+            blotter._pending[order.asset] = blotter.pending(order.asset) + order.quantity
+        for fill in store.fills():
+            blotter.book(fill)
+        for record in records:
+            order = by_coid[record.client_order_id]
+            if record.state in (CLOSED, NOT_SENT) and order.is_open:
+                status = OrderStatus(record.status)
+                when = pd.Timestamp(record.closed) if record.closed else order.created
+                blotter._release(order)
+                blotter.open_orders.remove(order)
+                order.close(status, when, record.reason)
+    finally:
+        blotter.audit = audit
+
+
+def restore_state(
+    run: _Run,
+    blotter: BrokerBlotter,
+    store: StateStore,
+    feed: Feed,
+    start_bar: int,
+    write: Callable[[FeedBar], None],
+) -> int:
+    """Rebuild after a restart (no-op on a first start); returns the bar to resume at."""
+    last = store.get("last_bar")
+    resume = start_bar if last is None else int(last) + 1
+    for bar in range(resume):  # history: already-closed bars, never traded on again
+        item = feed.history(bar)
+        if item is not None:
+            write(item)
+    run.data.bar = resume - 1
+    run.context._next_order_id = store.max_seq()
+    if last is None:
+        store.set("first_session", str(int(run.layout.session_of_bar[resume])))
+    first = int(store.get("first_session") or 0)
+    run.tracker.first_session = first
+    run.tracker._session = max(run.tracker._session, first)
+    if last is not None:
+        _restore_orders(store, blotter)
+        _restore_sessions(store, run)
+    return resume

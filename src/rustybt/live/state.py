@@ -1,0 +1,320 @@
+"""The live session's durable state: one SQLite file (WAL, ``synchronous=FULL``).
+
+What is kept, and why:
+
+- ``meta``: the session id (stable across restarts, so client order ids stay
+  deterministic), the fills cursor, the last bar begun, the breaker and risk
+  state, the last reconciliation.
+- ``orders``: every order intent, written BEFORE it is sent, then each change of
+  its state (sent, accepted, unknown, closed). A restart finds every order the
+  process may have sent.
+- ``fills``: every venue fill, keyed by the venue trade id, so a replayed or
+  duplicated fill is ignored (``INSERT OR IGNORE``). The ledger is rebuilt from
+  them in arrival order after a restart.
+- ``sessions``: each closed session's performance row, so the result after a
+  restart still covers the whole session history.
+
+Each write is its own transaction, committed before the caller goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from rustybt.errors import ConfigError
+
+__all__ = ["FillRecord", "OrderRecord", "StateStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS orders (
+    client_order_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    engine_id TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    quantity TEXT NOT NULL,
+    order_type TEXT NOT NULL,
+    limit_price TEXT,
+    stop_price TEXT,
+    time_in_force TEXT NOT NULL,
+    created TEXT NOT NULL,
+    created_bar INTEGER NOT NULL,
+    decision_price REAL NOT NULL,
+    state TEXT NOT NULL,
+    status TEXT NOT NULL,
+    venue_order_id TEXT,
+    reason TEXT,
+    closed TEXT,
+    external INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS fills (
+    row INTEGER PRIMARY KEY AUTOINCREMENT,
+    trade_id TEXT NOT NULL UNIQUE,
+    client_order_id TEXT,
+    symbol TEXT NOT NULL,
+    quantity TEXT NOT NULL,
+    price TEXT NOT NULL,
+    commission TEXT NOT NULL,
+    slippage TEXT NOT NULL,
+    reference REAL NOT NULL,
+    bar INTEGER NOT NULL,
+    timestamp TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (session INTEGER PRIMARY KEY, row TEXT NOT NULL);
+"""
+
+# Order states of the intent log (not the engine's OrderStatus): where in the
+# send protocol the order is.
+INTENT = "intent"  # persisted, not yet sent
+SENT = "sent"  # the venue answered: accepted (or rejected, then closed)
+UNKNOWN = "unknown"  # sent, outcome unknown: resolve by query, never resend
+CLOSED = "closed"  # terminal at the venue (filled, cancelled, expired, rejected)
+NOT_SENT = "not_sent"  # the intent was never sent (crash before send, refused locally)
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """One row of ``orders``."""
+
+    client_order_id: str
+    seq: int
+    engine_id: str
+    symbol: str
+    quantity: Decimal
+    order_type: str
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    time_in_force: str
+    created: str
+    created_bar: int
+    decision_price: float
+    state: str
+    status: str
+    venue_order_id: str | None = None
+    reason: str | None = None
+    closed: str | None = None
+    external: bool = False
+
+
+@dataclass(frozen=True)
+class FillRecord:
+    """One row of ``fills`` (quantity signed: positive buys)."""
+
+    trade_id: str
+    client_order_id: str | None
+    symbol: str
+    quantity: Decimal
+    price: Decimal
+    commission: Decimal
+    slippage: Decimal
+    reference: float
+    bar: int
+    timestamp: str
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+class StateStore:
+    """The SQLite state of one live session (a directory holds ``state.db``)."""
+
+    FILE = "state.db"
+
+    def __init__(self, path: str | Path) -> None:
+        path = Path(path)
+        if path.suffix != ".db":
+            path = path / self.FILE
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we open each transaction ourselves.
+            self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"cannot open the live state database {path}: {exc}",
+                context={"path": str(path)},
+                hint="pass a writable state directory (--state DIR)",
+            ) from exc
+        self.path = path
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- meta ----------------------------------------------------------------------
+    def get(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES(?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def set_many(self, values: dict[str, str]) -> None:
+        """Several meta keys in one transaction (one fsync)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for key, value in values.items():
+                self.set(key, value)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def get_json(self, key: str) -> object:
+        text = self.get(key)
+        return None if text is None else json.loads(text)
+
+    def set_json(self, key: str, value: object) -> None:
+        self.set(key, json.dumps(value, sort_keys=True, default=str))
+
+    # -- orders --------------------------------------------------------------------
+    def add_order(self, record: OrderRecord) -> None:
+        """Persist an intent (or an adopted external order); committed on return."""
+        self._db.execute(
+            "INSERT INTO orders VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                record.client_order_id,
+                record.seq,
+                record.engine_id,
+                record.symbol,
+                str(record.quantity),
+                record.order_type,
+                _text(record.limit_price),
+                _text(record.stop_price),
+                record.time_in_force,
+                record.created,
+                record.created_bar,
+                record.decision_price,
+                record.state,
+                record.status,
+                record.venue_order_id,
+                record.reason,
+                record.closed,
+                int(record.external),
+            ),
+        )
+
+    def update_order(
+        self,
+        client_order_id: str,
+        *,
+        state: str | None = None,
+        status: str | None = None,
+        venue_order_id: str | None = None,
+        reason: str | None = None,
+        closed: str | None = None,
+    ) -> None:
+        self._db.execute(
+            "UPDATE orders SET state = COALESCE(?, state), status = COALESCE(?, status), "
+            "venue_order_id = COALESCE(?, venue_order_id), reason = COALESCE(?, reason), "
+            "closed = COALESCE(?, closed) WHERE client_order_id = ?",
+            (state, status, venue_order_id, reason, closed, client_order_id),
+        )
+
+    def orders(self) -> list[OrderRecord]:
+        rows = self._db.execute("SELECT * FROM orders ORDER BY seq, client_order_id").fetchall()
+        return [
+            OrderRecord(
+                client_order_id=r[0],
+                seq=int(r[1]),
+                engine_id=r[2],
+                symbol=r[3],
+                quantity=Decimal(r[4]),
+                order_type=r[5],
+                limit_price=_dec(r[6]),
+                stop_price=_dec(r[7]),
+                time_in_force=r[8],
+                created=r[9],
+                created_bar=int(r[10]),
+                decision_price=float(r[11]),
+                state=r[12],
+                status=r[13],
+                venue_order_id=r[14],
+                reason=r[15],
+                closed=r[16],
+                external=bool(r[17]),
+            )
+            for r in rows
+        ]
+
+    def max_seq(self) -> int:
+        row = self._db.execute("SELECT MAX(seq) FROM orders WHERE external = 0").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    # -- fills ---------------------------------------------------------------------
+    def add_fill(self, fill: FillRecord, *, cursor: str | None) -> bool:
+        """Store a fill and the fills cursor in one transaction; False for a duplicate."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            inserted = db.execute(
+                "INSERT OR IGNORE INTO fills(trade_id, client_order_id, symbol, quantity, price,"
+                " commission, slippage, reference, bar, timestamp) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                (
+                    fill.trade_id,
+                    fill.client_order_id,
+                    fill.symbol,
+                    str(fill.quantity),
+                    str(fill.price),
+                    str(fill.commission),
+                    str(fill.slippage),
+                    fill.reference,
+                    fill.bar,
+                    fill.timestamp,
+                ),
+            ).rowcount
+            if cursor is not None:
+                self.set("fills_cursor", cursor)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return bool(inserted)
+
+    def has_fill(self, trade_id: str) -> bool:
+        row = self._db.execute("SELECT 1 FROM fills WHERE trade_id = ?", (trade_id,)).fetchone()
+        return row is not None
+
+    def fills(self) -> list[FillRecord]:
+        rows = self._db.execute(
+            "SELECT trade_id, client_order_id, symbol, quantity, price, commission, slippage,"
+            " reference, bar, timestamp FROM fills ORDER BY row"
+        ).fetchall()
+        return [
+            FillRecord(
+                trade_id=r[0],
+                client_order_id=r[1],
+                symbol=r[2],
+                quantity=Decimal(r[3]),
+                price=Decimal(r[4]),
+                commission=Decimal(r[5]),
+                slippage=Decimal(r[6]),
+                reference=float(r[7]),
+                bar=int(r[8]),
+                timestamp=r[9],
+            )
+            for r in rows
+        ]
+
+    # -- sessions ------------------------------------------------------------------
+    def add_session(self, session: int, row: dict[str, object]) -> None:
+        self._db.execute("INSERT OR REPLACE INTO sessions VALUES(?, ?)", (session, json.dumps(row)))
+
+    def sessions(self) -> dict[int, dict[str, object]]:
+        rows = self._db.execute("SELECT session, row FROM sessions ORDER BY session").fetchall()
+        return {int(r[0]): json.loads(r[1]) for r in rows}
