@@ -4,7 +4,7 @@ The order-lifecycle suite (test_lifecycle.py) runs against every harness made
 by a factory in ``HARNESSES``. A harness says how to make the venue fill part
 of an order, how to place an order outside rustybt, and how many times the venue
 saw a client order id. To add a broker (the paper broker, another venue), write
-a factory returning a `Harness` and add it to ``HARNESSES``.
+a factory returning a `VenueHarness` and add it to ``HARNESSES``.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def fast_policy(attempts: int = 3) -> RetryPolicy:
 
 
 @dataclass
-class Harness:
+class VenueHarness:
     broker: Broker
     symbol: str
     quantity: Decimal  # a normal order size
@@ -65,7 +65,7 @@ class Harness:
     knobs: object = None  # the venue object, for venue-specific faults
 
 
-def binance_harness(attempts: int = 3) -> Harness:
+def binance_harness(attempts: int = 3) -> VenueHarness:
     venue = binance_venue.BinanceVenue()
     venue.server.start()
     clock = FakeClock()
@@ -80,7 +80,7 @@ def binance_harness(attempts: int = 3) -> Harness:
         limiter=limiter,
         retry_policy=fast_policy(attempts),
     )
-    return Harness(
+    return VenueHarness(
         broker=broker,
         symbol="BTC/USDT",
         quantity=Decimal("0.5"),
@@ -100,7 +100,7 @@ def binance_harness(attempts: int = 3) -> Harness:
     )
 
 
-def alpaca_harness(attempts: int = 3) -> Harness:
+def alpaca_harness(attempts: int = 3) -> VenueHarness:
     venue = alpaca_venue.AlpacaVenue()
     venue.server.start()
     clock = FakeClock()
@@ -113,7 +113,7 @@ def alpaca_harness(attempts: int = 3) -> Harness:
         limiter=limiter,
         retry_policy=fast_policy(attempts),
     )
-    return Harness(
+    return VenueHarness(
         broker=broker,
         symbol="AAPL",
         quantity=Decimal("10"),
@@ -135,13 +135,13 @@ def _ignore(_value: object) -> None:
     return None
 
 
-HARNESSES: dict[str, Callable[[], Harness]] = {
+HARNESSES: dict[str, Callable[[], VenueHarness]] = {
     "ccxt:binance": binance_harness,
     "alpaca": alpaca_harness,
 }
 
 
-def running(factory: Callable[[], Harness]) -> Iterator[Harness]:
+def running(factory: Callable[[], VenueHarness]) -> Iterator[VenueHarness]:
     """A harness for one test, its broker closed and its server stopped afterwards."""
     harness = factory()
     try:

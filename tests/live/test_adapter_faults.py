@@ -13,7 +13,7 @@ import pytest
 
 from rustybt.errors import BrokerError, BrokerTimeout, RateLimited
 from rustybt.live.broker import OrderRequest, Outcome, VenueOrderStatus
-from tests.live.harness import HARNESSES, Harness, running
+from tests.live.harness import HARNESSES, VenueHarness, running
 from tests.live.venues.http import Fault
 
 ORDER_PATHS = {"ccxt:binance": "/api/v3/order", "alpaca": "/v2/orders"}
@@ -27,12 +27,12 @@ RATE_LIMIT_BODIES = {
 
 
 @pytest.fixture(params=sorted(HARNESSES))
-def venue(request: pytest.FixtureRequest) -> Iterator[tuple[str, Harness]]:
+def venue(request: pytest.FixtureRequest) -> Iterator[tuple[str, VenueHarness]]:
     for harness in running(HARNESSES[request.param]):
         yield request.param, harness
 
 
-def buy(h: Harness, client_id: str) -> OrderRequest:
+def buy(h: VenueHarness, client_id: str) -> OrderRequest:
     return OrderRequest(client_id, h.symbol, "buy", h.quantity, "limit", limit_price=h.limit_price)
 
 
@@ -48,7 +48,7 @@ def buy(h: Harness, client_id: str) -> OrderRequest:
     ],
 )
 def test_a_submit_that_may_have_arrived_is_unknown_and_never_resent(
-    venue: tuple[str, Harness], kind: str, status: int, applied: bool
+    venue: tuple[str, VenueHarness], kind: str, status: int, applied: bool
 ) -> None:
     name, h = venue
     assert h.server is not None
@@ -80,7 +80,7 @@ def test_a_submit_that_may_have_arrived_is_unknown_and_never_resent(
     assert len(h.server.calls("POST", ORDER_PATHS[name])) == 1
 
 
-def test_connection_refused_is_failed_and_safely_retried(venue: tuple[str, Harness]) -> None:
+def test_connection_refused_is_failed_and_safely_retried(venue: tuple[str, VenueHarness]) -> None:
     _name, h = venue
     assert h.server is not None
     h.broker.open_orders()  # markets loaded, connection pooled
@@ -96,7 +96,7 @@ def test_connection_refused_is_failed_and_safely_retried(venue: tuple[str, Harne
     assert h.submissions("x-1") == 1
 
 
-def test_rate_limit_waits_retry_after_then_succeeds(venue: tuple[str, Harness]) -> None:
+def test_rate_limit_waits_retry_after_then_succeeds(venue: tuple[str, VenueHarness]) -> None:
     check_retry_after_is_honoured(*venue, status=429)
 
 
@@ -105,7 +105,7 @@ def test_binance_ip_ban_418_waits_retry_after_then_succeeds() -> None:
         check_retry_after_is_honoured("ccxt:binance", h, status=418)
 
 
-def check_retry_after_is_honoured(name: str, h: Harness, *, status: int) -> None:
+def check_retry_after_is_honoured(name: str, h: VenueHarness, *, status: int) -> None:
     assert h.server is not None
     assert h.limiter is not None
     h.server.inject(
@@ -129,7 +129,7 @@ def check_retry_after_is_honoured(name: str, h: Harness, *, status: int) -> None
     assert sum(h.clock.slept) >= 7.0
 
 
-def test_rate_limit_that_persists_is_a_transient_reject(venue: tuple[str, Harness]) -> None:
+def test_rate_limit_that_persists_is_a_transient_reject(venue: tuple[str, VenueHarness]) -> None:
     name, h = venue
     assert h.server is not None
     h.server.inject(
@@ -175,7 +175,7 @@ def test_alpaca_reset_header_is_honoured() -> None:
         assert h.clock.now - before >= 3.0
 
 
-def test_reads_retry_through_5xx_and_timeouts(venue: tuple[str, Harness]) -> None:
+def test_reads_retry_through_5xx_and_timeouts(venue: tuple[str, VenueHarness]) -> None:
     name, h = venue
     assert h.server is not None
     h.broker.submit(buy(h, "rd-1"))
@@ -188,7 +188,9 @@ def test_reads_retry_through_5xx_and_timeouts(venue: tuple[str, Harness]) -> Non
     assert len(h.server.calls("GET", path)) == 3
 
 
-def test_reads_that_keep_failing_raise_a_transient_broker_error(venue: tuple[str, Harness]) -> None:
+def test_reads_that_keep_failing_raise_a_transient_broker_error(
+    venue: tuple[str, VenueHarness],
+) -> None:
     name, h = venue
     assert h.server is not None
     path = "/api/v3/account" if name == "ccxt:binance" else "/v2/account"
@@ -203,7 +205,7 @@ def test_reads_that_keep_failing_raise_a_transient_broker_error(venue: tuple[str
 
 
 def test_a_cancel_that_timed_out_is_unknown_then_resolved_by_status(
-    venue: tuple[str, Harness],
+    venue: tuple[str, VenueHarness],
 ) -> None:
     name, h = venue
     assert h.server is not None
@@ -217,7 +219,9 @@ def test_a_cancel_that_timed_out_is_unknown_then_resolved_by_status(
     assert status.status is VenueOrderStatus.CANCELLED
 
 
-def test_bad_credentials_are_a_definitive_non_transient_error(venue: tuple[str, Harness]) -> None:
+def test_bad_credentials_are_a_definitive_non_transient_error(
+    venue: tuple[str, VenueHarness],
+) -> None:
     name, h = venue
     assert h.server is not None
     body = (
@@ -234,7 +238,9 @@ def test_bad_credentials_are_a_definitive_non_transient_error(venue: tuple[str, 
     assert len(h.server.calls("POST", ORDER_PATHS[name])) == 1
 
 
-def test_reconnect_recovers_missed_fills_from_the_rest_snapshot(venue: tuple[str, Harness]) -> None:
+def test_reconnect_recovers_missed_fills_from_the_rest_snapshot(
+    venue: tuple[str, VenueHarness],
+) -> None:
     _name, h = venue
     assert h.server is not None
     h.broker.submit(buy(h, "rc-1"))
@@ -256,7 +262,7 @@ def test_reconnect_recovers_missed_fills_from_the_rest_snapshot(venue: tuple[str
 
 
 def test_duplicated_and_out_of_order_fill_rows_are_reported_once_in_order(
-    venue: tuple[str, Harness],
+    venue: tuple[str, VenueHarness],
 ) -> None:
     name, h = venue
     knobs = h.knobs

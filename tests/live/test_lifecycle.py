@@ -1,4 +1,4 @@
-"""The shared order-lifecycle suite: every broker in ``HARNESSES`` must pass it unchanged.
+"""The venue order-lifecycle suite: every real adapter in ``HARNESSES`` must pass it unchanged.
 
 Each real adapter runs through its real client library (ccxt, alpaca-py)
 against a local fake of the venue's REST API. Known answers throughout: exact
@@ -15,27 +15,27 @@ import pytest
 
 from rustybt.errors import InsufficientFunds, OrderRejected
 from rustybt.live.broker import Broker, OrderRequest, Outcome, VenueOrderStatus
-from tests.live.harness import HARNESSES, Harness, running
+from tests.live.harness import HARNESSES, VenueHarness, running
 
 OPEN = (VenueOrderStatus.NEW, VenueOrderStatus.OPEN)
 
 
 @pytest.fixture(params=sorted(HARNESSES))
-def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+def harness(request: pytest.FixtureRequest) -> Iterator[VenueHarness]:
     yield from running(HARNESSES[request.param])
 
 
-def limit_buy(h: Harness, client_id: str, quantity: Decimal | None = None) -> OrderRequest:
+def limit_buy(h: VenueHarness, client_id: str, quantity: Decimal | None = None) -> OrderRequest:
     return OrderRequest(
         client_id, h.symbol, "buy", quantity or h.quantity, "limit", limit_price=h.limit_price
     )
 
 
-def test_it_is_a_broker(harness: Harness) -> None:
+def test_it_is_a_broker(harness: VenueHarness) -> None:
     assert isinstance(harness.broker, Broker)
 
 
-def test_submit_then_status_by_client_id(harness: Harness) -> None:
+def test_submit_then_status_by_client_id(harness: VenueHarness) -> None:
     result = harness.broker.submit(limit_buy(harness, "s-1"))
     assert result.outcome is Outcome.DONE
     assert result.error is None
@@ -57,11 +57,11 @@ def test_submit_then_status_by_client_id(harness: Harness) -> None:
     assert harness.submissions("s-1") == 1
 
 
-def test_unknown_client_id_is_none(harness: Harness) -> None:
+def test_unknown_client_id_is_none(harness: VenueHarness) -> None:
     assert harness.broker.order_status("never-sent") is None
 
 
-def test_partial_then_full_fill_and_fills_since_cursor(harness: Harness) -> None:
+def test_partial_then_full_fill_and_fills_since_cursor(harness: VenueHarness) -> None:
     h = harness
     h.broker.submit(limit_buy(h, "f-1"))
     first = h.quantity * Decimal("0.4")
@@ -92,7 +92,7 @@ def test_partial_then_full_fill_and_fills_since_cursor(harness: Harness) -> None
     assert h.broker.open_orders() == []
 
 
-def test_cancel_then_cancel_again(harness: Harness) -> None:
+def test_cancel_then_cancel_again(harness: VenueHarness) -> None:
     harness.broker.submit(limit_buy(harness, "c-1"))
     result = harness.broker.cancel("c-1")
     assert result.outcome is Outcome.DONE
@@ -108,14 +108,14 @@ def test_cancel_then_cancel_again(harness: Harness) -> None:
     assert again.order.status is VenueOrderStatus.CANCELLED
 
 
-def test_cancel_of_an_order_the_venue_never_saw(harness: Harness) -> None:
+def test_cancel_of_an_order_the_venue_never_saw(harness: VenueHarness) -> None:
     result = harness.broker.cancel("ghost")
     assert result.outcome is Outcome.DONE
     assert isinstance(result.error, OrderRejected)
     assert result.order is None
 
 
-def test_modify_replaces_the_order(harness: Harness) -> None:
+def test_modify_replaces_the_order(harness: VenueHarness) -> None:
     h = harness
     h.broker.submit(limit_buy(h, "m-1"))
     new_price = h.limit_price + 1
@@ -134,7 +134,7 @@ def test_modify_replaces_the_order(harness: Harness) -> None:
     assert [o.client_order_id for o in h.broker.open_orders()] == ["m-2"]
 
 
-def test_modify_of_a_closed_order_is_refused(harness: Harness) -> None:
+def test_modify_of_a_closed_order_is_refused(harness: VenueHarness) -> None:
     h = harness
     h.broker.submit(limit_buy(h, "mc-1"))
     h.broker.cancel("mc-1")
@@ -144,7 +144,7 @@ def test_modify_of_a_closed_order_is_refused(harness: Harness) -> None:
     assert h.submissions("mc-2") == 0
 
 
-def test_market_buy_moves_positions_and_balances_exactly(harness: Harness) -> None:
+def test_market_buy_moves_positions_and_balances_exactly(harness: VenueHarness) -> None:
     h = harness
     before = h.broker.balances()[h.quote]
     result = h.broker.submit(OrderRequest("p-1", h.symbol, "buy", h.quantity, "market"))
@@ -162,7 +162,7 @@ def test_market_buy_moves_positions_and_balances_exactly(harness: Harness) -> No
     assert h.broker.positions() == {}
 
 
-def test_insufficient_balance_is_a_definitive_reject(harness: Harness) -> None:
+def test_insufficient_balance_is_a_definitive_reject(harness: VenueHarness) -> None:
     h = harness
     request = OrderRequest("r-1", h.symbol, "buy", Decimal("1000000"), "market")
     result = h.broker.submit(request)
@@ -176,14 +176,14 @@ def test_insufficient_balance_is_a_definitive_reject(harness: Harness) -> None:
     assert h.broker.open_orders() == []
 
 
-def test_selling_what_is_not_held_is_rejected(harness: Harness) -> None:
+def test_selling_what_is_not_held_is_rejected(harness: VenueHarness) -> None:
     h = harness
     result = h.broker.submit(OrderRequest("r-2", h.symbol, "sell", h.quantity, "market"))
     assert result.outcome is Outcome.DONE
     assert isinstance(result.error, InsufficientFunds)
 
 
-def test_recent_orders_include_closed_ones(harness: Harness) -> None:
+def test_recent_orders_include_closed_ones(harness: VenueHarness) -> None:
     h = harness
     start = pd.Timestamp.now(tz="UTC") - pd.Timedelta(seconds=5)
     h.broker.submit(limit_buy(h, "o-1"))
@@ -196,7 +196,7 @@ def test_recent_orders_include_closed_ones(harness: Harness) -> None:
     assert [o.client_order_id for o in h.broker.recent_orders(later)] == ["o-2"]  # still open
 
 
-def test_external_orders_are_visible_for_adoption(harness: Harness) -> None:
+def test_external_orders_are_visible_for_adoption(harness: VenueHarness) -> None:
     h = harness
     h.place_external("web_abc123")
     h.broker.submit(limit_buy(h, "ours-1"))
