@@ -17,7 +17,7 @@ import functools
 import importlib
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -36,9 +36,11 @@ from rustybt.live.adapters._calls import (
 from rustybt.live.adapters.alpaca_errors import classify_alpaca_error
 from rustybt.live.adapters.alpaca_parse import parse_alpaca_fill, parse_alpaca_order
 from rustybt.live.broker import CommandResult, OrderRequest, Outcome, VenueFill, VenueOrder
+from rustybt.live.config import LiveConfig
+from rustybt.live.feeds import Feed
 from rustybt.live.ratelimit import RateLimiter, limiter_for
 
-__all__ = ["AlpacaBroker"]
+__all__ = ["AlpacaBroker", "from_live_config"]
 
 T = TypeVar("T")
 _PAGE = 100  # Alpaca's largest activities page
@@ -376,3 +378,10 @@ class AlpacaBroker:
     def close(self) -> None:
         with self._lock:
             self._client._session.close()
+
+
+def from_live_config(config: LiveConfig, keys: Mapping[str, str]) -> tuple[AlpacaBroker, Feed]:
+    """`rustybt live --broker alpaca` (see `live_config.alpaca_from_live_config`)."""
+    from rustybt.live.adapters.live_config import alpaca_from_live_config
+
+    return alpaca_from_live_config(config, keys)

@@ -37,9 +37,11 @@ from rustybt.live.adapters.ccxt_errors import classify_ccxt_error
 from rustybt.live.adapters.ccxt_parse import parse_ccxt_order, parse_ccxt_trade
 from rustybt.live.adapters.fill_cursor import FillCursor
 from rustybt.live.broker import CommandResult, OrderRequest, Outcome, VenueFill, VenueOrder
+from rustybt.live.config import LiveConfig
+from rustybt.live.feeds import Feed
 from rustybt.live.ratelimit import RateLimiter, limiter_for
 
-__all__ = ["CCXTBroker", "load_ccxt"]
+__all__ = ["CCXTBroker", "from_live_config", "load_ccxt"]
 
 T = TypeVar("T")
 # ccxt's order/trade records are plain dicts of mixed values.
@@ -416,6 +418,15 @@ class CCXTBroker:
             client_id = self._order(raw).client_order_id
         return VenueFill(**{**fill.__dict__, "client_order_id": client_id})
 
+    def ohlcv(self, symbol: str, timeframe: str, since_ms: int, limit: int) -> list[list[float]]:
+        """Candles ``[open ms, open, high, low, close, volume]`` from ``since_ms`` (the feed's source)."""
+        rows = self._read(
+            "ohlcv", functools.partial(self._client.fetch_ohlcv, symbol, timeframe, since_ms, limit)
+        )
+        if not isinstance(rows, list):
+            raise BrokerError(f"{self.name} sent candles that are not a list", transient=True)
+        return [list(row) for row in rows if isinstance(row, list)]
+
     def balances(self) -> dict[str, Decimal]:
         raw = self._read("balances", lambda: self._client.fetch_balance())
         totals = raw.get("total") or {}
@@ -440,3 +451,10 @@ class CCXTBroker:
             session = getattr(self._client, "session", None)
             if session is not None:
                 session.close()
+
+
+def from_live_config(config: LiveConfig, keys: Mapping[str, str]) -> tuple[CCXTBroker, Feed]:
+    """`rustybt live --broker ccxt:<exchange>`: the broker and its polling feed (see `live_config`)."""
+    from rustybt.live.adapters.live_config import ccxt_from_live_config
+
+    return ccxt_from_live_config(config, keys)
