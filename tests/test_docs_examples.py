@@ -35,6 +35,7 @@ PAGES = (
     "docs/typing.md",
     "docs/live.md",
     "docs/risk-controls.md",
+    "docs/live-adapters.md",
     "examples/README.md",
     "README.md",
 )

@@ -72,6 +72,8 @@ class CCXTBroker:
         timeout: seconds before a request counts as timed out.
         limiter: the venue's token bucket (default: the process-wide one of ``exchange``).
         retry_policy: the retry policy (default: ``rustybt.retry.DEFAULT_POLICY`` at call time).
+        options: extra ccxt options for the exchange.
+        sandbox: use the venue's testnet (ccxt's ``set_sandbox_mode``).
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class CCXTBroker:
         limiter: RateLimiter | None = None,
         retry_policy: retry.RetryPolicy | None = None,
         options: Mapping[str, object] | None = None,
+        sandbox: bool = False,
     ) -> None:
         self._ccxt = load_ccxt()
         factory = getattr(self._ccxt, exchange, None)
@@ -112,6 +115,8 @@ class CCXTBroker:
         if password is not None:
             config["password"] = password
         self._client: Any = factory(config)  # Any: ccxt exchanges are untyped
+        if sandbox:
+            self._client.set_sandbox_mode(True)  # the venue's testnet, where ccxt knows one
         if urls:
             self._client.urls["api"] = {**self._client.urls["api"], **dict(urls)}
         self.name = f"ccxt:{exchange}"
