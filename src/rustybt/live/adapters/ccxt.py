@@ -35,7 +35,7 @@ from rustybt.live.adapters._calls import (
 )
 from rustybt.live.adapters.ccxt_errors import classify_ccxt_error
 from rustybt.live.adapters.ccxt_parse import parse_ccxt_order, parse_ccxt_trade
-from rustybt.live.adapters.fill_cursor import FillCursor
+from rustybt.live.adapters.fill_cursor import FillCursor, read_symbol_fills
 from rustybt.live.broker import CommandResult, OrderRequest, Outcome, VenueFill, VenueOrder
 from rustybt.live.config import LiveConfig
 from rustybt.live.feeds import Feed
@@ -44,6 +44,7 @@ from rustybt.live.ratelimit import RateLimiter, limiter_for
 __all__ = ["CCXTBroker", "from_live_config", "load_ccxt"]
 
 T = TypeVar("T")
+_PAGE = 1000  # trades per myTrades request (Binance's maximum)
 # ccxt's order/trade records are plain dicts of mixed values.
 CcxtRecord = dict[str, Any]  # Any: ccxt's untyped JSON-like records
 
@@ -388,28 +389,16 @@ class CCXTBroker:
         return fills, state.encode()
 
     def _fills_of(self, symbol: str, state: FillCursor) -> list[VenueFill]:
-        by_id = self.exchange.startswith("binance")
-        new: dict[str, VenueFill] = {}
-        for _page in range(50):  # bounded: 50 pages of 1000 trades per poll
-            params: dict[str, object] = {}
-            since = None
-            mark = state.marks.get(symbol)
-            if by_id and mark is not None:
-                params["fromId"] = mark
-            elif mark is not None:
-                since = int(mark)
+        def page(since: int | None, params: dict[str, object]) -> list[VenueFill]:
             raws = self._read(
                 "fills",
-                functools.partial(self._client.fetch_my_trades, symbol, since, 1000, params),
+                functools.partial(self._client.fetch_my_trades, symbol, since, _PAGE, params),
             )
-            page = [parse_ccxt_trade(raw, venue=self.name) for raw in raws]
-            fresh = [f for f in page if f.trade_id not in new and not state.seen(symbol, f)]
-            for fill in fresh:
-                new[fill.trade_id] = self._with_client_id(fill)
-            state.advance(symbol, page, by_id=by_id)
-            if len(raws) < 1000 or not fresh:
-                break
-        return list(new.values())
+            return [parse_ccxt_trade(raw, venue=self.name) for raw in raws]
+
+        by_id = self.exchange.startswith("binance")
+        fills = read_symbol_fills(page, symbol, state, by_id=by_id, page_size=_PAGE)
+        return [self._with_client_id(fill) for fill in fills]
 
     def _with_client_id(self, fill: VenueFill) -> VenueFill:
         if fill.venue_order_id is None or fill.client_order_id is not None:

@@ -11,12 +11,13 @@ The cursor is a JSON string, so the runner can persist it as it is.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rustybt.errors import BrokerError
 from rustybt.live.broker import VenueFill
 
-__all__ = ["FillCursor"]
+__all__ = ["FillCursor", "read_symbol_fills"]
 
 
 @dataclass
@@ -69,7 +70,7 @@ class FillCursor:
             self.marks[symbol] = str(max(current, highest + 1))
             return
         latest = max(int(fill.timestamp.timestamp() * 1000) for fill in page)
-        current = int(self.marks.get(symbol, "0"))
+        current = int(self.marks[symbol]) if symbol in self.marks else -1
         if latest > current:
             self.edge[symbol] = []
             self.marks[symbol] = str(latest)
@@ -79,3 +80,37 @@ class FillCursor:
             if int(fill.timestamp.timestamp() * 1000) == int(self.marks[symbol])
         }
         self.edge[symbol] = sorted(set(self.edge.get(symbol, [])) | at_edge)
+
+
+def read_symbol_fills(
+    fetch_page: Callable[[int | None, dict[str, object]], list[VenueFill]],
+    symbol: str,
+    state: FillCursor,
+    *,
+    by_id: bool,
+    page_size: int,
+    max_pages: int = 50,
+) -> list[VenueFill]:
+    """Every fill of ``symbol`` past its mark, each trade id once; moves the mark.
+
+    ``fetch_page(since_ms, params)`` reads one page: from the mark's trade id
+    (``params["fromId"]``) when ``by_id``, else from the mark's time. Bounded by
+    ``max_pages`` pages per call; the next call continues from the mark.
+    """
+    new: dict[str, VenueFill] = {}
+    for _page in range(max_pages):
+        mark = state.marks.get(symbol)
+        params: dict[str, object] = {}
+        since: int | None = None
+        if by_id and mark is not None:
+            params["fromId"] = mark
+        elif mark is not None:
+            since = int(mark)
+        page = fetch_page(since, params)
+        fresh = [f for f in page if f.trade_id not in new and not state.seen(symbol, f)]
+        for fill in fresh:
+            new[fill.trade_id] = fill
+        state.advance(symbol, page, by_id=by_id)
+        if len(page) < page_size or not fresh:
+            break
+    return list(new.values())
