@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
     state = Path(argv[0])
     naive = "--naive" in argv
     panel = demo_panel()
-    window = panel.select(start="2016-01-01", end="2016-06-30", assets=panel.assets[:5])
+    window = panel.select(start="2016-01-01", end="2016-04-30", assets=panel.assets[:5])
     broker = PaperBroker(capital=CAPITAL, path=state / "paper.db")
     runner = LiveRunner(
         Rebalancer(n=5, every=2),

@@ -197,3 +197,57 @@ def test_paper_status_stop_reset_breaker_from_the_command_line(tmp_path: Path) -
     _, err = missing.communicate(timeout=60)
     assert missing.returncode == 2
     assert "no live state" in err
+
+
+def test_public_feed_errors_name_what_to_fix() -> None:
+    import importlib.util
+
+    from rustybt.live.adapters_loader import open_public_feed
+
+    with pytest.raises(ConfigError, match="--feed must be ccxt:<exchange>"):
+        open_public_feed("kraken", ("BTC/USD",), "1m")
+    with pytest.raises(ConfigError, match="--feed needs --symbols"):
+        open_public_feed("ccxt:binance", (), "1m")
+    if importlib.util.find_spec("rustybt.live.adapters") is None:
+        with pytest.raises(ConfigError, match="the ccxt feed is not available"):
+            open_public_feed("ccxt:binance", ("BTC/USDT",), "1m")
+
+
+def test_rustybt_live_wires_config_adapter_risk_and_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`rustybt live` with a stand-in adapter module (the real ones are the [live]
+    extra): the config's state, capital and risk limits reach the runner."""
+    import types
+
+    from rustybt.cli.live_commands import run_live
+    from rustybt.data.synthetic import demo_panel
+    from rustybt.live.feeds import ReplayFeed
+    from rustybt.live.paper import PaperBroker
+
+    seen: dict[str, object] = {}
+
+    def from_live_config(config: object, keys: dict[str, str]) -> tuple[object, object]:
+        seen["config"], seen["keys"] = config, keys
+        panel = demo_panel().select(start="2016-01-01", end="2016-03-31")
+        return PaperBroker(capital=50_000, path=tmp_path / "venue.db"), ReplayFeed(panel)
+
+    stub = types.ModuleType("rustybt.live.adapters.ccxt")
+    stub.from_live_config = from_live_config  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "rustybt.live.adapters", types.ModuleType("adapters"))
+    monkeypatch.setitem(sys.modules, "rustybt.live.adapters.ccxt", stub)
+    config = tmp_path / "live.toml"
+    config.write_text(
+        f'[broker]\nname = "ccxt:binance"\n[session]\nstate = "{tmp_path / "st"}"\n'
+        'capital = 50000\ncash_currency = "USD"\n[risk]\nmax_order_quantity = 1\n'
+    )
+    strategy = ROOT / "examples" / "dual_moving_average.py"
+    result = run_live(strategy, "ccxt:binance", config, [])
+    assert seen["keys"] == {}
+    assert (tmp_path / "st" / "state.db").is_file()
+    assert (tmp_path / "st" / "audit.jsonl").is_file()
+    # max_order_quantity = 1 trips the breaker on the strategy's first order.
+    reasons = result.orders["reason"].dropna()
+    assert reasons.str.startswith("risk control").sum() == 1
+    assert reasons.str.startswith("trading halted: circuit breaker").sum() == len(reasons) - 1
+    assert len(reasons) > 1

@@ -47,9 +47,17 @@ def paper(
         int | None, typer.Option(help="Serve /health and /metrics on 127.0.0.1:PORT.")
     ] = None,
     quiet: Annotated[bool, typer.Option(help="No status line.")] = False,
+    feed: Annotated[
+        str | None,
+        typer.Option(
+            help="A live venue feed instead of a replay, e.g. ccxt:binance (closed bars)."
+        ),
+    ] = None,
+    timeframe: Annotated[str, typer.Option(help="Bar size of --feed: 1m, 5m, 1h, 1d.")] = "1m",
     debug: Debug = False,
 ) -> None:
-    """Paper trade STRATEGY_FILE on a replayed dataset through the live code path."""
+    """Paper trade STRATEGY_FILE on a replayed dataset (or a live --feed) through the
+    live code path."""
     from rustybt.cli.live_commands import PaperRequest, run_paper
 
     request = PaperRequest(
@@ -68,6 +76,8 @@ def paper(
         cancel_on_stop=cancel_on_stop,
         health_port=health_port,
         quiet=quiet,
+        feed=feed,
+        timeframe=timeframe,
     )
     report_errors(lambda: run_paper(request), debug=debug)
 

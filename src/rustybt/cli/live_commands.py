@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +46,8 @@ class PaperRequest:
     cancel_on_stop: bool
     health_port: int | None
     quiet: bool
+    feed: str | None = None
+    timeframe: str = "1m"
 
 
 class StatusLine:
@@ -104,27 +107,37 @@ def run_paper(request: PaperRequest) -> BacktestResult:
     )
     from rustybt.engine.execution import FixedBasisPoints, NoSlippage, PerDollar
     from rustybt.engine.strategy import load_strategy_file
-    from rustybt.live.feeds import ReplayFeed
+    from rustybt.live.feeds import Feed, ReplayFeed
     from rustybt.live.paper import PaperBroker
 
     strategy = load_strategy_file(request.strategy_file, **_parse_params(request.params))
-    panel, _, source = _load_data(
-        RunRequest(
-            strategy_file=request.strategy_file,
-            data=request.data,
-            start=None,
-            end=None,
-            capital=request.capital,
-            symbols=request.symbols,
-            benchmark=None,
-            fill_at="next_open",
-            commission_bps=request.commission_bps,
-            slippage_bps=request.slippage_bps,
-            params=request.params,
-            catalog=request.catalog,
-            output=request.output,
+    close_feed: Callable[[], None] = lambda: None  # noqa: E731
+    feed: Feed
+    if request.feed is not None:
+        from rustybt.live.adapters_loader import open_public_feed
+
+        symbols = tuple(s.strip() for s in (request.symbols or "").split(",") if s.strip())
+        feed, close_feed = open_public_feed(request.feed, symbols, request.timeframe)
+        source = f"{request.feed} {request.timeframe} bars"
+    else:
+        panel, _, source = _load_data(
+            RunRequest(
+                strategy_file=request.strategy_file,
+                data=request.data,
+                start=None,
+                end=None,
+                capital=request.capital,
+                symbols=request.symbols,
+                benchmark=None,
+                fill_at="next_open",
+                commission_bps=request.commission_bps,
+                slippage_bps=request.slippage_bps,
+                params=request.params,
+                catalog=request.catalog,
+                output=request.output,
+            )
         )
-    )
+        feed = ReplayFeed(panel, speed=request.speed, start=request.start)
     state = request.state or request.output / f"{request.strategy_file.stem}-live"
     state.mkdir(parents=True, exist_ok=True)
     commission = PerDollar(rate=request.commission_bps / 10_000) if request.commission_bps else None
@@ -138,7 +151,7 @@ def run_paper(request: PaperRequest) -> BacktestResult:
     runner = LiveRunner(
         strategy,
         broker=broker,
-        feed=ReplayFeed(panel, speed=request.speed, start=request.start),
+        feed=feed,
         state=state,
         capital=request.capital,
         commission=commission,
@@ -149,11 +162,13 @@ def run_paper(request: PaperRequest) -> BacktestResult:
         on_status=StatusLine(request.quiet),
         health_port=request.health_port,
     )
-    print(f"rustybt paper: {request.strategy_file.name} on {request.data} (speed {request.speed})")
+    where = request.feed or f"{request.data} (speed {request.speed})"
+    print(f"rustybt paper: {request.strategy_file.name} on {where}")
     try:
         result = _drive(runner, state, request.quiet)
     finally:
         broker.close()
+        close_feed()
         runner.store.close()
     _print_result(result, _save(result, request.output, request.strategy_file.stem))
     print(f"live state      {state.resolve()} (state.db, paper.db, {AUDIT_FILE})")

@@ -153,6 +153,10 @@ class TradingContext:
         if math.isnan(order.decision_price):
             self._blotter.reject(order, order.created, "no price yet for this asset")
             return order
+        refusal = self._blotter.refusal()
+        if refusal is not None:
+            self._blotter.reject(order, order.created, refusal)
+            return order
         if self._controls.active:
             violation = self._controls.check_order(
                 OrderCheck(

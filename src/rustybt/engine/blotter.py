@@ -119,6 +119,11 @@ class Blotter:
     def column(self, order: Order) -> int:
         return self._columns[order.asset]
 
+    def refusal(self) -> str | None:
+        """Why new orders are refused right now (None: accepted). The simulated
+        exchange always accepts; the live broker blotter refuses while halted."""
+        return None
+
     def submit(self, order: Order) -> Order:
         self.open_orders.append(order)
         self.all_orders.append(order)

@@ -11,6 +11,7 @@ timeframe. API keys come from the encrypted secrets store, never from the file.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 from rustybt.errors import ConfigError
@@ -18,7 +19,7 @@ from rustybt.live.broker import Broker
 from rustybt.live.config import LiveConfig
 from rustybt.live.feeds import Feed
 
-__all__ = ["open_broker_and_feed", "read_keys"]
+__all__ = ["open_broker_and_feed", "open_public_feed", "read_keys"]
 
 _ADAPTERS = {
     "ccxt": ("rustybt.live.adapters.ccxt", "CCXTBroker", ("CCXTFeed", "CCXTPollingFeed")),
@@ -64,3 +65,28 @@ def open_broker_and_feed(config: LiveConfig) -> tuple[Broker, Feed]:
         if feed_class is not None:
             return broker, feed_class(broker, symbols=config.symbols, timeframe=config.timeframe)
     raise ConfigError(f"{module_name} has no polling feed ({' or '.join(feed_classes)})")
+
+
+def open_public_feed(
+    name: str, symbols: tuple[str, ...], timeframe: str
+) -> tuple[Feed, Callable[[], None]]:
+    """A venue's public bar feed for paper trading (``rustybt paper --feed ccxt:binance``):
+    no keys, market data only; returns the feed and what closes its connection."""
+    kind, _, exchange = name.partition(":")
+    if kind != "ccxt" or not exchange:
+        raise ConfigError(f"--feed must be ccxt:<exchange>, not {name!r}", hint="e.g. ccxt:binance")
+    if not symbols:
+        raise ConfigError("--feed needs --symbols", hint="e.g. --symbols BTC/USDT,ETH/USDT")
+    try:
+        adapters = importlib.import_module("rustybt.live.adapters.ccxt")
+        feeds = importlib.import_module("rustybt.live.ccxt_feed")
+    except ImportError as exc:
+        raise ConfigError(
+            f"the ccxt feed is not available: {exc}",
+            hint="install the live extra: pip install 'rustybt[live]'",
+        ) from exc
+    # Public OHLCV endpoints need no keys; the broker object only carries the client
+    # and the venue's rate limit here (no order is ever sent through it).
+    source = adapters.CCXTBroker(exchange, api_key="", secret="", symbols=symbols)
+    feed: Feed = feeds.CCXTPollingFeed(source, symbols=symbols, timeframe=timeframe)
+    return feed, source.close

@@ -5,6 +5,7 @@ so a reset takes effect without a restart."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ from rustybt.live.state import StateStore
 __all__ = ["Breaker", "reset_breaker"]
 
 KEY = "breaker"
+_LOG = logging.getLogger("rustybt.live.breaker")
 
 
 class Breaker:
@@ -113,8 +115,9 @@ def reset_breaker(
         try:
             _audit_reset(store, audit_log, operator, before.get("rule"), note)
             state["audited"] = True
-        except ConfigError:
-            pass  # a running session holds the log: it writes the event when it sees the reset
+        except ConfigError as error:
+            # A running session holds the log: it writes the event when it sees the reset.
+            _LOG.info("audit log busy (%s): the running session will audit the reset", error)
     store.set_json(KEY, state)
     return before
 

@@ -80,15 +80,19 @@ class BrokerBlotter(Blotter):
         """Why new orders are refused now, or None."""
         return "; ".join(self.halt_reasons.values()) or None
 
+    def refusal(self) -> str | None:
+        halted = self.halted
+        return None if halted is None else f"trading halted: {halted}"
+
     def coid(self, order: Order) -> str:
         return client_order_id(self.session_id, order.id)
 
     # -- orders --------------------------------------------------------------------
     def submit(self, order: Order) -> Order:
         when = order.created
-        refusal = self.halted
+        refusal = self.refusal()
         if refusal is not None:
-            self.reject(order, when, f"trading halted: {refusal}")
+            self.reject(order, when, refusal)
             return order
         coid = self.coid(order)
         self.store.add_order(_record(order, coid, state=INTENT))
