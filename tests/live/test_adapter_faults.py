@@ -279,3 +279,17 @@ def test_duplicated_and_out_of_order_fill_rows_are_reported_once_in_order(
     ]
     assert len({f.trade_id for f in fills}) == 3
     assert h.broker.fills_since(cursor)[0] == []
+
+
+def test_a_first_submit_while_the_venue_is_down_fails_without_raising(
+    venue: tuple[str, VenueHarness],
+) -> None:
+    _name, h = venue
+    assert h.server is not None
+    h.server.stop()  # before the broker has loaded anything (ccxt: its markets)
+    result = h.broker.submit(buy(h, "down-1"))
+    assert result.outcome is Outcome.FAILED
+    assert isinstance(result.error, BrokerError)
+    assert result.error.transient
+    assert h.broker.cancel("down-1").outcome is Outcome.FAILED
+    h.server.start()

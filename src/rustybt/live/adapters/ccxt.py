@@ -198,7 +198,10 @@ class CCXTBroker:
     # --- commands -----------------------------------------------------------------
     def submit(self, request: OrderRequest) -> CommandResult:
         """Send once; UNKNOWN when the venue may have it (resolve with `order_status`)."""
-        self._ensure_markets()
+        try:
+            self._ensure_markets()
+        except BrokerError as unreadable:  # the order was not sent
+            return CommandResult(Outcome.FAILED, error=unreadable)
         order_type = "limit" if request.order_type in ("limit", "stop_limit") else "market"
         params: dict[str, object] = {"clientOrderId": request.client_order_id}
         if request.stop_price is not None:
