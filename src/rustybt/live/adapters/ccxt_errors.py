@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from types import ModuleType
 
@@ -35,6 +36,9 @@ from rustybt.live.ratelimit import parse_retry_after
 
 __all__ = ["classify_ccxt_error"]
 
+# ccxt puts the signed URL in its messages; the HMAC is no secret, but logs need not keep it.
+_SIGNATURE = re.compile(r"((?:signature|apiKey|api_key)=)[^&\s]+", re.IGNORECASE)
+
 
 def classify_ccxt_error(
     error: Exception,
@@ -49,7 +53,10 @@ def classify_ccxt_error(
     ``sent`` says whether the call started an HTTP request at all; a ccxt error
     raised before any request (an unknown symbol, a missing argument) is local.
     """
-    context = {"venue": venue, "error": f"{type(error).__name__}: {error}"[:500]}
+    context = {
+        "venue": venue,
+        "error": _SIGNATURE.sub(r"\1***", f"{type(error).__name__}: {error}")[:500],
+    }
     if not sent:
         if isinstance(error, ccxt.BaseError):
             return Failure(
