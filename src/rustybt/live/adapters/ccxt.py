@@ -15,24 +15,23 @@ each configured symbol in turn.
 from __future__ import annotations
 
 import functools
-import importlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from types import ModuleType
 from typing import Any, TypeVar
 
 import pandas as pd
 import structlog
 
 from rustybt import retry
-from rustybt.errors import BrokerError, ConfigError, OrderRejected
+from rustybt.errors import BrokerError, OrderRejected
 from rustybt.live.adapters._calls import (
     FailureKind,
     VenueCallFailed,
     call_venue,
     result_for_failure,
 )
+from rustybt.live.adapters.ccxt_client import make_ccxt_client
 from rustybt.live.adapters.ccxt_errors import classify_ccxt_error
 from rustybt.live.adapters.ccxt_parse import parse_ccxt_order, parse_ccxt_trade
 from rustybt.live.adapters.fill_cursor import FillCursor, read_symbol_fills
@@ -41,23 +40,12 @@ from rustybt.live.config import LiveConfig
 from rustybt.live.feeds import Feed
 from rustybt.live.ratelimit import RateLimiter, limiter_for
 
-__all__ = ["CCXTBroker", "from_live_config", "load_ccxt"]
+__all__ = ["CCXTBroker", "from_live_config"]
 
 T = TypeVar("T")
 _PAGE = 1000  # trades per myTrades request (Binance's maximum)
 # ccxt's order/trade records are plain dicts of mixed values.
 CcxtRecord = dict[str, Any]  # Any: ccxt's untyped JSON-like records
-
-
-def load_ccxt() -> ModuleType:
-    """Import ccxt, or say how to install it."""
-    try:
-        return importlib.import_module("ccxt")
-    except ImportError as missing:
-        raise ConfigError(
-            "the ccxt adapter needs the 'ccxt' package",
-            hint="pip install 'rustybt[live]'",
-        ) from missing
 
 
 class CCXTBroker:
@@ -92,34 +80,16 @@ class CCXTBroker:
         options: Mapping[str, object] | None = None,
         sandbox: bool = False,
     ) -> None:
-        self._ccxt = load_ccxt()
-        factory = getattr(self._ccxt, exchange, None)
-        if factory is None or not isinstance(factory, type):
-            raise ConfigError(
-                f"ccxt has no exchange named {exchange!r}",
-                hint="use a ccxt exchange id such as 'binance', 'coinbase' or 'kraken'",
-            )
-        config: dict[str, object] = {
-            "apiKey": api_key,
-            "secret": secret,
-            "timeout": int(timeout * 1000),
-            "enableRateLimit": False,  # our RateLimiter is the one throttle
-            "options": {
-                "defaultType": "spot",
-                "fetchMarkets": {"types": ["spot"]},
-                "fetchCurrencies": False,
-                "fetchMargins": False,
-                "warnOnFetchOpenOrdersWithoutSymbol": False,
-                **dict(options or {}),
-            },
-        }
-        if password is not None:
-            config["password"] = password
-        self._client: Any = factory(config)  # Any: ccxt exchanges are untyped
-        if sandbox:
-            self._client.set_sandbox_mode(True)  # the venue's testnet, where ccxt knows one
-        if urls:
-            self._client.urls["api"] = {**self._client.urls["api"], **dict(urls)}
+        self._ccxt, self._client = make_ccxt_client(
+            exchange,
+            api_key=api_key,
+            secret=secret,
+            password=password,
+            urls=urls,
+            timeout=timeout,
+            options=options,
+            sandbox=sandbox,
+        )
         self.name = f"ccxt:{exchange}"
         self.exchange = exchange
         self.symbols = list(symbols)
