@@ -2,7 +2,7 @@
 
 Alpaca sends quantities and prices as decimal strings; they become Decimals
 as they are. A record missing what an order or fill must have raises
-`BrokerError` (treated as "reply could not be read").
+a transient `BrokerError` (treated as "reply could not be read").
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def _side(value: str | None, what: str) -> Literal["buy", "sell"]:
         return "buy"
     if value == "sell":
         return "sell"
-    raise BrokerError(f"alpaca sent side {value!r} for {what}")
+    raise BrokerError(f"alpaca sent side {value!r} for {what}", transient=True)
 
 
 def _utc(value: object) -> pd.Timestamp | None:
@@ -96,14 +96,18 @@ def parse_alpaca_order(raw: Any) -> VenueOrder:  # Any: alpaca-py's Order model
 def parse_alpaca_fill(row: Any) -> VenueFill:  # Any: a JSON record of the activities endpoint
     if not isinstance(row, dict) or not row.get("id"):
         raise BrokerError(
-            "alpaca sent a fill activity without an id", context={"record": str(row)[:300]}
+            "alpaca sent a fill activity without an id",
+            context={"record": str(row)[:300]},
+            transient=True,
         )
     quantity = decimal_or_none(row.get("qty"))
     price = decimal_or_none(row.get("price"))
     timestamp = _utc(row.get("transaction_time"))
     if quantity is None or price is None or timestamp is None or not row.get("symbol"):
         raise BrokerError(
-            "alpaca sent a fill activity rustybt cannot read", context={"record": str(row)[:300]}
+            "alpaca sent a fill activity rustybt cannot read",
+            context={"record": str(row)[:300]},
+            transient=True,
         )
     return VenueFill(
         trade_id=str(row["id"]),

@@ -3,7 +3,7 @@
 ccxt hands numbers over as floats; each becomes a Decimal through its shortest
 repr (``Decimal(str(x))``), which gives back the venue's decimal string exactly
 for up to 15 significant digits (Binance sends 8 decimals). A record missing
-what an order or fill must have raises `BrokerError`, which the caller treats as
+what an order or fill must have raises a transient `BrokerError`, which the caller treats as
 "reply could not be read" (UNKNOWN after a command).
 """
 
@@ -37,9 +37,11 @@ def decimal_or_none(value: object) -> Decimal | None:
     try:
         number = Decimal(str(value))
     except InvalidOperation as bad:
-        raise BrokerError(f"the venue sent {value!r} where a number belongs") from bad
+        raise BrokerError(
+            f"the venue sent {value!r} where a number belongs", transient=True
+        ) from bad
     if not number.is_finite():
-        raise BrokerError(f"the venue sent {value!r} where a number belongs")
+        raise BrokerError(f"the venue sent {value!r} where a number belongs", transient=True)
     return number
 
 
@@ -48,14 +50,14 @@ def _side(value: object, what: str) -> Literal["buy", "sell"]:
         return "buy"
     if value == "sell":
         return "sell"
-    raise BrokerError(f"the venue sent side {value!r} for {what}")
+    raise BrokerError(f"the venue sent side {value!r} for {what}", transient=True)
 
 
 def _timestamp(value: object) -> pd.Timestamp | None:
     if value is None:
         return None
     if not isinstance(value, (int, float)):
-        raise BrokerError(f"the venue sent timestamp {value!r}")
+        raise BrokerError(f"the venue sent timestamp {value!r}", transient=True)
     return pd.Timestamp(int(value), unit="ms", tz="UTC")
 
 
@@ -105,13 +107,19 @@ def parse_ccxt_order(raw: dict[str, Any], *, venue: str) -> VenueOrder:  # Any: 
 def parse_ccxt_trade(raw: dict[str, Any], *, venue: str) -> VenueFill:  # Any: ccxt records
     """One ccxt trade record (an execution of ours) as a `VenueFill`."""
     if not isinstance(raw, dict) or raw.get("id") is None:
-        raise BrokerError(f"{venue} sent a trade without an id", context={"record": str(raw)[:300]})
+        raise BrokerError(
+            f"{venue} sent a trade without an id",
+            context={"record": str(raw)[:300]},
+            transient=True,
+        )
     quantity = decimal_or_none(raw.get("amount"))
     price = decimal_or_none(raw.get("price"))
     timestamp = _timestamp(raw.get("timestamp"))
     if quantity is None or price is None or timestamp is None or not raw.get("symbol"):
         raise BrokerError(
-            f"{venue} sent a trade record rustybt cannot read", context={"record": str(raw)[:300]}
+            f"{venue} sent a trade record rustybt cannot read",
+            context={"record": str(raw)[:300]},
+            transient=True,
         )
     fee = raw.get("fee") if isinstance(raw.get("fee"), dict) else {}
     return VenueFill(
