@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from rustybt.engine.algorithm import TradingContext
@@ -125,3 +126,72 @@ def test_breaker_survives_restart_until_an_operator_resets_it(tmp_path: Path) ->
     reset = next(e for e in _events(tmp_path) if e["event"] == "circuit_breaker.reset")
     assert reset["breaker"] == "max_order_size"
     assert reset["user"] == "ops"
+
+
+def test_graceful_stop_cancels_open_orders_and_audits_the_session(tmp_path: Path) -> None:
+    script = Scripted([order_at(1, "A", 3), (2, "order", ("A", 5), {"limit_price": 9.0})])
+    broker = PaperBroker(capital=10_000, path=tmp_path / "paper.db")
+    index = flat_panel([10.0] * 12).index
+
+    def stop_at_5(item: LiveStatus) -> None:
+        if item.bar_time == index[5]:
+            runner.stop("operator stop")
+
+    runner = LiveRunner(
+        script.strategy,
+        broker=broker,
+        feed=ReplayFeed(flat_panel([10.0] * 12), speed="max"),
+        state=tmp_path,
+        capital=10_000,
+        audit_log=tmp_path / "audit.jsonl",
+        cancel_on_stop=True,
+        on_status=stop_at_5,
+    )
+    result = runner.run()
+    broker.close()
+    assert list(result.orders["status"]) == ["filled", "cancelled"]
+    assert list(result.orders["reason"])[1] == "cancelled on stop"
+    assert len(result.perf) == 6  # sessions up to the stop
+    events = _events(tmp_path)
+    names = [e["event"] for e in events]
+    for name in (
+        "run.started",
+        "live.started",
+        "reconciliation.finished",
+        "order.submitted",
+        "order.accepted",
+        "order.filled",
+        "order.cancelled",
+        "live.stopped",
+        "run.finished",
+    ):
+        assert name in names, name
+    stopped = next(e for e in events if e["event"] == "live.stopped")
+    assert stopped["reason"] == "operator stop"
+    assert stopped["cancelled_orders"] == 1
+
+
+def test_a_restarted_session_keeps_the_whole_perf_history(tmp_path: Path) -> None:
+    """Stop after bar 4, restart: perf and record() columns cover every session."""
+    index = flat_panel([10.0] * 12).index
+
+    def recording() -> Scripted:
+        return Scripted(
+            [order_at(1, "A", 3), order_at(7, "A", -3)],
+            each_bar=lambda c, d: c.record(bar=float(d.bar)),
+        )
+
+    _run(tmp_path, recording(), stop_at=4)
+    runner = LiveRunner(
+        recording().strategy,
+        broker=(broker := PaperBroker(capital=10_000, path=tmp_path / "paper.db")),
+        feed=ReplayFeed(flat_panel([10.0] * 12), speed="max"),
+        state=tmp_path,
+        capital=10_000,
+    )
+    result = runner.run()
+    broker.close()
+    assert list(result.perf.index) == list(index)
+    assert list(result.perf["bar"]) == [float(b) for b in range(12)]
+    assert list(result.perf["fills"]) == [0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0]
+    assert result.final_equity == Decimal(10_000)

@@ -160,6 +160,19 @@ _SPECS = (
         ("complete", "orders_checked", "adopted", "resolved", "mismatches"),
     ),
     EventSpec(
+        "broker.unreachable",
+        "error",
+        "A broker call failed with the venue unreachable: new orders are refused until "
+        "it answers again and reconciliation passes.",
+        ("error",),
+    ),
+    EventSpec(
+        "risk.violation_logged",
+        "warning",
+        "A control registered with on_error='log' was violated; the order went ahead (live).",
+        ("rule", "reason"),
+    ),
+    EventSpec(
         "broker.reconnected",
         "warning",
         "The broker came back after an outage; a reconciliation follows.",

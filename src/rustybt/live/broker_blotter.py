@@ -85,6 +85,10 @@ class BrokerBlotter(Blotter):
         return None if halted is None else f"trading halted: {halted}"
 
     def coid(self, order: Order) -> str:
+        """The client order id: ours are numbered by the engine, adopted external
+        orders keep the venue's id as their order id."""
+        if not order.id.isdigit():
+            return order.id
         return client_order_id(self.session_id, order.id)
 
     # -- orders --------------------------------------------------------------------
@@ -172,11 +176,8 @@ class BrokerBlotter(Blotter):
     def unresolved(self) -> list[tuple[str, Order]]:
         """Open orders the venue may know (intent, unknown, accepted): reconciliation
         asks the venue about each by its client order id."""
-        return [
-            (coid, order)
-            for coid, order in self.coids.items()
-            if order.is_open and self.states.get(coid) in (INTENT, UNKNOWN, SENT)
-        ]
+        pairs = [(self.coid(order), order) for order in self.open_orders]
+        return [(c, o) for c, o in pairs if self.states.get(c) in (INTENT, UNKNOWN, SENT)]
 
     # -- the venue's side: fills and closures -------------------------------------------
     def process_bar(self, bar: int, *, market_at_close: bool = False) -> None:
@@ -200,7 +201,7 @@ class BrokerBlotter(Blotter):
             self.apply_fill(fill, bar)
         if cursor is not None:
             self.store.set("fills_cursor", cursor)
-        if any(o.is_open for o in self.coids.values()):
+        if self.open_orders:
             self._settle_closures(bar)
 
     def apply_fill(self, fill: VenueFill, bar: int) -> bool:
@@ -279,7 +280,8 @@ class BrokerBlotter(Blotter):
     def _settle_closures(self, bar: int) -> None:
         venue_open = {o.client_order_id for o in self.broker.open_orders()}
         when = self.timestamp(bar)
-        for coid, order in list(self.coids.items()):
+        for order in list(self.open_orders):
+            coid = self.coid(order)
             if not order.is_open or coid in venue_open or self.states.get(coid) == INTENT:
                 continue
             self.resolve(coid, order, when)

@@ -38,6 +38,13 @@ def save_session(store: StateStore, run: _Run) -> None:
     if parts and parts[-1][0] == session:
         _, held, quantity, price, basis = parts[-1]
         row["positions"] = [held.tolist(), quantity.tolist(), price.tolist(), basis.tolist()]
+    recorded = {
+        name: float(values[session])
+        for name, values in run.recorder.values.items()
+        if values[session] == values[session]  # NaN: nothing recorded that session
+    }
+    if recorded:
+        row["recorded"] = recorded
     store.add_session(session, row)
     controls = run.context._controls
     store.set_json(
@@ -57,6 +64,13 @@ def _restore_sessions(store: StateStore, run: _Run) -> None:
         for name, values in tracker._columns.items():
             values[session] = float(str(row[name]))
         tracker._fill_counts[session] = int(str(row["fills"]))
+        recorded = row.get("recorded")
+        if isinstance(recorded, dict):
+            for name, value in recorded.items():
+                column = run.recorder.values.get(name)
+                if column is None:
+                    column = run.recorder.values[name] = np.full(len(run.layout.sessions), np.nan)
+                column[session] = float(value)
         positions = row.get("positions")
         if isinstance(positions, list):
             held, quantity, price, basis = (np.asarray(p) for p in positions)
