@@ -37,6 +37,7 @@ PAGES = (
     "docs/risk-controls.md",
     "docs/zipline.md",
     "docs/pipeline.md",
+    "docs/live-adapters.md",
     "examples/README.md",
     "README.md",
 )

@@ -139,8 +139,12 @@ class LifecycleSuite:
         result = harness.broker.submit(request)
         harness.advance()
         status = harness.broker.order_status(harness.coid("huge"))
-        rejected = result.outcome is Outcome.FAILED or (
-            status is not None and status.status is VenueOrderStatus.REJECTED
+        # A real venue never creates a rejected order (order_status is None then):
+        # its refusal is a DONE result carrying a REJECTED order record.
+        rejected = (
+            result.outcome is Outcome.FAILED
+            or (status is not None and status.status is VenueOrderStatus.REJECTED)
+            or (result.order is not None and result.order.status is VenueOrderStatus.REJECTED)
         )
         assert rejected
         if result.error is not None:

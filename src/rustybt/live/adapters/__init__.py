@@ -1,0 +1,8 @@
+"""Real venue adapters: `CCXTBroker` (ccxt, crypto spot) and `AlpacaBroker` (alpaca-py, US equities).
+
+They need the ``live`` extra (``pip install 'rustybt[live]'``); each module
+imports its client library only when a broker is built, so importing
+``rustybt.live`` never requires them.
+"""
+
+from __future__ import annotations
