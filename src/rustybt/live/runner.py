@@ -408,10 +408,8 @@ class _Session:
                 "the live session ended before its first bar",
                 hint="check the feed (dates, --from) and the state directory",
             )
-        if self.restart and self.last_bar == self.first_bar - 1 and runner.feed.finished:
-            raise ConfigError(
-                f"the session in {runner.store.path.parent} already processed every bar of this feed",
-                hint="use a new --state directory to start a new session",
-            )
+        # A restart that finds every bar already decided (the process was killed after
+        # the last bar, before it wrote its result) rebuilds the result from the state
+        # store: nothing is decided twice, and the finished session is not lost.
         finished = self.last_bar == len(self.run.panel) - 1
         return self.run.finish(None if finished else self.last_bar)
