@@ -29,7 +29,7 @@ from rustybt.engine.ledger import Ledger
 from rustybt.engine.orders import OrderStatus
 from rustybt.engine.performance import PerformanceTracker
 from rustybt.engine.recorder import Recorder
-from rustybt.engine.result import BacktestResult
+from rustybt.engine.result import BacktestResult, asset_record
 from rustybt.engine.run_audit import audit_started, audit_summary, open_trail
 from rustybt.engine.scheduling import SessionLayout
 from rustybt.engine.strategy import FunctionStrategy, Strategy
@@ -351,6 +351,7 @@ class _Run:
             "data_source": self.config.data_source,
             "data_issues": self.data_issues,
             "assets": list(self.panel.symbols),
+            "asset_info": {a.symbol: asset_record(a) for a in self.panel.assets},
             "created": str(to_utc_timestamp(pd.Timestamp.now(tz="UTC"))),
             "versions": versions(),
             "ledger": {
@@ -376,7 +377,18 @@ class _Run:
             metadata=metadata,
             decisions=self.recorder.decisions_frame(),
             bars=self.panel.select(assets=traded) if traded else None,
+            universe=self._universe_closes(),
         )
+
+    def _universe_closes(self) -> pd.DataFrame:
+        """Every asset's last close of each session: the attribution universe."""
+        symbols = list(self.panel.symbols)
+        if self.panel.frequency == Frequency.DAILY:
+            return pd.DataFrame(self.panel.close, index=self.layout.sessions, columns=symbols)
+        frame = pd.DataFrame(self.panel.close, columns=symbols)
+        last = frame.groupby(self.layout.session_of_bar).last()  # last non-NaN close
+        last.index = self.layout.sessions[last.index.to_numpy()]
+        return last.reindex(self.layout.sessions)
 
 
 _ORDER_COLUMNS = (
