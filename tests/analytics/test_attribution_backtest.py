@@ -94,7 +94,9 @@ def test_sectors_and_universe_survive_save_and_load(result: BacktestResult, tmp_
     assert loaded.bars is not None
     assert result.bars is not None
     assert [a.sector for a in loaded.bars.assets] == [a.sector for a in result.bars.assets]
-    assert [a.asset_class for a in loaded.bars.assets] == [a.asset_class for a in result.bars.assets]
+    assert [a.asset_class for a in loaded.bars.assets] == [
+        a.asset_class for a in result.bars.assets
+    ]
     pd.testing.assert_frame_equal(loaded.universe, result.universe, check_freq=False)
     before, after = brinson_from_result(result), brinson_from_result(loaded)
     assert after.to_dict() == before.to_dict()

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from rustybt.cli.errors import report_errors
+from rustybt.cli.report import register as register_report
 from rustybt.cli.secrets import secrets_app
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app = typer.Typer(
 catalog_app = typer.Typer(help="Inspect and verify the local data catalog.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(secrets_app, name="secrets")
+register_report(app)
 
 DEFAULT_CATALOG = Path("~/.rustybt/catalog")
 DEFAULT_OUTPUT = Path("rustybt_output")

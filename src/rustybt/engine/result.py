@@ -277,6 +277,17 @@ class BacktestResult:
             )
         return cls(metadata=payload["metadata"], bars=bars, **tables)
 
+    def report(self, path: str | Path, **options: object) -> Path:
+        """Write a report of this result; the format comes from the suffix (.html, .pdf, .json).
+
+        ``options`` go to `rustybt.report.ReportGenerator` (benchmark, sections,
+        title, interactive, ...). Returns the path written.
+        """
+        from rustybt.report import ReportGenerator  # the report layer sits above the engine
+
+        generator = ReportGenerator(self, **options)  # type: ignore[arg-type]  # checked there
+        return generator.write(path)
+
     # -- display ---------------------------------------------------------------------
     def _summary(self) -> dict[str, str]:
         perf = self.perf
