@@ -37,6 +37,7 @@ PALETTE = (
 )
 WIN, LOSS = "#2e8b57", "#d1383d"
 WIDTH = 9.0
+LEGEND_BELOW = 0.4  # inches under the axes for a legend placed below them
 
 
 def require_matplotlib() -> None:
@@ -113,7 +114,15 @@ def _lines(ax: Axes, chart: Chart) -> None:
     if dated:
         _dates(ax)
     _axis_format(ax, "y", chart.y_format)
-    if len(chart.series) > 1:
+    if len(chart.series) > 1 and chart.legend_below:
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.1),
+            fontsize=8,
+            frameon=False,
+            ncol=min(len(chart.series), 6),
+        )
+    elif len(chart.series) > 1:
         ax.legend(loc="best", fontsize=8, frameon=False, ncol=min(len(chart.series), 4))
 
 
@@ -142,6 +151,8 @@ def _bars(ax: Axes, chart: Chart) -> None:
         )
     ax.set_xticks(positions, [str(v) for v in frame.index], rotation=0 if len(frame) <= 12 else 45)
     ax.axhline(0.0, color="#444444", linewidth=0.6)
+    if len(frame) < 4:  # one or two years: keep the bars bar-shaped, not a wall
+        ax.set_xlim(-2.0, len(frame) + 1.0)
     _axis_format(ax, "y", chart.y_format)
     if n > 1:
         ax.legend(loc="best", fontsize=8, frameon=False)
@@ -254,7 +265,7 @@ def chart_figure(chart: Chart) -> Figure:
     # Fixed margins, not constrained layout: that would draw every chart twice.
     figure = Figure(figsize=(WIDTH, chart.height))
     top = 1.0 - 0.38 / chart.height
-    bottom = 0.42 / chart.height
+    bottom = (0.42 + (LEGEND_BELOW if chart.legend_below else 0.0)) / chart.height
     left = 0.07 if chart.kind != "heatmap" else 0.06
     figure.subplots_adjust(left=left, right=0.985, top=top, bottom=bottom)
     draw_chart(figure.add_subplot(), chart)

@@ -68,7 +68,7 @@ def format_value(value: object, kind: ValueFormat = "num") -> str:
     if math.isnan(number):
         return MISSING
     if math.isinf(number):
-        return "∞" if number > 0 else "-∞"
+        return "inf" if number > 0 else "-inf"
     if kind == "pct":
         return f"{number:.2%}"
     if kind == "int":

@@ -49,6 +49,7 @@ def _item(item: object, charts: ChartRenderer) -> dict[str, object] | None:
             "index_name": shown.index_name,
             "columns": shown.columns,
             "rows": [{"label": label, "cells": cells} for label, cells in shown.rows],
+            "align": ["text" if text else "num" for text in shown.text_columns],
         }
     if isinstance(item, Chart | CustomFigure):
         return {"type": "chart", "key": item.key, "body": charts.html(item)}

@@ -85,6 +85,7 @@ class Chart:
     log_y: bool = False
     stacked: bool = False
     height: float = 3.0
+    legend_below: bool = False
 
 
 @dataclass(frozen=True)

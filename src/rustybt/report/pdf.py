@@ -31,7 +31,7 @@ PAPER: dict[str, tuple[float, float]] = {"a4": (8.27, 11.69), "letter": (8.5, 11
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 0.55, 0.65, 0.7
 ROW = 0.17  # inches per table row
 FONT = 7.5
-CHAR = 0.056  # inches per character at FONT (DejaVu Sans, digits)
+CHAR = 0.06  # inches per character at FONT (DejaVu Sans, a mix of digits and letters)
 HEADING, SUBHEADING, NOTE_LINE = 0.42, 0.26, 0.16
 CHART_SCALE = 0.82
 
@@ -51,15 +51,49 @@ def _note_lines(text: str, width: float) -> list[str]:
     return textwrap.wrap(text, width=max(int(width / (CHAR * 1.05)), 40)) or [""]
 
 
-def _table_blocks(table: Table, room: float, page_body: float) -> list[Block]:
-    """The table as chunks of whole rows: the first fits ``room``, the rest full pages."""
+@dataclass(frozen=True)
+class TableGeometry:
+    """Column edges (inches from the left margin), font size and wrapped headers."""
+
+    edges: tuple[tuple[float, float], ...]
+    font: float
+    headers: tuple[str, ...]
+    header_lines: int
+
+
+def _geometry(table: DisplayTable, available: float) -> TableGeometry:
+    names = [table.index_name, *[c.replace("_", " ") for c in table.columns]]
+    widths = [max([len(names[0]), *(len(label) for label, _ in table.rows), 4])]
+    for i, column in enumerate(names[1:]):
+        longest_word = max((len(word) for word in column.split()), default=1)
+        cells = [len(cells[i]) for _, cells in table.rows]
+        widths.append(max([longest_word, *cells, 3]))
+    total = (sum(widths) + 2 * len(widths)) * CHAR
+    scale = max(min(1.0, available / total), 0.6)
+    char = CHAR * scale
+    edges, x = [], 0.0
+    for width in widths:
+        edges.append((x, x + (width + 2) * char))
+        x += (width + 2) * char
+    headers = tuple(textwrap.fill(n, width=max(w, 6)) for n, w in zip(names, widths, strict=True))
+    lines = max(h.count("\n") + 1 for h in headers)
+    return TableGeometry(tuple(edges), FONT * scale, headers, lines)
+
+
+def _table_blocks(table: Table, room: float, page_body: float, width: float) -> list[Block]:
+    """The table as chunks of whole rows: the first fits ``room``, the rest full pages.
+
+    A short table (up to 12 rows) is never split: it moves to the next page whole.
+    """
     shown = display_table(table)
+    geometry = _geometry(shown, width)
     blocks: list[Block] = []
     start, n = 0, len(shown.rows)
-    header = SUBHEADING + ROW * 1.6
+    header = SUBHEADING + ROW * (geometry.header_lines + 0.6)
     while True:
         fits = int((room - header) / ROW)
-        if fits < min(3, n - start) and room < page_body:
+        short = n <= 12 and fits < n
+        if (short or fits < min(3, n - start)) and room < page_body:
             blocks.append(Block("break", 0.0))
             room = page_body
             continue
@@ -71,6 +105,22 @@ def _table_blocks(table: Table, room: float, page_body: float) -> list[Block]:
         start = end
         if start >= n:
             return blocks
+
+
+def _first_height(section: Section, width: float) -> float:
+    """Room the section's first item needs, so a heading never ends a page alone."""
+    for item in section.items:
+        if isinstance(item, Chart):
+            return _chart_height(item)
+        if isinstance(item, Table):
+            return SUBHEADING + ROW * (2.6 + min(len(item.frame), 12))
+        if isinstance(item, Note):
+            return NOTE_LINE * len(_note_lines(item.text, width)) + 0.08
+    return 0.0
+
+
+def _chart_height(chart: Chart) -> float:
+    return chart.height * CHART_SCALE + 0.1 + (0.3 if chart.legend_below else 0.0)
 
 
 def _layout(sections: Sequence[Section], width: float, body: float) -> list[list[Block]]:
@@ -94,17 +144,17 @@ def _layout(sections: Sequence[Section], width: float, body: float) -> list[list
         room -= block.height
 
     for section in sections:
-        if room < HEADING + 1.2:  # a heading alone at the foot of a page
+        if room < HEADING + _first_height(section, width):  # keep the heading with its start
             new_page()
         place(Block("heading", HEADING, text=section.title))
         for item in section.items:
             if isinstance(item, Table):
                 if room < SUBHEADING + ROW * 4:
                     new_page()
-                for block in _table_blocks(item, room, body):
+                for block in _table_blocks(item, room, body, width):
                     place(block)
             elif isinstance(item, Chart):
-                place(Block("chart", item.height * CHART_SCALE + 0.1, chart=item))
+                place(Block("chart", _chart_height(item), chart=item))
             elif isinstance(item, Note):
                 lines = _note_lines(item.text, width)
                 place(Block("note", NOTE_LINE * len(lines) + 0.08, text="\n".join(lines)))
@@ -119,50 +169,42 @@ def _draw_table(figure: Figure, block: Block, top: float, page: tuple[float, flo
     assert block.table is not None
     table = block.table
     w, h = page
+    geometry = _geometry(table, w - 2 * MARGIN_X)
     start, end = block.rows
-    rows = table.rows[start:end]
-    headers = [table.index_name, *[c.replace("_", " ") for c in table.columns]]
-    label_chars = max([len(headers[0]), *(len(label) for label, _ in table.rows)])
-    widths = [max(label_chars, 4)]
-    for i, column in enumerate(headers[1:]):
-        longest_word = max((len(word) for word in column.split()), default=1)
-        widths.append(max(longest_word, *(len(cells[i]) for _, cells in table.rows), 3))
-    total = sum(widths) + 2 * len(widths)
-    available = w - 2 * MARGIN_X
-    scale = min(1.0, available / (total * CHAR))
-    font = FONT * max(scale, 0.6)
-    char = CHAR * font / FONT
+    font = geometry.font
+    pad = 2 * CHAR * font / FONT
     figure.text(
         MARGIN_X / w, 1 - (top + 0.16) / h, block.text, fontsize=8.5, weight="bold", color="#5b6673"
     )
-    y = top + SUBHEADING + 0.1
-    x = MARGIN_X
-    positions = []
-    for width in widths:
-        positions.append((x, x + (width + 2) * char))
-        x += (width + 2) * char
-    for i, header in enumerate(headers):
-        lo, hi = positions[i]
-        wrapped = textwrap.fill(header, width=max(widths[i], 6))
+    y = top + SUBHEADING + ROW * geometry.header_lines
+    text_columns = (True, *table.text_columns)
+    for i, header in enumerate(geometry.headers):
+        lo, hi = geometry.edges[i]
+        left = text_columns[i]
+        x = MARGIN_X + (lo if left else hi - pad)
         figure.text(
-            (lo if i == 0 else hi - 2 * char) / w,
+            x / w,
             1 - y / h,
-            wrapped,
+            header,
             fontsize=font,
             weight="bold",
-            ha="left" if i == 0 else "right",
-            va="bottom",
-            linespacing=1.0,
+            ha="left" if left else "right",
+            va="baseline",
+            linespacing=1.05,
+            multialignment="left" if left else "right",
         )
-    line_y = 1 - (y + 0.04) / h
-    figure.add_artist(_hline(MARGIN_X / w, min(x, w - MARGIN_X) / w, line_y))
-    for label, cells in rows:
+    right_edge = MARGIN_X + geometry.edges[-1][1]
+    figure.add_artist(_hline(MARGIN_X / w, min(right_edge, w - MARGIN_X) / w, 1 - (y + 0.05) / h))
+    for label, cells in table.rows[start:end]:
         y += ROW
-        figure.text(positions[0][0] / w, 1 - y / h, label, fontsize=font, color="#333333")
+        figure.text(
+            (MARGIN_X + geometry.edges[0][0]) / w, 1 - y / h, label, fontsize=font, color="#333333"
+        )
         for i, cell in enumerate(cells):
-            figure.text(
-                (positions[i + 1][1] - 2 * char) / w, 1 - y / h, cell, fontsize=font, ha="right"
-            )
+            lo, hi = geometry.edges[i + 1]
+            left = text_columns[i + 1]
+            x = MARGIN_X + (lo if left else hi - pad)
+            figure.text(x / w, 1 - y / h, cell, fontsize=font, ha="left" if left else "right")
 
 
 def _hline(x0: float, x1: float, y: float) -> Line2D:
@@ -206,6 +248,8 @@ def _draw_page(
         elif block.kind == "chart" and block.chart is not None:
             chart_h = block.height - 0.1
             left, right, top_pad, bottom_pad = 0.75, 0.25, 0.3, 0.35
+            if block.chart.legend_below:
+                bottom_pad += 0.3
             axes = figure.add_axes(
                 (
                     (MARGIN_X + left) / w,
@@ -226,19 +270,40 @@ def write_pdf(sections: Sequence[Section], path: Path, *, title: str, paper: Pap
         raise ConfigError(
             f"unknown paper size {paper!r}; use 'a4' or 'letter'", context={"paper": paper}
         )
+    import logging
+
     import matplotlib
     from matplotlib.backends.backend_pdf import PdfPages
+
+    # Helvetica's core-font metrics come in weight "medium"; matplotlib warns once
+    # per style that it uses them for "normal", which is exactly what we want.
+    font_log = logging.getLogger("matplotlib.font_manager")
+    level = font_log.level
+    font_log.setLevel(logging.ERROR)
 
     page = PAPER[paper]
     body = page[1] - MARGIN_TOP - MARGIN_BOTTOM
     pages = _layout(sections, page[0] - 2 * MARGIN_X, body)
-    with (
-        matplotlib.rc_context({"pdf.fonttype": 42}),
-        PdfPages(path, metadata={"Title": title, "Creator": "rustybt"}) as pdf,
-    ):
-        for number, blocks in enumerate(pages, start=1):
-            if len(blocks) == 1 and blocks[0].kind == "figure":
-                pdf.savefig(blocks[0].figure)
-                continue
-            pdf.savefig(_draw_page(blocks, page, title, number, len(pages)))
+    try:
+        with (
+            # The PDF's 14 core fonts (Helvetica) need no embedding: several times faster
+            # than subsetting TrueType fonts into the file, and smaller. They cover
+            # Latin-1, so axes use the ASCII minus sign.
+            matplotlib.rc_context(
+                {
+                    "pdf.use14corefonts": True,
+                    "font.family": "sans-serif",
+                    "font.sans-serif": ["Helvetica", "DejaVu Sans"],
+                    "axes.unicode_minus": False,
+                }
+            ),
+            PdfPages(path, metadata={"Title": title, "Creator": "rustybt"}) as pdf,
+        ):
+            for number, blocks in enumerate(pages, start=1):
+                if len(blocks) == 1 and blocks[0].kind == "figure":
+                    pdf.savefig(blocks[0].figure)
+                    continue
+                pdf.savefig(_draw_page(blocks, page, title, number, len(pages)))
+    finally:
+        font_log.setLevel(level)
     return path

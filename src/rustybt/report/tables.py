@@ -17,6 +17,7 @@ class DisplayTable:
     index_name: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, tuple[str, ...]], ...]  # (row label, cells)
+    text_columns: tuple[bool, ...]  # per column: left-aligned text rather than a number
 
 
 def display_table(table: Table) -> DisplayTable:
@@ -29,6 +30,8 @@ def display_table(table: Table) -> DisplayTable:
             format_value(value, table.format_of(row, column))
             for column, value in zip(columns, values, strict=True)
         )
-        rows.append((format_value(label, "date") if not isinstance(label, str) else row, cells))
+        shown = format_value(label, "date") if not isinstance(label, str) else row
+        rows.append((shown.replace("_", " ") if table.by_row else shown, cells))
     name = str(frame.index.name) if frame.index.name is not None else ""
-    return DisplayTable(table.key, table.title, name, columns, tuple(rows))
+    text = tuple(not table.by_row and table.formats.get(column) == "text" for column in columns)
+    return DisplayTable(table.key, table.title, name, columns, tuple(rows), text)

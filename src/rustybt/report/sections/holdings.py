@@ -183,7 +183,13 @@ def positions_section(inputs: ReportInputs) -> Section:
             {k: thin(v) for k, v in exposure.items()},
         ),
         Chart(
-            "sector_exposure", "Net exposure by sector", "lines", sector_lines, stacked=long_only
+            "sector_exposure",
+            "Net exposure by sector",
+            "lines",
+            sector_lines,
+            stacked=long_only,
+            height=3.4,
+            legend_below=True,
         ),
         Table(
             "sector_exposure",

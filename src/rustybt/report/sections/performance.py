@@ -254,7 +254,11 @@ def rolling_section(inputs: ReportInputs) -> Section:
         raise Omitted(f"rolling statistics need at least 15 periods; this history has {n}")
     window = rolling_window(n, inputs.periods_per_year)
     risk_free = inputs.risk_free
-    sharpe = rolling_sharpe(inputs.returns, window, risk_free=risk_free)
+    # A window of constant returns (no position held) has no Sharpe ratio: the
+    # function gives +-inf there, which is left out of the chart and the table.
+    sharpe = rolling_sharpe(inputs.returns, window, risk_free=risk_free).replace(
+        [np.inf, -np.inf], np.nan
+    )
     vol = rolling_volatility(inputs.returns, window)
     items: list[Item] = [
         Chart(

@@ -20,13 +20,19 @@ _VAR_FORMATS: dict[str, ValueFormat] = {
     "var_currency": "money",
     "cvar_currency": "money",
 }
+_DECOMPOSITION_COLUMNS = {
+    "value": "value",
+    "weight": "weight",
+    "volatility_share": "share of volatility",
+    "var_share": "share of VaR",
+    "component_var_currency": "VaR contribution",
+}
 _DECOMPOSITION_FORMATS: dict[str, ValueFormat] = {
     "value": "money",
     "weight": "pct",
-    "volatility_share": "pct",
-    "var_share": "pct",
-    "component_var_currency": "money",
-    "rank": "int",
+    "share of volatility": "pct",
+    "share of VaR": "pct",
+    "VaR contribution": "money",
 }
 
 
@@ -61,7 +67,12 @@ def stress_windows(returns: pd.Series) -> pd.DataFrame:
 def risk_section(inputs: ReportInputs) -> Section:
     risk = inputs.risk
     items: list[Item] = [
-        Table("var", "VaR and CVaR by method (negative = loss)", risk.var, _VAR_FORMATS),
+        Table(
+            "var",
+            "VaR and CVaR by method (negative = loss)",
+            risk.var.set_index("method"),
+            _VAR_FORMATS,
+        ),
     ]
     if risk.var_backtest is not None:
         items.append(Note(f"VaR backtest: {risk.var_backtest.verdict}"))
@@ -100,7 +111,9 @@ def risk_section(inputs: ReportInputs) -> Section:
             Table("stress_windows", "Historical stress windows inside the run", stress, formats)
         )
     if risk.decomposition is not None:
-        table = risk.decomposition.table.head(10)
+        table = risk.decomposition.table.head(10)[list(_DECOMPOSITION_COLUMNS)].rename(
+            columns=_DECOMPOSITION_COLUMNS
+        )
         items.append(
             Table(
                 "risk_decomposition",
@@ -150,6 +163,15 @@ def attribution_section(inputs: ReportInputs) -> Section:
             )
         )
         items.append(Note(f"Sector benchmark: {brinson.benchmark_universe}. {brinson.summary()}"))
+        if brinson.unexplained is not None:
+            gap = float(brinson.unexplained.abs().sum())
+            items.append(
+                Note(
+                    "Brinson works from the holdings at each session's close: trading inside "
+                    f"sessions and costs are outside it (sum of absolute daily gaps to the "
+                    f"strategy's actual returns: {gap:.2%})."
+                )
+            )
     if not items:
         raise Omitted("; ".join(reasons))
     items.extend(Note(f"Not shown: {reason}.") for reason in reasons)
