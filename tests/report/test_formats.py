@@ -30,7 +30,8 @@ def test_html_is_self_contained_small_and_complete(
         assert f'<section id="{key}">' in text
     assert text.count("<svg") >= 12
     assert "plotly" not in text.lower()  # static by default
-    assert "@media print" in text and 'name="viewport"' in text
+    assert "@media print" in text
+    assert 'name="viewport"' in text
 
 
 def test_interactive_html_embeds_plotly_once(demo_result: BacktestResult, tmp_path: Path) -> None:
@@ -99,7 +100,8 @@ def test_plain_returns_leave_out_what_needs_holdings(tmp_path: Path) -> None:
     assert set(reasons) == {"trades", "positions", "data_issues"}
     assert "plain return series" in reasons["trades"]
     html = report.to_html(tmp_path / "p.html").read_text()
-    assert "Not in this report" in html and "plain return series" in html
+    assert "Not in this report" in html
+    assert "plain return series" in html
     assert report.title == "fund report"
     notes = " ".join(report.to_dict()["sections"]["attribution"]["notes"])  # type: ignore[index]
     assert "no sector attribution" in notes
@@ -132,7 +134,8 @@ def test_thin_keeps_extremes_in_order() -> None:
     shown = thin(values, 400)
     assert len(shown) <= 400
     assert shown.index.is_monotonic_increasing
-    assert shown.min() == -9.0 and shown.max() == values.max()
+    assert shown.min() == -9.0
+    assert shown.max() == values.max()
     assert (shown == values.loc[shown.index]).all()
     assert thin(pd.Series([1.0, np.nan, 2.0])).tolist() == [1.0, 2.0]
 
