@@ -27,15 +27,15 @@ class ChartRenderer:
         return self._cache[key]
 
     def _render(self, item: Chart | CustomFigure) -> str:
-        from rustybt.report.figures_static import chart_figure, figure_svg
-
         if isinstance(item, CustomFigure):
             return self._custom(item)
         if self.interactive:
             from rustybt.report.figures_plotly import plotly_figure
 
             return self._plotly_div(plotly_figure(item))
-        return figure_svg(chart_figure(item))
+        from rustybt.report.svg import chart_svg
+
+        return chart_svg(item)
 
     def _plotly_div(self, figure: object) -> str:
         self.uses_plotly = True
