@@ -150,3 +150,24 @@ def test_display_formats() -> None:
     assert format_value(pd.Timestamp("2020-03-12 14:31", tz="UTC"), "date") == "2020-03-12 14:31"
     assert format_value(pd.Timedelta(hours=3), "days") == "3.0 h"
     assert format_value(None, "num") == "–"
+
+
+def test_svg_axis_ticks_known_answers() -> None:
+    from rustybt.report.svg_axes import date_ticks, nice_ticks, tick_label
+
+    assert nice_ticks(-2.7, 7.3) == [-2.0, 0.0, 2.0, 4.0, 6.0]
+    assert nice_ticks(0.0, 1.0) == [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+    assert [tick_label(t, "num", 2.5) for t in (-2.5, 0.0, 2.5, 5.0)] == [
+        "-2.5",
+        "0.0",
+        "2.5",
+        "5.0",
+    ]
+    assert tick_label(0.15, "pct", 0.05) == "15%"
+    assert tick_label(0.025, "pct", 0.025) == "2.5%"
+    years = date_ticks(pd.Timestamp("2015-01-02"), pd.Timestamp("2018-12-31"))
+    assert [label for _, label in years] == ["2016", "2017", "2018"]
+    months = date_ticks(pd.Timestamp("2020-02-01"), pd.Timestamp("2020-04-30 23:59"))
+    assert [label for _, label in months] == ["Feb 2020", "Mar", "Apr"]
+    hours = date_ticks(pd.Timestamp("2020-03-12 09:30"), pd.Timestamp("2020-03-12 16:00"))
+    assert [label for _, label in hours][:2] == ["10:00", "11:00"]

@@ -97,7 +97,7 @@ def date_ticks(
                 for t in chosen
             ]
     for step, fmt in _CLOCK_STEPS:
-        if span / step <= count:
+        if span / step <= count + 1:
             start = lo.floor(pd.Timedelta(seconds=step)) if step < _DAY else lo.normalize()
             stamps = pd.date_range(start, hi, freq=pd.Timedelta(seconds=step))
             return [(t, t.strftime(fmt)) for t in stamps if lo <= t <= hi]
@@ -105,12 +105,20 @@ def date_ticks(
     return [(t, t.strftime("%b %d")) for t in stamps]
 
 
+def _decimals(step: float) -> int:
+    """Decimals that show every multiple of ``step`` exactly (2.5 -> 1, 0.02 -> 2)."""
+    if not step or not math.isfinite(step):
+        return 0
+    decimals = max(0, -math.floor(math.log10(abs(step))))
+    while decimals < 6 and abs(round(step, decimals) - step) > abs(step) * 1e-9:
+        decimals += 1
+    return decimals
+
+
 def tick_label(value: float, kind: ValueFormat, step: float) -> str:
     """A tick's label, with as many decimals as the tick step needs."""
     if kind == "pct":
-        decimals = max(0, -math.floor(math.log10(abs(step) * 100.0)) if step else 0)
-        return f"{value * 100:.{min(decimals, 3)}f}%"
+        return f"{value * 100:.{min(_decimals(step * 100.0), 3)}f}%"
     if abs(value) >= 1e4:
         return f"{value:,.0f}"
-    decimals = max(0, -math.floor(math.log10(abs(step)))) if step else 0
-    return f"{value:.{min(decimals, 4)}f}"
+    return f"{value:.{min(_decimals(step), 4)}f}"
