@@ -56,7 +56,7 @@ def prepare(directory: Path) -> dict[str, Path]:
             load_strategy_file(strategy, fast=20, slow=100), daily, benchmark=bench
         ),
         "2y 1-minute, 1 asset": run_backtest(
-            load_strategy_file(strategy, fast=60, slow=390),
+            load_strategy_file(strategy, fast=120, slow=780),
             benchmark_panel(n_assets=1, n_bars=2 * 252 * 390, frequency="minute"),
         ),
     }

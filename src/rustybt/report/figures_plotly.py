@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from rustybt.errors import ConfigError
-from rustybt.report.figures_static import LOSS, PALETTE, WIN
 from rustybt.report.model import Chart, ValueFormat
+from rustybt.report.style import LOSS, PALETTE, WIN
 
 __all__ = ["plotly_figure", "require_plotly"]
 

@@ -1,4 +1,4 @@
-"""Draw a `Chart` with matplotlib: onto an axes of a PDF page, or alone as an SVG.
+"""Draw a `Chart` with matplotlib onto an axes of a PDF page; a user's figure as SVG.
 
 Dates use matplotlib's concise formatter, so labels never overlap however long
 or short the history; an empty chart says so instead of showing a blank panel.
@@ -15,29 +15,13 @@ import pandas as pd
 from rustybt.errors import ConfigError
 from rustybt.report.formatting import format_value
 from rustybt.report.model import Chart, ValueFormat
+from rustybt.report.style import LOSS, PALETTE, WIN
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["PALETTE", "chart_figure", "draw_chart", "figure_svg", "require_matplotlib"]
-
-PALETTE = (
-    "#1f4e79",
-    "#9a9a9a",
-    "#d1383d",
-    "#2e8b57",
-    "#e08a00",
-    "#7b4fa0",
-    "#17becf",
-    "#8c564b",
-    "#bcbd22",
-    "#e377c2",
-    "#555555",
-)
-WIN, LOSS = "#2e8b57", "#d1383d"
-WIDTH = 9.0
-LEGEND_BELOW = 0.4  # inches under the axes for a legend placed below them
+__all__ = ["draw_chart", "figure_svg", "require_matplotlib"]
 
 
 def require_matplotlib() -> None:
@@ -255,21 +239,6 @@ def draw_chart(ax: Axes, chart: Chart) -> None:
     ax.spines["top"].set_visible(False)
     ax.spines["right"].set_visible(False)
     ax.tick_params(labelsize=8)
-
-
-def chart_figure(chart: Chart) -> Figure:
-    """A standalone figure holding ``chart``."""
-    require_matplotlib()
-    from matplotlib.figure import Figure
-
-    # Fixed margins, not constrained layout: that would draw every chart twice.
-    figure = Figure(figsize=(WIDTH, chart.height))
-    top = 1.0 - 0.38 / chart.height
-    bottom = (0.42 + (LEGEND_BELOW if chart.legend_below else 0.0)) / chart.height
-    left = 0.07 if chart.kind != "heatmap" else 0.06
-    figure.subplots_adjust(left=left, right=0.985, top=top, bottom=bottom)
-    draw_chart(figure.add_subplot(), chart)
-    return figure
 
 
 def figure_svg(figure: Figure) -> str:

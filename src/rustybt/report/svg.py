@@ -17,24 +17,11 @@ import pandas as pd
 
 from rustybt.report.formatting import format_value
 from rustybt.report.model import Chart
+from rustybt.report.style import LOSS, PALETTE, WIN
 from rustybt.report.svg_axes import Scale, date_ticks, log_ticks, nice_ticks, tick_label
 
 __all__ = ["chart_svg"]
 
-PALETTE = (
-    "#1f4e79",
-    "#9a9a9a",
-    "#d1383d",
-    "#2e8b57",
-    "#e08a00",
-    "#7b4fa0",
-    "#17becf",
-    "#8c564b",
-    "#bcbd22",
-    "#e377c2",
-    "#555555",
-)
-WIN, LOSS = "#2e8b57", "#d1383d"
 WIDTH = 900.0
 LEFT, RIGHT, TOP, BOTTOM = 62.0, 16.0, 30.0, 28.0
 LEGEND = 24.0
