@@ -171,3 +171,21 @@ def test_svg_axis_ticks_known_answers() -> None:
     assert [label for _, label in months] == ["Feb 2020", "Mar", "Apr"]
     hours = date_ticks(pd.Timestamp("2020-03-12 09:30"), pd.Timestamp("2020-03-12 16:00"))
     assert [label for _, label in hours][:2] == ["10:00", "11:00"]
+
+
+def test_benchmark_and_universe_options_reach_every_section(demo_result: BacktestResult) -> None:
+    from rustybt.analytics.metrics import performance_metrics
+
+    other = demo_result.returns.shift(1).fillna(0.0).rename("lagged self") * 0.5
+    report = ReportGenerator(
+        demo_result, other, universe="traded", sections=["metrics", "attribution"]
+    )
+    payload = report.to_dict()
+    metrics = payload["sections"]["metrics"]["tables"]["metrics"]  # type: ignore[index]
+    assert metrics["columns"] == ["Strategy", "lagged self"]
+    beta = metrics["data"][metrics["index"].index("Beta")][0]
+    assert beta == performance_metrics(demo_result.returns, other).beta
+    notes = " ".join(payload["sections"]["attribution"]["notes"])  # type: ignore[index]
+    assert "traded assets" in notes
+    assert "chosen with hindsight" in notes
+    assert "CAPM regression on lagged self" in json.dumps(payload)

@@ -106,7 +106,8 @@ class ReportInputs:
         source: BacktestResult | pd.Series = (
             self.result if self.result is not None else self.returns
         )
-        benchmark = None if self.result is not None or not self.has_benchmark else self.benchmark
+        # The report's benchmark (the result's own, or the one passed to the report).
+        benchmark = self.benchmark if self.has_benchmark else None
         return risk_report(source, benchmark=benchmark, n_paths=RISK_N_PATHS, seed=RISK_SEED)
 
     @property
