@@ -189,3 +189,44 @@ def test_benchmark_and_universe_options_reach_every_section(demo_result: Backtes
     assert "traded assets" in notes
     assert "chosen with hindsight" in notes
     assert "CAPM regression on lagged self" in json.dumps(payload)
+
+
+def test_factor_regression_section_equals_the_function(demo_result: BacktestResult) -> None:
+    from rustybt.analytics.attribution import factor_regression
+
+    rng = np.random.default_rng(11)
+    index = demo_result.perf.index
+    factors = pd.DataFrame(
+        {
+            "Mkt-RF": demo_result.benchmark_returns.fillna(0.0),
+            "SMB": rng.normal(0, 0.005, len(index)),
+        },
+        index=index,
+    )
+    payload = ReportGenerator(demo_result, sections=["attribution"], factors=factors).to_dict()
+    table = payload["sections"]["attribution"]["tables"]["factor_model"]  # type: ignore[index]
+    expected = factor_regression(demo_result.returns, factors).to_frame()
+    assert table["index"] == list(expected.index)
+    np.testing.assert_array_equal(np.array(table["data"], dtype=float), expected.to_numpy())
+
+
+def test_paper_trading_style_result_without_bars_or_universe(demo_result: BacktestResult) -> None:
+    # What a live runner's result may carry: the tables and ledger, no bars or universe.
+    meta = {k: demo_result.metadata[k] for k in ("strategy", "capital", "ledger", "run_id")}
+    paper = BacktestResult(
+        perf=demo_result.perf,
+        transactions=demo_result.transactions,
+        orders=demo_result.orders,
+        positions=demo_result.positions,
+        metadata={**meta, "mode": "paper"},
+    )
+    report = ReportGenerator(paper)
+    sections, omitted = report.build()
+    keys = [s.key for s in sections]
+    assert omitted == []  # data_issues says the bars were not validated
+    assert {"header", "metrics", "trades", "positions", "risk", "attribution"} <= set(keys)
+    run = report.to_dict()["sections"]["header"]["tables"]["run"]  # type: ignore[index]
+    assert run["data"][run["index"].index("Mode")] == ["paper"]
+    assert "Paper" in report.subtitle
+    notes = " ".join(report.to_dict()["sections"]["attribution"]["notes"])  # type: ignore[index]
+    assert "no sector attribution" in notes

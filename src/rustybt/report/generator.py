@@ -71,6 +71,8 @@ class ReportGenerator:
             Series, or a sessions x symbols DataFrame) instead of equal weights.
         benchmark_name: the benchmark's label.
         paper: PDF paper size, ``"a4"`` or ``"letter"``.
+        factors: factor returns per period (e.g. `load_fama_french_factors`) for
+            a factor regression in the attribution section.
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class ReportGenerator:
         sector_benchmark: pd.Series | pd.DataFrame | None = None,
         benchmark_name: str | None = None,
         paper: Literal["a4", "letter"] = "a4",
+        factors: pd.DataFrame | None = None,
     ) -> None:
         from rustybt.engine.result import BacktestResult
 
@@ -135,6 +138,7 @@ class ReportGenerator:
             log_scale=log_scale,
             universe=universe,
             sector_benchmark=sector_benchmark,
+            factors=factors,
         )
         self._custom: list[Section] = []
         self._built: tuple[list[Section], list[tuple[str, str]]] | None = None

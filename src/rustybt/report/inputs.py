@@ -63,6 +63,7 @@ class ReportInputs:
         log_scale: draw the equity curve on a log scale.
         universe: Brinson benchmark universe: "data" (every asset) or "traded".
         sector_benchmark: optional Brinson benchmark weights (Series or DataFrame).
+        factors: optional factor returns (e.g. Fama-French) for a factor regression.
     """
 
     returns: pd.Series
@@ -73,6 +74,7 @@ class ReportInputs:
     log_scale: bool = False
     universe: Literal["data", "traded"] = "data"
     sector_benchmark: pd.Series | pd.DataFrame | None = None
+    factors: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
     @property

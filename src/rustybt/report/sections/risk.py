@@ -127,7 +127,11 @@ def risk_section(inputs: ReportInputs) -> Section:
 
 
 def attribution_section(inputs: ReportInputs) -> Section:
-    from rustybt.analytics.attribution import brinson_from_result, capm_regression
+    from rustybt.analytics.attribution import (
+        brinson_from_result,
+        capm_regression,
+        factor_regression,
+    )
 
     items: list[Item] = []
     reasons = []
@@ -143,8 +147,20 @@ def attribution_section(inputs: ReportInputs) -> Section:
             )
         )
         items.append(Note(capm.summary()))
-    else:
-        reasons.append("no benchmark, so no factor regression")
+    elif inputs.factors is None:
+        reasons.append("no benchmark or factors, so no factor regression")
+    if inputs.factors is not None:
+        model = factor_regression(inputs.returns, inputs.factors)
+        names = ", ".join(model.factors)
+        items.append(
+            Table(
+                "factor_model",
+                f"Factor regression on {names} (Newey-West errors)",
+                model.to_frame(),
+                {"p_value": "num"},
+            )
+        )
+        items.append(Note(model.summary()))
     result = inputs.result
     if result is None:
         reasons.append("plain returns carry no holdings, so no sector attribution")
