@@ -267,7 +267,8 @@ class BacktestResult:
         bars = None
         if (directory / "bars.parquet").is_file():
             frame = pd.read_parquet(directory / "bars.parquet")
-            records = payload.get("bar_assets") or {}
+            # Older saves lack "bar_assets"; a run's metadata may still describe them.
+            records = payload.get("bar_assets") or payload["metadata"].get("asset_info") or {}
             bars = BarPanel.from_frame(
                 frame,
                 frequency=Frequency(payload.get("bars_frequency") or "daily"),
