@@ -151,7 +151,7 @@ def plotly_figure(chart: Chart) -> object:
         legend={"orientation": "h", "y": -0.15},
     )
     if chart.kind == "heatmap":
-        figure.update_yaxes(autorange="reversed")
+        figure.update_yaxes(autorange="reversed", type="category", dtick=1)
     elif chart.kind in ("histogram", "scatter"):
         figure.update_xaxes(tickformat=_tick(chart.x_format))
     figure.update_xaxes(gridcolor="#eef1f4", zeroline=False)
