@@ -31,6 +31,10 @@ def test_demo_prints_summary_and_saves_a_loadable_result(tmp_path: Path) -> None
     tearsheet = tmp_path / "demo" / "tearsheet.png"
     assert f"tearsheet       {tearsheet.resolve()}" in out
     assert tearsheet.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in ("report.html", "report.pdf"):  # the full report beside the result
+        report = tmp_path / "demo" / name
+        assert f"report          {report.resolve()}" in out
+        assert report.stat().st_size > 10_000
     assert saved.metadata["strategy"] == "DualMovingAverage"
     # The demo is deterministic: a second run gives the same equity to the digit.
     _invoke("demo", "--output", str(tmp_path / "again"))

@@ -49,17 +49,17 @@ def test_brinson_on_demo_run_is_exact(result: BacktestResult) -> None:
 
 def test_brinson_one_session_by_hand(result: BacktestResult) -> None:
     attribution = brinson_from_result(result)
-    bars = result.bars
-    assert bars is not None
+    panel = demo_panel()  # the benchmark universe is the whole data, traded or not
+    assert attribution.benchmark_universe.startswith("all 20 assets")
     session = attribution.portfolio_return.index[400]
-    t = bars.index.get_loc(session)
-    asset_r = bars.close[t] / bars.close[t - 1] - 1
-    sectors = np.array([a.sector for a in bars.assets])
+    t = panel.index.get_loc(session)
+    asset_r = panel.close[t] / panel.close[t - 1] - 1
+    sectors = np.array([a.sector for a in panel.assets])
     bench = asset_r.mean()  # equal weight over the 20 assets
     prev = result.perf.index[result.perf.index.get_loc(session) - 1]
     held = result.positions[result.positions["session"] == prev]
     pv = result.perf.at[prev, "portfolio_value"]
-    symbols = list(bars.symbols)
+    symbols = list(panel.symbols)
     wp = np.zeros(len(symbols))
     for _, row in held.iterrows():
         wp[symbols.index(row["symbol"])] = row["market_value"] / pv
@@ -77,6 +77,29 @@ def test_brinson_one_session_by_hand(result: BacktestResult) -> None:
         assert attribution.selection.at[session, sector] == pytest.approx(
             wb_g * (rp_g - rb_g), abs=1e-14
         )
+
+
+def test_traded_only_universe_is_labelled_as_hindsight(result: BacktestResult) -> None:
+    assert result.bars is not None
+    traded = brinson_from_result(result, universe="traded")
+    assert "hindsight" in traded.benchmark_universe
+    assert f"only the {len(result.bars.assets)} traded assets" in traded.benchmark_universe
+    # an old result without a universe falls back and says why
+    old = BacktestResult(**{**result.__dict__, "universe": pd.DataFrame(), "_trades": None})
+    assert "carries no data universe" in brinson_from_result(old).benchmark_universe
+
+
+def test_sectors_and_universe_survive_save_and_load(result: BacktestResult, tmp_path: Path) -> None:
+    loaded = BacktestResult.load(result.save(tmp_path / "saved"))
+    assert loaded.bars is not None
+    assert result.bars is not None
+    assert [a.sector for a in loaded.bars.assets] == [a.sector for a in result.bars.assets]
+    assert [a.asset_class for a in loaded.bars.assets] == [
+        a.asset_class for a in result.bars.assets
+    ]
+    pd.testing.assert_frame_equal(loaded.universe, result.universe, check_freq=False)
+    before, after = brinson_from_result(result), brinson_from_result(loaded)
+    assert after.to_dict() == before.to_dict()
 
 
 def test_value_weighted_and_custom_benchmark(result: BacktestResult) -> None:

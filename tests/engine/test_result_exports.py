@@ -39,7 +39,15 @@ def _result() -> BacktestResult:
 def test_to_pandas_holds_every_table() -> None:
     result = _result()
     tables = result.to_pandas()
-    assert set(tables) == {"perf", "transactions", "orders", "positions", "decisions", "trades"}
+    assert set(tables) == {
+        "perf",
+        "transactions",
+        "orders",
+        "positions",
+        "decisions",
+        "universe",
+        "trades",
+    }
     assert tables["transactions"] is result.transactions
 
 

@@ -10,6 +10,7 @@ import typer
 
 from rustybt.cli.errors import report_errors
 from rustybt.cli.live import register_live_commands
+from rustybt.cli.report import register as register_report
 from rustybt.cli.secrets import secrets_app
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ catalog_app = typer.Typer(help="Inspect and verify the local data catalog.", no_
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(secrets_app, name="secrets")
 register_live_commands(app)
+register_report(app)
 
 DEFAULT_CATALOG = Path("~/.rustybt/catalog")
 DEFAULT_OUTPUT = Path("rustybt_output")

@@ -109,6 +109,9 @@ def _print_result(result: BacktestResult, saved: Path) -> None:
         tearsheet = _write_tearsheet(result, saved)
         if tearsheet is not None:
             print(f"tearsheet       {tearsheet.resolve()}")
+    from rustybt.cli.report import write_reports_beside
+
+    write_reports_beside(result, saved)
 
 
 def run_demo(output: Path, *, overwrite: bool = False) -> BacktestResult:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from rustybt.assets import Asset, AssetClass
 from rustybt.data.bars import BarPanel, Frequency
 from rustybt.errors import CatalogError, ConfigError, DataNotFound, clip_text
 from rustybt.money import to_decimal
@@ -27,8 +28,34 @@ if TYPE_CHECKING:
 
 __all__ = ["BacktestResult"]
 
-TABLES = ("perf", "transactions", "orders", "positions", "decisions")
+TABLES = ("perf", "transactions", "orders", "positions", "decisions", "universe")
+# Tables a result saved by an older version may lack; they load as empty frames.
+OPTIONAL_TABLES = frozenset({"universe"})
 FORMAT_VERSION = 1
+
+
+def asset_record(asset: Asset) -> dict[str, object]:
+    """An asset as JSON: everything but the symbol, which is the key."""
+    return {
+        "asset_class": asset.asset_class.value,
+        "fractional": asset.fractional,
+        "sector": asset.sector,
+        "exchange": asset.exchange,
+    }
+
+
+def asset_from_record(symbol: str, record: object) -> Asset:
+    """The inverse of `asset_record` (a plain equity when the record is missing)."""
+    if not isinstance(record, dict):
+        return Asset(symbol)
+    sector = record.get("sector")
+    return Asset(
+        symbol,
+        AssetClass(str(record.get("asset_class", "equity"))),
+        fractional=bool(record.get("fractional", False)),
+        sector=None if sector is None else str(sector),
+        exchange=str(record.get("exchange", "XNYS")),
+    )
 
 
 def _decimal_columns(frame: pd.DataFrame) -> list[str]:
@@ -97,7 +124,11 @@ class BacktestResult:
         metadata: strategy, parameters, dates, capital, data source, models,
             versions and the ledger's exact totals (as strings).
         decisions: what the strategy logged with ``context.log_decision``.
-        bars: the traded assets' bars over the run (for MAE/MFE and fill quality).
+        bars: the traded assets' bars over the run (for MAE/MFE and fill quality);
+            their `Asset` objects keep class and sector through save/load.
+        universe: each session's close of every asset in the data (sessions x
+            symbols), traded or not: the benchmark universe of sector attribution,
+            so it is not chosen with hindsight. Empty when unknown.
     """
 
     perf: pd.DataFrame
@@ -107,6 +138,7 @@ class BacktestResult:
     metadata: dict[str, object]
     decisions: pd.DataFrame = field(default_factory=pd.DataFrame)
     bars: BarPanel | None = None
+    universe: pd.DataFrame = field(default_factory=pd.DataFrame)
     _trades: pd.DataFrame | None = field(default=None, repr=False)
     _zipline: pd.DataFrame | None = field(default=None, repr=False)
 
@@ -181,7 +213,11 @@ class BacktestResult:
 
         out: dict[str, pl.DataFrame] = {}
         for name, frame in self.to_pandas().items():
-            source = frame.reset_index() if name == "perf" else frame
+            source = (
+                frame.reset_index()
+                if name == "perf" or (name == "universe" and len(frame))
+                else frame
+            )
             decimals = set(_decimal_columns(source))
             plain = source.drop(columns=list(decimals))
             converted = pl.from_pandas(plain) if len(plain.columns) else pl.DataFrame()
@@ -215,6 +251,10 @@ class BacktestResult:
             "metadata": self.metadata,
             "decimal_columns": decimal_columns,
             "bars_frequency": None if self.bars is None else str(self.bars.frequency),
+            # The bars' Parquet holds symbols only: class and sector live here.
+            "bar_assets": {}
+            if self.bars is None
+            else {a.symbol: asset_record(a) for a in self.bars.assets},
         }
         (directory / "metadata.json").write_text(json.dumps(payload, indent=2, default=str))
         restrict_tree(directory)  # 0750 / 0640: a result may reveal a strategy's secrets
@@ -238,15 +278,35 @@ class BacktestResult:
             ) from exc
         tables: dict[str, pd.DataFrame] = {}
         for name in TABLES:
+            if name in OPTIONAL_TABLES and not (directory / f"{name}.parquet").is_file():
+                tables[name] = pd.DataFrame()
+                continue
             frame = pd.read_parquet(directory / f"{name}.parquet")
             tables[name] = _from_strings(frame, payload["decimal_columns"].get(name, []))
         bars = None
         if (directory / "bars.parquet").is_file():
+            frame = pd.read_parquet(directory / "bars.parquet")
+            # Older saves lack "bar_assets"; a run's metadata may still describe them.
+            records = payload.get("bar_assets") or payload["metadata"].get("asset_info") or {}
             bars = BarPanel.from_frame(
-                pd.read_parquet(directory / "bars.parquet"),
+                frame,
                 frequency=Frequency(payload.get("bars_frequency") or "daily"),
+                assets=[
+                    asset_from_record(str(s), records.get(s)) for s in frame["symbol"].unique()
+                ],
             )
         return cls(metadata=payload["metadata"], bars=bars, **tables)
+
+    def report(self, path: str | Path, **options: object) -> Path:
+        """Write a report of this result; the format comes from the suffix (.html, .pdf, .json).
+
+        ``options`` go to `rustybt.report.ReportGenerator` (benchmark, sections,
+        title, interactive, ...). Returns the path written.
+        """
+        from rustybt.report import ReportGenerator  # the report layer sits above the engine
+
+        generator = ReportGenerator(self, **options)  # type: ignore[arg-type]  # checked there
+        return generator.write(path)
 
     # -- display ---------------------------------------------------------------------
     def display(self, table: str) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.data.bars import to_utc_timestamp
-from rustybt.engine.result import BacktestResult
+from rustybt.engine.result import BacktestResult, asset_record
 from rustybt.engine.versions import versions
 from rustybt.errors import StrategyError
 from rustybt.security.masking import mask_value
@@ -48,6 +48,7 @@ def run_metadata(run: _Run, end: pd.Timestamp, marks: dict[Asset, Decimal]) -> d
         "data_source": run.config.data_source,
         "data_issues": run.data_issues,
         "assets": list(run.panel.symbols),
+        "asset_info": {a.symbol: asset_record(a) for a in run.panel.assets},
         "created": str(to_utc_timestamp(pd.Timestamp.now(tz="UTC"))),
         "versions": versions(),
         "ledger": {

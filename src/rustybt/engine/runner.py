@@ -495,4 +495,16 @@ class _Run:
                 if last_bar is None
                 else self.panel.select(assets=traded, end=self.panel.index[last])
             ),
+            # A failed or stopped-early run keeps the sessions it valued.
+            universe=self._universe_closes().reindex(perf.index),
         )
+
+    def _universe_closes(self) -> pd.DataFrame:
+        """Every asset's last close of each session: the attribution universe."""
+        symbols = list(self.panel.symbols)
+        if self.panel.frequency == Frequency.DAILY:
+            return pd.DataFrame(self.panel.close, index=self.layout.sessions, columns=symbols)
+        frame = pd.DataFrame(self.panel.close, columns=symbols)
+        last = frame.groupby(self.layout.session_of_bar).last()  # last non-NaN close
+        last.index = self.layout.sessions[last.index.to_numpy()]
+        return last.reindex(self.layout.sessions)

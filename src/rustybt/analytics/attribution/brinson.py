@@ -57,6 +57,8 @@ class BrinsonAttribution:
         portfolio_weights, benchmark_weights: periods x groups (portfolio incl. cash).
         unexplained: the actual strategy return minus the holdings-based ``R_t``
             (intraday trading, costs), when built from a backtest; else None.
+        benchmark_universe: which assets and weights the benchmark holds, in
+            words (set by `brinson_from_result`; empty when weights were given).
     """
 
     allocation: pd.DataFrame
@@ -67,6 +69,7 @@ class BrinsonAttribution:
     portfolio_weights: pd.DataFrame
     benchmark_weights: pd.DataFrame
     unexplained: pd.Series | None = None
+    benchmark_universe: str = ""
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -177,6 +180,7 @@ class BrinsonAttribution:
                 for group, row in linked.iterrows()
             },
             "summary": self.summary(),
+            "benchmark_universe": self.benchmark_universe,
         }
 
 

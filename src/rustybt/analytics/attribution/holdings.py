@@ -6,14 +6,19 @@
   ``t - 1`` over that close's portfolio value (``positions`` and
   ``perf["portfolio_value"]``): the holdings that earned session ``t``'s return.
   The rest (cash, or borrowing when levered) is the ``Cash`` group.
-* The benchmark is a universe built from the same bars: ``"equal"`` weights every
+* The benchmark universe is every asset of the data the backtest ran on
+  (``BacktestResult.universe``), traded or not, so it is not chosen with
+  hindsight; ``universe="traded"`` (or a result that carries no universe, e.g.
+  one saved by an older version) uses the traded assets' bars only, and the
+  attribution says so in ``benchmark_universe``. ``"equal"`` weights every
   asset with a return that session equally; ``"value"`` is a buy-and-hold index
   that starts equally weighted and lets weights drift with prices (the bars carry
   no share counts, so true capitalisation weights are not available); or pass
   your own weights (a DataFrame sessions x symbols, or a Series symbol -> weight),
   normalised per session over the assets with a return.
-* Groups come from ``Asset.sector`` unless a ``grouping`` mapping symbol -> group
-  is given; an asset without one is in ``"Unknown"``.
+* Groups come from ``Asset.sector`` (the bars' assets, and the run's
+  ``metadata["asset_info"]`` for the rest of the universe) unless a ``grouping``
+  mapping symbol -> group is given; an asset without one is in ``"Unknown"``.
 
 The holdings-based return differs from the strategy's actual return by what
 happened inside the session (fills at the open, costs); that difference is kept
@@ -23,7 +28,8 @@ as ``BrinsonAttribution.unexplained``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -95,10 +101,22 @@ def _utc(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
     return index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
 
 
+def result_sectors(result: BacktestResult) -> dict[str, str | None]:
+    """Symbol -> sector for every asset the result knows (universe and bars)."""
+    sectors: dict[str, str | None] = {}
+    info = result.metadata.get("asset_info")
+    if isinstance(info, dict):
+        for symbol, record in info.items():
+            sector = record.get("sector") if isinstance(record, dict) else None
+            sectors[str(symbol)] = None if sector is None else str(sector)
+    if result.bars is not None:
+        sectors.update({a.symbol: a.sector for a in result.bars.assets if a.sector is not None})
+    return sectors
+
+
 def _group_matrix(
-    symbols: list[str], bars: BarPanel, grouping: Mapping[str, str] | None
+    symbols: list[str], by_symbol: Mapping[str, str | None], grouping: Mapping[str, str] | None
 ) -> tuple[FloatArray, tuple[str, ...]]:
-    by_symbol = {asset.symbol: asset.sector for asset in bars.assets}
     labels = [
         str(grouping.get(s, UNKNOWN_GROUP))
         if grouping is not None
@@ -117,23 +135,33 @@ def brinson_from_result(
     *,
     grouping: Mapping[str, str] | None = None,
     benchmark_weights: str | pd.DataFrame | pd.Series = "equal",
+    universe: Literal["data", "traded"] = "data",
 ) -> BrinsonAttribution:
     """Brinson-Fachler attribution of a backtest by sector (or ``grouping``).
 
     See the module docstring for how weights, returns and the benchmark universe
-    are built. The first session (no holdings yet) is included with the portfolio
-    all in cash.
+    are built (``universe``: every asset of the data, or only the traded ones).
+    The first session (no holdings yet) is included with the portfolio all in cash.
     """
+    if universe not in ("data", "traded"):
+        raise ConfigError(
+            f"unknown benchmark universe {universe!r}; use 'data' or 'traded'",
+            context={"universe": universe},
+        )
     bars = result.bars
     if bars is None:
         raise ConfigError(
             "this result carries no bars; holdings attribution needs the asset prices",
             hint="run the backtest with rustybt.run_backtest, which keeps the bars",
         )
-    closes = session_closes(bars)
     sessions = _utc(pd.DatetimeIndex(result.perf.index))
-    closes.index = _utc(pd.DatetimeIndex(closes.index))
-    closes = closes.reindex(sessions)
+    closes = _closes(session_closes(bars), sessions)
+    whole = universe == "data" and not result.universe.empty
+    if whole:
+        everything = _closes(result.universe.rename(columns=str), sessions)
+        extra = [c for c in everything.columns if c not in closes.columns]
+        closes = pd.concat([closes, everything[extra]], axis=1)
+    described = _describe_universe(benchmark_weights, len(closes.columns), whole, universe)
     if closes.shape[0] < 2:
         raise ValidationError("holdings attribution needs at least two sessions")
     symbols = [str(c) for c in closes.columns]
@@ -146,7 +174,7 @@ def brinson_from_result(
     weights[1:] = market_value[:-1] / portfolio_value[:-1, None]
     held_returns = np.nan_to_num(asset_returns, nan=0.0)
     bench_w = universe_weights(closes, benchmark_weights)
-    matrix, groups = _group_matrix(symbols, bars, grouping)
+    matrix, groups = _group_matrix(symbols, result_sectors(result), grouping)
     wp = weights @ matrix
     cp = (weights * held_returns) @ matrix
     wb = bench_w @ matrix
@@ -156,7 +184,7 @@ def brinson_from_result(
     index = pd.DatetimeIndex(sessions[keep], name="session")
     actual = result.perf["returns"].to_numpy(dtype=np.float64)[keep]
     unexplained = pd.Series(actual - cp[keep].sum(axis=1), index=index, name="unexplained")
-    return brinson_from_arrays(
+    attribution = brinson_from_arrays(
         wp[keep],
         cp[keep],
         wb[keep],
@@ -165,6 +193,28 @@ def brinson_from_result(
         index=index,
         unexplained=unexplained,
     )
+    return replace(attribution, benchmark_universe=described)
+
+
+def _closes(frame: pd.DataFrame, sessions: pd.DatetimeIndex) -> pd.DataFrame:
+    out = frame.copy()
+    out.index = _utc(pd.DatetimeIndex(out.index))
+    return out.reindex(sessions)
+
+
+def _describe_universe(
+    weights: str | pd.DataFrame | pd.Series, n_assets: int, whole: bool, asked: str
+) -> str:
+    if not isinstance(weights, str):
+        how = "weights given by the user"
+    elif weights == "value":
+        how = "buy-and-hold weights from an equal start"
+    else:
+        how = "equal weights"
+    if whole:
+        return f"all {n_assets} assets in the backtest's data, {how}"
+    why = "" if asked == "traded" else " (this result carries no data universe)"
+    return f"only the {n_assets} traded assets{why}, {how}: chosen with hindsight"
 
 
 def _market_values(
