@@ -1,13 +1,13 @@
 """`BacktestResult`: the one contract every analysis, report and notebook reads.
 
-Saved as a directory: one Parquet file per table plus ``metadata.json``. Decimal
-columns are written as their exact string form and listed in the metadata, so
+Saved as a directory: one Parquet file per table plus ``metadata.json``, which
+records every file's size and sha256 (`rustybt.engine.result_folder` writes the
+folder crash-safely and verifies it on load). Decimal columns are written as their exact string form and listed in the metadata, so
 ``load(save(r))`` gives back the same Decimals, digit for digit.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -15,8 +15,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from rustybt.data.bars import BarPanel, Frequency
+from rustybt.durable import locked
+from rustybt.engine.result_folder import (
+    METADATA_FILE,
+    read_manifest,
+    recover,
+    verify_files,
+    write_folder,
+)
 from rustybt.errors import CatalogError, DataNotFound
 from rustybt.money import to_decimal
 
@@ -26,7 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["BacktestResult"]
 
 TABLES = ("perf", "transactions", "orders", "positions", "decisions")
-FORMAT_VERSION = 1
+# 2: metadata.json records every file's size and sha256 (checked by load).
+FORMAT_VERSION = 2
 
 
 def _decimal_columns(frame: pd.DataFrame) -> list[str]:
@@ -181,9 +191,19 @@ class BacktestResult:
         return out
 
     def save(self, path: str | Path) -> Path:
-        """Write the result to directory ``path`` (created); returns it."""
+        """Write the result to folder ``path`` and return it.
+
+        Crash-safe: the files are written into a hidden sibling folder, fsynced,
+        and switched in by renames, so a kill at any moment leaves either the
+        complete previous result or the complete new one (see docs/result.md).
+        ``path`` must be new, empty or a saved result (which is replaced whole).
+        """
         directory = Path(path)
-        directory.mkdir(parents=True, exist_ok=True)
+        write_folder(directory, self._write_files)
+        return directory
+
+    def _write_files(self, directory: Path) -> dict[str, object]:
+        """The tables into ``directory``; returns the metadata payload."""
         decimal_columns: dict[str, list[str]] = {}
         for name in TABLES:
             frame: pd.DataFrame = getattr(self, name)
@@ -192,42 +212,83 @@ class BacktestResult:
             _to_strings(frame, columns).to_parquet(directory / f"{name}.parquet")
         if self.bars is not None:
             self.bars.to_frame().to_parquet(directory / "bars.parquet", index=False)
-        payload = {
+        return {
             "format_version": FORMAT_VERSION,
             "metadata": self.metadata,
             "decimal_columns": decimal_columns,
             "bars_frequency": None if self.bars is None else str(self.bars.frequency),
         }
-        (directory / "metadata.json").write_text(json.dumps(payload, indent=2, default=str))
-        return directory
 
     @classmethod
     def load(cls, path: str | Path) -> BacktestResult:
+        """Read a folder written by `save`, checking every file against the size and
+        sha256 recorded at save time first.
+
+        Raises:
+            DataNotFound: no saved result at ``path``.
+            CatalogError: a file is missing, cut short, changed or unreadable; the
+                message names it.
+        """
         directory = Path(path)
-        meta_file = directory / "metadata.json"
-        if not meta_file.is_file():
+        recover(directory)
+        if not (directory / METADATA_FILE).is_file():
             raise DataNotFound(
-                f"no saved backtest result at {directory}",
+                f"no saved backtest result at {directory}"
+                + (" (its metadata.json is missing)" if any(directory.glob("*.parquet")) else ""),
                 context={"path": str(directory)},
                 hint="pass the directory that result.save() wrote",
             )
-        try:
-            payload = json.loads(meta_file.read_text())
-        except json.JSONDecodeError as exc:
+        with locked(directory.parent, shared=True):
+            return cls._read(directory)
+
+    @classmethod
+    def _read(cls, directory: Path) -> BacktestResult:
+        payload = read_manifest(directory)
+        version = payload.get("format_version")
+        if version not in (1, FORMAT_VERSION):
             raise CatalogError(
-                f"result metadata is not valid JSON: {meta_file}", context={"path": str(meta_file)}
-            ) from exc
-        tables: dict[str, pd.DataFrame] = {}
-        for name in TABLES:
-            frame = pd.read_parquet(directory / f"{name}.parquet")
-            tables[name] = _from_strings(frame, payload["decimal_columns"].get(name, []))
-        bars = None
-        if (directory / "bars.parquet").is_file():
-            bars = BarPanel.from_frame(
-                pd.read_parquet(directory / "bars.parquet"),
-                frequency=Frequency(payload.get("bars_frequency") or "daily"),
+                f"saved result {directory} has format_version {version!r}; this rustybt "
+                f"reads 1 to {FORMAT_VERSION}",
+                context={"path": str(directory)},
+                hint="load it with the rustybt version that saved it, or upgrade rustybt",
             )
-        return cls(metadata=payload["metadata"], bars=bars, **tables)
+        if version != 1:  # results saved before checksums (version 1) are read as they are
+            verify_files(directory, payload.get("files"), tuple(f"{t}.parquet" for t in TABLES))
+        decimals = payload.get("decimal_columns")
+        if not isinstance(decimals, dict) or "metadata" not in payload:
+            raise CatalogError(
+                f"saved result {directory} is damaged: metadata.json lacks its tables' description",
+                context={"path": str(directory)},
+                hint="restore the folder from a backup or re-run the backtest",
+            )
+        tables: dict[str, pd.DataFrame] = {}
+        bars = None
+        current = ""
+        try:
+            for name in TABLES:
+                current = f"{name}.parquet"
+                frame = pd.read_parquet(directory / current)
+                tables[name] = _from_strings(frame, list(decimals.get(name, [])))
+            if (directory / "bars.parquet").is_file():
+                current = "bars.parquet"
+                bars = BarPanel.from_frame(
+                    pd.read_parquet(directory / current),
+                    frequency=Frequency(str(payload.get("bars_frequency") or "daily")),
+                )
+        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+            raise CatalogError(
+                f"saved result {directory} is damaged: {current} cannot be read ({exc})",
+                context={"path": str(directory), "file": current},
+                hint="restore the folder from a backup or re-run the backtest",
+            ) from exc
+        metadata = payload["metadata"]
+        if not isinstance(metadata, dict):
+            raise CatalogError(
+                f"saved result {directory} is damaged: its metadata is not an object",
+                context={"path": str(directory)},
+                hint="restore the folder from a backup or re-run the backtest",
+            )
+        return cls(metadata=metadata, bars=bars, **tables)
 
     # -- display ---------------------------------------------------------------------
     def _summary(self) -> dict[str, str]:
