@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +16,9 @@ import pyarrow.parquet as pq
 
 import rustybt
 from rustybt.assets import AssetClass
+from rustybt.crashpoint import crash_point
 from rustybt.data.bars import BAR_COLUMNS, Frequency
+from rustybt.data.catalog.commit import commit, footer_sha256, recover
 from rustybt.data.catalog.metadata import (
     BARS_FILE,
     QUARANTINE_FILE,
@@ -25,12 +27,11 @@ from rustybt.data.catalog.metadata import (
     DatasetInfo,
     check_name,
     read_metadata,
-    sha256_file,
-    write_metadata,
 )
 from rustybt.data.sources.base import Source
 from rustybt.data.validation import ValidationConfig, validate
 from rustybt.data.validation import ValidationReport as StructuralReport
+from rustybt.durable import file_stamp, fsync_tree, hold_folder, remove_tree
 from rustybt.errors import CatalogError, ConfigError, ValidationError
 
 __all__ = ["ROW_GROUP_SIZE", "IngestReport", "ingest"]
@@ -117,17 +118,6 @@ def _write_files(report: StructuralReport, folder: Path) -> None:
     (folder / VALIDATION_FILE).write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
 
-def _install(staging: Path, target: Path) -> None:
-    """Swap the staged folder into place; the old one (if any) is removed last."""
-    if not target.exists():
-        staging.rename(target)
-        return
-    trash = target.with_name(f".trash-{target.name}-{staging.name}")
-    target.rename(trash)
-    staging.rename(target)
-    shutil.rmtree(trash)
-
-
 def _resolve_input(
     source_or_frame: Source | pd.DataFrame,
     frequency: Frequency | str | None,
@@ -174,8 +164,10 @@ def ingest(
     thresholds of ``asset_class``); writes the clean rows to ``<name>/bars.parquet``, the
     rejected rows with their reasons to ``<name>/quarantine.parquet``, the report to
     ``<name>/validation.json``, then records the dataset (with sha256 checksums) in
-    ``catalog.json``. Files are staged in a temporary folder and swapped in, and the
-    metadata is replaced atomically, so a crash leaves the previous state intact.
+    ``catalog.json``. Files are staged in a temporary folder, fsynced, and made current
+    by one atomic replace of ``catalog.json`` under the catalog's lock, so a crash
+    leaves the previous state intact and concurrent ingests never lose each other's
+    entries (see `rustybt.data.catalog.commit`).
 
     Args:
         source_or_frame: a `Source` (read with line numbers) or a long bar frame.
@@ -194,6 +186,8 @@ def ingest(
     check_name(name)
     root = Path(catalog_dir).expanduser()
     root.mkdir(parents=True, exist_ok=True)
+    recover(root)
+    # Checked again under the catalog's lock at the commit; this early look saves the work.
     if name in read_metadata(root) and not overwrite:
         raise CatalogError(
             f"dataset {name!r} already exists in {root}",
@@ -216,37 +210,43 @@ def ingest(
             context={"source": source, "rows_in": report.rows_in},
             hint=report.summary(),
         )
+    clean = report.clean
+    sectors = sectors or {}
+    symbols = sorted(pd.unique(clean["symbol"]).tolist())
     staging = Path(tempfile.mkdtemp(dir=root, prefix=f".staging-{name}-"))
+    handle = hold_folder(staging)  # marks it live: recovery leaves it alone
     try:
         # mkdtemp makes the folder private (0700); a catalog folder is a normal one.
         staging.chmod(0o755)
         _write_files(report, staging)
-        files = {
-            path.name: sha256_file(path) for path in sorted(staging.iterdir()) if path.is_file()
-        }
-        target = root / name
-        _install(staging, target)
+        stamps = {path.name: file_stamp(path) for path in sorted(staging.iterdir())}
+        fsync_tree(staging)
+        crash_point("catalog.ingest.staged")
+        info = DatasetInfo(
+            name=name,
+            frequency=freq,
+            source=source,
+            assets=tuple(AssetInfo(s, asset_class, sectors.get(s)) for s in symbols),
+            start=clean["timestamp"].iloc[0].isoformat(),
+            end=clean["timestamp"].iloc[-1].isoformat(),
+            rows={
+                "in": report.rows_in,
+                "clean": report.rows_clean,
+                "rejected": report.rows_rejected,
+            },
+            files={file: digest for file, (_, digest) in stamps.items()},
+            sizes={file: size for file, (size, _) in stamps.items()},
+            created=datetime.now(UTC).isoformat(),
+            rustybt_version=rustybt.__version__,
+            extra={"footer_sha256": footer_sha256(staging / BARS_FILE)},
+        )
+        info = commit(root, staging, info, overwrite=overwrite)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_tree(staging)
         raise
-    clean = report.clean
-    sectors = sectors or {}
-    symbols = sorted(pd.unique(clean["symbol"]).tolist())
-    info = DatasetInfo(
-        name=name,
-        frequency=freq,
-        source=source,
-        assets=tuple(AssetInfo(s, asset_class, sectors.get(s)) for s in symbols),
-        start=clean["timestamp"].iloc[0].isoformat(),
-        end=clean["timestamp"].iloc[-1].isoformat(),
-        rows={"in": report.rows_in, "clean": report.rows_clean, "rejected": report.rows_rejected},
-        files=files,
-        created=datetime.now(UTC).isoformat(),
-        rustybt_version=rustybt.__version__,
-    )
-    datasets = read_metadata(root)
-    datasets[name] = info
-    write_metadata(root, datasets)
+    finally:
+        os.close(handle)
+    target = root / info.folder
     return IngestReport(
         name=name,
         path=target,
