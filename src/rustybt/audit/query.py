@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 from rustybt.audit.rotation import rotated_files
-from rustybt.errors import ConfigError, DataNotFound
+from rustybt.errors import ConfigError, DataError, DataNotFound
 
 __all__ = ["LogQuery", "ReadStats", "format_table", "log_files", "parse_time", "read_records"]
 
 TimeField = Literal["timestamp", "bar_time"]
+# A rotated file's name ends in .<UTC stamp>[-n][.gz] (see rotation.py).
+_STAMP = re.compile(r"\.\d{8}T\d{12}Z(?:-\d+)?(?:\.gz)?$")
 
 
 def parse_time(text: str, option: str = "time") -> datetime:
@@ -110,28 +114,92 @@ class ReadStats:
     skipped: int = 0
 
 
+def _open(file: Path) -> IO[str] | None:
+    """``file`` opened for reading; a rotated file compressed meanwhile is read from its
+    ``.gz``; None when it is gone (pruned by retention, or the live file mid-rollover)."""
+    candidates = [file]
+    if file.suffix != ".gz" and _STAMP.search(file.name):
+        candidates.append(file.with_name(file.name + ".gz"))
+    for candidate in candidates:
+        try:
+            if candidate.suffix == ".gz":
+                return gzip.open(candidate, "rt", encoding="utf-8", errors="replace")
+            return open(candidate, encoding="utf-8", errors="replace")  # closed by the caller
+        except FileNotFoundError:
+            continue
+    return None
+
+
+def _snapshot(files: Sequence[Path]) -> list[tuple[Path, IO[str]]]:
+    """Every file opened before any is read, so the set is consistent while the writer
+    rotates: an open file keeps its content when renamed, compressed or deleted. A
+    rollover between listing and opening a live file moved its lines into a new rotated
+    file: that one is opened too, just before the live file."""
+    listed = {str(file) for file in files}
+    opened: list[tuple[Path, IO[str]]] = []
+    try:
+        for file in files:
+            is_live = not _STAMP.search(file.name) and file.suffix != ".gz"
+            handle = _open(file)
+            if is_live:
+                newest = max(
+                    (f.name for f in files if f.name.startswith(file.name + ".")), default=""
+                )
+                for rotated in rotated_files(file):
+                    stem = rotated.name.removesuffix(".gz")
+                    if stem > newest.removesuffix(".gz") and str(rotated) not in listed:
+                        late = _open(rotated)
+                        if late is not None:
+                            opened.append((rotated, late))
+            if handle is not None:
+                opened.append((file, handle))
+    except BaseException:
+        for _, handle in opened:
+            handle.close()
+        raise
+    return opened
+
+
+def _parsed(handle: IO[str], stats: ReadStats | None) -> Iterator[tuple[str, dict[str, object]]]:
+    for line in handle:
+        text = line.rstrip("\n")
+        if not text:
+            continue
+        if stats is not None:
+            stats.lines += 1
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError:
+            record = None
+        if not isinstance(record, dict):
+            if stats is not None:
+                stats.skipped += 1
+            continue
+        yield text, record
+
+
 def read_records(
     files: Sequence[Path], stats: ReadStats | None = None
 ) -> Iterator[tuple[str, dict[str, object]]]:
-    """Each line of ``files`` (gzip or plain) with its parsed JSON object, in order."""
-    for file in files:
-        opener = gzip.open if file.suffix == ".gz" else open
-        with opener(file, "rt", encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                text = line.rstrip("\n")
-                if not text:
-                    continue
-                if stats is not None:
-                    stats.lines += 1
-                try:
-                    record = json.loads(text)
-                except json.JSONDecodeError:
-                    record = None
-                if not isinstance(record, dict):
-                    if stats is not None:
-                        stats.skipped += 1
-                    continue
-                yield text, record
+    """Each line of ``files`` (gzip or plain) with its parsed JSON object, in order.
+
+    Raises:
+        DataError: a compressed file is damaged (cut short or not gzip).
+    """
+    opened = _snapshot(files)
+    try:
+        for file, handle in opened:
+            try:
+                yield from _parsed(handle, stats)
+            except (EOFError, OSError, zlib.error) as exc:
+                raise DataError(
+                    f"audit log file {file} is damaged ({exc})",
+                    context={"path": str(file)},
+                    hint="move the damaged file aside (or gunzip what it still holds) and retry",
+                ) from exc
+    finally:
+        for _, handle in opened:
+            handle.close()
 
 
 _TABLE = (

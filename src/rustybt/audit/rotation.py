@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+from rustybt.crashpoint import crash_point
 from rustybt.errors import ConfigError
 
 try:  # POSIX only: on other systems the one-writer rule is documented, not enforced.
@@ -97,13 +98,14 @@ class RotatingWriter:
         self._worker: threading.Thread | None = None
         self._file: IO[bytes] = open(path, "ab", buffering=_BUFFER)  # noqa: SIM115  # kept open
         self._size = self._file.tell()
+        self.errors: list[str] = []
+        self._recover()
         created = path.stat().st_mtime if self._size else time.time()
         self._rollover_at = (
             _next_rollover(created, self.when, interval) if self.when is not None else None
         )
         self._last_flush = time.monotonic()
         self._since_clock = 0
-        self.errors: list[str] = []
 
     def _acquire_lock(self) -> IO[bytes] | None:
         if not _FLOCK:  # pragma: no cover - Windows
@@ -180,23 +182,57 @@ class RotatingWriter:
         self._file.close()
         target = self._rotated_name(now)
         os.replace(self.path, target)
+        crash_point("audit.rotate.renamed")
         self._file = open(self.path, "ab", buffering=_BUFFER)  # noqa: SIM115  # kept open
         self._size = 0
         if self.when is not None:
             self._rollover_at = _next_rollover(now, self.when, self.interval)
         if self.compress:
-            if self._worker is None:
-                self._worker = threading.Thread(
-                    target=self._compress_queued, name="rustybt-log-gzip", daemon=True
-                )
-                self._worker.start()
-            self._pending.put(target)
+            self._queue(target)
         else:
             self._prune()
 
+    def _recover(self) -> None:
+        """Finish what a killed writer left (we hold the writer lock, so none is live):
+        delete half-written ``.gz.partial`` files, drop a plain rotated file whose
+        ``.gz`` was completed, and queue the rotated files never compressed."""
+        prefix = self.path.name + "."
+        for entry in self.path.parent.iterdir():
+            if entry.name.startswith(prefix) and entry.name.endswith(".gz.partial"):
+                entry.unlink(missing_ok=True)
+        for rotated in rotated_files(self.path):
+            if rotated.suffix == ".gz":
+                continue
+            if rotated.with_name(rotated.name + ".gz").exists():
+                rotated.unlink()  # the .gz replaced its .partial whole: it is complete
+            elif self.compress:
+                self._queue(rotated)
+
+    def _queue(self, rotated: Path) -> None:
+        if self._worker is None:
+            self._worker = threading.Thread(
+                target=self._compress_queued, name="rustybt-log-gzip", daemon=True
+            )
+            self._worker.start()
+        self._pending.put(rotated)
+
     def _compress_queued(self) -> None:
-        while (source := self._pending.get()) is not None:
-            self._compress(source)
+        """Take every queued file at once, prune once, then compress what is kept: a
+        backlog (tiny ``max_bytes``) costs one directory listing per batch, and files
+        retention would delete are never compressed."""
+        running = True
+        while running:
+            batch = [self._pending.get()]
+            while True:
+                try:
+                    batch.append(self._pending.get_nowait())
+                except queue.Empty:
+                    break
+            running = None not in batch
+            self._prune()
+            for source in batch:
+                if source is not None:
+                    self._compress(source)
 
     def _compress(self, source: Path) -> None:
         partial = source.with_name(source.name + ".gz.partial")
@@ -205,12 +241,14 @@ class RotatingWriter:
         try:
             with open(source, "rb") as raw, gzip.open(partial, "wb") as packed:
                 shutil.copyfileobj(raw, packed, _BUFFER)
+            crash_point("audit.compress.partial_written")
             os.replace(partial, source.with_name(source.name + ".gz"))
+            crash_point("audit.compress.replaced")
             source.unlink()
         except OSError as exc:
             # The uncompressed file stays in place: nothing is lost, the error is kept.
+            partial.unlink(missing_ok=True)
             self.errors.append(f"could not compress {source}: {exc}")
-        self._prune()
 
     def _prune(self) -> None:
         rotated = rotated_files(self.path)
