@@ -95,16 +95,19 @@ def save_result(path: str, result: BacktestResult) -> None:
 
 # -- catalog -----------------------------------------------------------------------------
 @functools.cache
-def bars_frame(tag: str) -> pd.DataFrame:
+def bars_frame(tag: str, days: int = 400) -> pd.DataFrame:
+    """60 symbols' daily bars; ``tag`` seeds the prices."""
     seed = sum(map(ord, tag))
     rng = np.random.default_rng(seed)
-    days = pd.date_range("2015-01-01", periods=400, freq="D", tz="UTC")
+    stamps = pd.date_range("2015-01-01", periods=days, freq="D", tz="UTC")
     symbols = np.array([f"S{i:02d}" for i in range(60)], dtype=object)
-    close = np.round(100 * np.exp(np.cumsum(rng.normal(0, 0.01, (len(days), len(symbols))), 0)), 2)
+    close = np.round(
+        100 * np.exp(np.cumsum(rng.normal(0, 0.01, (len(stamps), len(symbols))), 0)), 2
+    )
     return pd.DataFrame(
         {
-            "timestamp": np.repeat(days, len(symbols)),
-            "symbol": np.tile(symbols, len(days)),
+            "timestamp": np.repeat(stamps, len(symbols)),
+            "symbol": np.tile(symbols, len(stamps)),
             "open": close.ravel(),
             "high": close.ravel() * 1.01,
             "low": close.ravel() * 0.99,
@@ -115,8 +118,8 @@ def bars_frame(tag: str) -> pd.DataFrame:
     )
 
 
-def expected_close(tag: str) -> np.ndarray:
-    frame = bars_frame(tag)
+def expected_close(tag: str, days: int = 400) -> np.ndarray:
+    frame = bars_frame(tag, days)
     return frame.pivot(index="timestamp", columns="symbol", values="close").to_numpy()
 
 
