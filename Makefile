@@ -9,7 +9,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test env lint typecheck security audit pytest bench bench-compare docs clean
+.PHONY: demo test env lint typecheck security audit pytest bench bench-compare docs clean crash-soak
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -47,6 +47,12 @@ pytest: env
 	$(RUN)/pytest -n 2
 
 test: lint typecheck security docs pytest
+
+# The kill harness at length: every named crash point, then KILLS random SIGKILLs per
+# scenario (result save, catalog ingest, audit log); `make test` runs a few of each.
+KILLS ?= 200
+crash-soak: env
+	$(RUN)/python -m tests.crash.soak --kills $(KILLS)
 
 bench: env
 	$(RUN)/python benchmarks/engine_speed.py
