@@ -230,7 +230,7 @@ class BacktestResult:
                 message names it.
         """
         directory = Path(path)
-        recover(directory)
+        recover(directory.absolute())
         if not (directory / METADATA_FILE).is_file():
             raise DataNotFound(
                 f"no saved backtest result at {directory}"
@@ -238,7 +238,7 @@ class BacktestResult:
                 context={"path": str(directory)},
                 hint="pass the directory that result.save() wrote",
             )
-        with locked(directory.parent, shared=True):
+        with locked(directory.absolute().parent, shared=True):
             return cls._read(directory)
 
     @classmethod

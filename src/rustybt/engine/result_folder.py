@@ -91,6 +91,12 @@ def _check_target(path: Path) -> None:
             context={"path": str(path)},
             hint="choose a new folder name for the result",
         )
+    if path.is_dir() and Path.cwd().is_relative_to(path.resolve()):
+        raise ConfigError(
+            f"cannot save a result over {path}: it holds the current working folder",
+            context={"path": str(path)},
+            hint="saving replaces the whole folder: save to a sub-folder such as ./result",
+        )
     if path.is_dir() and not (path / METADATA_FILE).is_file() and any(path.iterdir()):
         raise ConfigError(
             f"{path} is a folder that holds something other than a saved result",
@@ -102,6 +108,7 @@ def _check_target(path: Path) -> None:
 def write_folder(path: Path, write: Callable[[Path], dict[str, object]]) -> None:
     """Replace folder ``path`` with what ``write(folder)`` puts in a fresh folder;
     ``write`` returns the metadata payload, saved with every file's size and sha256."""
+    path = path.absolute()  # "." or "run" have a parent folder to switch in
     path.parent.mkdir(parents=True, exist_ok=True)
     recover(path)
     _check_target(path)

@@ -45,6 +45,7 @@ __all__ = ["FOOTER_BYTES", "check_files", "commit", "footer_sha256", "recover"]
 #: Parquet footer (schema, row groups, their statistics), which any rewrite changes.
 FOOTER_BYTES = 1 << 16
 _VERSIONED = re.compile(r"^(?P<name>.+)@\d+$")
+_TEMPORARY = (".staging-", ".trash-", f".{METADATA_FILE}.")
 
 
 def footer_sha256(path: Path) -> str:
@@ -100,7 +101,7 @@ def _leftovers(root: Path, datasets: dict[str, DatasetInfo]) -> list[Path]:
             continue
         versioned = _VERSIONED.match(name)
         if (
-            name.startswith((".staging-", ".trash-", f".{METADATA_FILE}."))
+            name.startswith(_TEMPORARY)
             or (versioned is not None and versioned.group("name") in datasets)
             or (name in datasets and datasets[name].folder != name)
         ):
@@ -110,7 +111,15 @@ def _leftovers(root: Path, datasets: dict[str, DatasetInfo]) -> list[Path]:
 
 def recover(root: Path) -> None:
     """Delete (or put back) what a killed ingest left in the catalog at ``root``."""
-    if not root.is_dir() or not _leftovers(root, read_metadata(root)):
+    try:
+        names = [entry.name for entry in root.iterdir()]
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    # Every leftover has a temporary prefix or an '@' folder beside it: without one,
+    # opening a catalog does not even read catalog.json.
+    if not any(n.startswith(_TEMPORARY) or "@" in n for n in names):
+        return
+    if not _leftovers(root, read_metadata(root)):
         return
     with locked(root):
         datasets = read_metadata(root)

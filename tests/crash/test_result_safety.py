@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import pytest
 
 from rustybt import BacktestResult
 from rustybt.errors import CatalogError, ConfigError, DataError, DataNotFound
+from tests.crash.harness import context
 from tests.crash.scenarios import backtest, same_result
 
 
@@ -115,3 +117,32 @@ def test_a_switch_cut_between_the_renames_is_finished_on_load(saved: Path) -> No
     new.rename(saved.parent / ".run.new-abc")
     assert same_result(BacktestResult.load(saved), backtest("new"))
     assert [p.name for p in saved.parent.iterdir()] == ["run"]
+
+
+def test_the_working_folder_is_never_replaced(saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(saved)
+    with pytest.raises(ConfigError, match="current working folder"):
+        backtest("new").save(".")
+    assert same_result(BacktestResult.load("."), backtest("old"))
+
+
+def save_after(barrier: Barrier, path: str, result: BacktestResult) -> None:
+    barrier.wait(timeout=30)
+    result.save(path)
+
+
+def test_two_saves_at_once_leave_one_complete_result(saved: Path) -> None:
+    for _ in range(2):
+        barrier = context().Barrier(2)
+        children = [
+            context().Process(target=save_after, args=(barrier, str(saved), backtest(tag)))
+            for tag in ("old", "new")
+        ]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join(60)
+            assert child.exitcode == 0
+        loaded = BacktestResult.load(saved)
+        assert same_result(loaded, backtest("old")) or same_result(loaded, backtest("new"))
+        assert [p.name for p in saved.parent.iterdir()] == ["run"]
