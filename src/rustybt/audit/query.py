@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,6 +24,7 @@ __all__ = ["LogQuery", "ReadStats", "format_table", "log_files", "parse_time", "
 
 TimeField = Literal["timestamp", "bar_time"]
 # A rotated file's name ends in .<UTC stamp>[-n][.gz] (see rotation.py).
+_ATTEMPTS = 20
 _STAMP = re.compile(r"\.\d{8}T\d{12}Z(?:-\d+)?(?:\.gz)?$")
 
 
@@ -130,29 +132,84 @@ def _open(file: Path) -> IO[str] | None:
     return None
 
 
+def _stem(file: Path) -> str:
+    return file.name.removesuffix(".gz")
+
+
+def _open_rotated(listed: list[Path], live_path: Path | None) -> list[tuple[Path, IO[str]]]:
+    """The rotated files, opened oldest first; one deleted by retention before we got to
+    it drops the older ones too, so they stay one unbroken stretch of the log."""
+    handles: dict[str, tuple[Path, IO[str]]] = {}
+    gone = ""
+    # The listing is read twice: a directory scan racing a rename can miss a file.
+    for candidates in (listed, [] if live_path is None else rotated_files(live_path)):
+        for rotated in candidates:
+            stem = _stem(rotated)
+            if stem in handles:
+                continue
+            handle = _open(rotated)
+            if handle is None:
+                gone = max(gone, stem)
+            else:
+                handles[stem] = (rotated, handle)
+    ordered: list[tuple[Path, IO[str]]] = []
+    for stem in sorted(handles):
+        if stem < gone:
+            handles[stem][1].close()
+        else:
+            ordered.append(handles[stem])
+    return ordered
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except FileNotFoundError:
+        return None
+
+
+def _open_group(listed: list[Path], live_path: Path | None) -> list[tuple[Path, IO[str]]]:
+    """One log's rotated files and its live file, opened (see `_snapshot`)."""
+    if live_path is None:
+        return _open_rotated(listed, None)
+    for _ in range(_ATTEMPTS):
+        live = _open(live_path)
+        rotated = _open_rotated(listed, live_path)
+        if live is None:
+            return rotated
+        # No rollover since the live file was opened: every rotated file we hold is
+        # older than it, and none is the live file renamed.
+        if _inode(live_path) == os.fstat(live.fileno()).st_ino:
+            return [*rotated, (live_path, live)]
+        live.close()
+        for _, handle in rotated:
+            handle.close()
+        listed = []
+    # Rolling over faster than we can open files (tiny max_bytes): the rotated files
+    # alone are still one consistent stretch, just without the newest lines.
+    return _open_rotated([], live_path)
+
+
 def _snapshot(files: Sequence[Path]) -> list[tuple[Path, IO[str]]]:
     """Every file opened before any is read, so the set is consistent while the writer
-    rotates: an open file keeps its content when renamed, compressed or deleted. A
-    rollover between listing and opening a live file moved its lines into a new rotated
-    file: that one is opened too, just before the live file."""
-    listed = {str(file) for file in files}
+    rotates: an open file keeps its content when renamed, compressed or deleted.
+
+    The live file is opened first, then its rotated files; when a rollover happened
+    meanwhile, again. A rotated file compressed meanwhile is read from its ``.gz``;
+    one deleted by retention drops the older ones too, so what is read is always one
+    unbroken stretch of the log.
+    """
     opened: list[tuple[Path, IO[str]]] = []
+    group: list[Path] = []
     try:
         for file in files:
-            is_live = not _STAMP.search(file.name) and file.suffix != ".gz"
-            handle = _open(file)
-            if is_live:
-                newest = max(
-                    (f.name for f in files if f.name.startswith(file.name + ".")), default=""
-                )
-                for rotated in rotated_files(file):
-                    stem = rotated.name.removesuffix(".gz")
-                    if stem > newest.removesuffix(".gz") and str(rotated) not in listed:
-                        late = _open(rotated)
-                        if late is not None:
-                            opened.append((rotated, late))
-            if handle is not None:
-                opened.append((file, handle))
+            if _STAMP.search(file.name) or file.suffix == ".gz":
+                group.append(file)
+                continue
+            opened.extend(_open_group(group, file))
+            group = []
+        if group:
+            opened.extend(_open_group(group, None))
     except BaseException:
         for _, handle in opened:
             handle.close()

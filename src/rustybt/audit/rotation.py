@@ -33,7 +33,7 @@ try:  # POSIX only: on other systems the one-writer rule is documented, not enfo
 except ImportError:  # pragma: no cover - Windows
     _FLOCK = False
 
-__all__ = ["RotatingWriter", "rotated_files"]
+__all__ = ["RotatingWriter", "rotated_files", "stamp_text"]
 
 _STAMP = re.compile(r"^\.(\d{8}T\d{6}\d{6}Z)(?:-(\d+))?(\.gz)?$")
 _UNIT_SECONDS = {"S": 1, "M": 60, "H": 3600, "D": 86400}
@@ -59,6 +59,11 @@ def rotated_files(path: Path) -> list[Path]:
             continue
         found.append((match.group(1), int(match.group(2) or 0), entry))
     return [entry for _, _, entry in sorted(found, key=lambda item: (item[0], item[1]))]
+
+
+def stamp_text(now: float) -> str:
+    """The UTC stamp of a rollover at ``now`` (seconds since the epoch), as in file names."""
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f"{int(now % 1 * 1e6):06d}Z"
 
 
 def _next_rollover(start: float, when: str, interval: int) -> float:
@@ -169,7 +174,7 @@ class RotatingWriter:
             self._lock_file = None
 
     def _rotated_name(self, now: float) -> Path:
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f"{int(now % 1 * 1e6):06d}Z"
+        stamp = stamp_text(now)
         target = self.path.with_name(f"{self.path.name}.{stamp}")
         counter = 0
         # Two rollovers in one microsecond (tiny max_bytes) must not overwrite each other.
