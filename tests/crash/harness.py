@@ -28,6 +28,7 @@ _PRELOAD = [
     "rustybt.data.catalog",
     "rustybt.audit",
     "tests.crash.scenarios",
+    "tests.crash.warm",
 ]
 _context: ForkServerContext | None = None
 
@@ -118,6 +119,13 @@ class Tally:
 
 
 def random_delays(count: int, seconds: float, seed: int) -> list[float]:
-    """``count`` kill delays spread over [0, 1.1 x seconds]."""
+    """``count`` kill delays: half spread over the whole operation ([0, 1.1 x seconds]),
+    half over its last fifth, where the commit steps are (the work before them,
+    validating and writing, takes most of the time)."""
     rng = random.Random(seed)
-    return [rng.uniform(0.0, seconds * 1.1) for _ in range(count)]
+    return [
+        rng.uniform(0.0, seconds * 1.1)
+        if i % 2 == 0
+        else rng.uniform(seconds * 0.8, seconds * 1.05)
+        for i in range(count)
+    ]

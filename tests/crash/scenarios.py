@@ -190,6 +190,29 @@ def _check_result(folder: Path, completed: bool, args: tuple[object, ...]) -> st
     return None
 
 
+def _prepare_first_save(folder: Path) -> tuple[Callable[..., None], tuple[object, ...]]:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return save_result, (str(folder / "run"), backtest("new"))
+
+
+def _check_first_save(folder: Path, completed: bool, args: tuple[object, ...]) -> str | None:
+    path = folder / "run"
+    try:
+        loaded = BacktestResult.load(path)
+    except DataNotFound:
+        if completed:
+            return "save returned but nothing loads"
+        leftovers = _siblings(path)
+        return f"leftovers after load: {leftovers}" if leftovers else None
+    except Exception as error:  # noqa: BLE001  # the defect counted
+        return f"load failed: {type(error).__name__}: {error}"
+    if not same_result(loaded, backtest("new")):
+        return "loaded something else than the saved result"
+    leftovers = _siblings(path)
+    return f"leftovers after load: {leftovers}" if leftovers else None
+
+
 _CATALOG_TEMPLATE: dict[str, Path] = {}
 
 
@@ -282,6 +305,12 @@ SCENARIOS = {
         ),
         _prepare_result,
         _check_result,
+    ),
+    "result-first": Scenario(
+        "result-first",
+        ("result.save.staged", "result.save.switched"),
+        _prepare_first_save,
+        _check_first_save,
     ),
     "catalog": Scenario(
         "catalog",

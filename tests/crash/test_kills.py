@@ -12,7 +12,7 @@ import pytest
 from tests.crash.scenarios import SCENARIOS
 from tests.crash.soak import soak
 
-RANDOM_KILLS = 6
+RANDOM_KILLS = 5
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))

@@ -112,9 +112,12 @@ def write_folder(path: Path, write: Callable[[Path], dict[str, object]]) -> None
     path.parent.mkdir(parents=True, exist_ok=True)
     recover(path)
     _check_target(path)
-    staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}{_NEW}"))
+    # Created and locked under the parent's lock: `recover` (which deletes unlocked
+    # staging folders under that lock) never sees it in between.
+    with locked(path.parent):
+        staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}{_NEW}"))
+        handle = hold_folder(staging)
     token = staging.name[len(f".{path.name}{_NEW}") :]
-    handle = hold_folder(staging)
     try:
         staging.chmod(0o755)  # mkdtemp makes it private; a result folder is a normal one
         payload = write(staging)

@@ -31,7 +31,7 @@ from rustybt.data.catalog.metadata import (
 from rustybt.data.sources.base import Source
 from rustybt.data.validation import ValidationConfig, validate
 from rustybt.data.validation import ValidationReport as StructuralReport
-from rustybt.durable import file_stamp, fsync_tree, hold_folder, remove_tree
+from rustybt.durable import file_stamp, fsync_tree, hold_folder, locked, remove_tree
 from rustybt.errors import CatalogError, ConfigError, ValidationError
 
 __all__ = ["ROW_GROUP_SIZE", "IngestReport", "ingest"]
@@ -213,8 +213,11 @@ def ingest(
     clean = report.clean
     sectors = sectors or {}
     symbols = sorted(pd.unique(clean["symbol"]).tolist())
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".staging-{name}-"))
-    handle = hold_folder(staging)  # marks it live: recovery leaves it alone
+    # Created and locked under the catalog's lock: recovery (which deletes unlocked
+    # staging folders under that lock) never sees it in between.
+    with locked(root):
+        staging = Path(tempfile.mkdtemp(dir=root, prefix=f".staging-{name}-"))
+        handle = hold_folder(staging)  # marks it live: recovery leaves it alone
     try:
         # mkdtemp makes the folder private (0700); a catalog folder is a normal one.
         staging.chmod(0o755)
