@@ -1,7 +1,7 @@
 """How long `AuditLog.close()` waits after a burst of rollovers (issue 16).
 
 A tiny ``max_bytes`` makes every few lines a rotated file to gzip; close waits for
-the compressor. Run: ``python benchmarks/audit_close.py [lines] [repeats] [backup_count]``;
+the compressor. Run: ``python benchmarks/audit_close.py [lines] [repeats] [backup_count] [gzip|plain]``;
 prints the median write and close times in seconds.
 """
 
@@ -17,10 +17,14 @@ from pathlib import Path
 from rustybt.audit import AuditLog
 
 
-def one(lines: int, backups: int) -> tuple[float, float, int]:
+def one(lines: int, backups: int, compress: bool) -> tuple[float, float, int]:
     with tempfile.TemporaryDirectory() as folder:
         log = AuditLog.open(
-            Path(folder) / "audit.jsonl", max_bytes=400, when=None, backup_count=backups
+            Path(folder) / "audit.jsonl",
+            max_bytes=400,
+            when=None,
+            backup_count=backups,
+            compress=compress,
         )
         began = time.perf_counter()
         for seq in range(lines):
@@ -36,7 +40,8 @@ def main() -> None:
     lines = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     backups = int(sys.argv[3]) if len(sys.argv) > 3 else 5
-    runs = [one(lines, backups) for _ in range(repeats)]
+    compress = (sys.argv[4] if len(sys.argv) > 4 else "gzip") != "plain"
+    runs = [one(lines, backups, compress) for _ in range(repeats)]
     print(
         f"lines={lines} write_s={statistics.median(r[0] for r in runs):.3f} "
         f"close_s={statistics.median(r[1] for r in runs):.3f} files_kept={runs[0][2]}"

@@ -104,6 +104,7 @@ class RotatingWriter:
         self._file: IO[bytes] = open(path, "ab", buffering=_BUFFER)  # noqa: SIM115  # kept open
         self._size = self._file.tell()
         self.errors: list[str] = []
+        self._rotated = 0  # rotated files on disk, as far as this writer knows
         self._recover()
         created = path.stat().st_mtime if self._size else time.time()
         self._rollover_at = (
@@ -187,6 +188,7 @@ class RotatingWriter:
         self._file.close()
         target = self._rotated_name(now)
         os.replace(self.path, target)
+        self._rotated += 1
         crash_point("audit.rotate.renamed")
         self._file = open(self.path, "ab", buffering=_BUFFER)  # noqa: SIM115  # kept open
         self._size = 0
@@ -205,7 +207,9 @@ class RotatingWriter:
         for entry in self.path.parent.iterdir():
             if entry.name.startswith(prefix) and entry.name.endswith(".gz.partial"):
                 entry.unlink(missing_ok=True)
-        for rotated in rotated_files(self.path):
+        existing = rotated_files(self.path)
+        self._rotated = len(existing)
+        for rotated in existing:
             if rotated.suffix == ".gz":
                 continue
             if rotated.with_name(rotated.name + ".gz").exists():
@@ -256,7 +260,12 @@ class RotatingWriter:
             self.errors.append(f"could not compress {source}: {exc}")
 
     def _prune(self) -> None:
+        # Counted, not listed, until retention is passed: a folder of thousands of
+        # rotated files is listed once per prune, not once per rollover.
+        if self._rotated <= self.backup_count:
+            return
         rotated = rotated_files(self.path)
         excess = len(rotated) - self.backup_count
         for old in rotated[: max(excess, 0)]:
             old.unlink(missing_ok=True)
+        self._rotated = min(len(rotated), self.backup_count)
