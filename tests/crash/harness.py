@@ -9,6 +9,7 @@ delay drawn over the operation's measured duration.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import random
@@ -75,7 +76,8 @@ def run_child(
         process.join(kill_after)
         if process.exitcode is None:
             assert process.pid is not None
-            os.kill(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # it ended just now by itself
+                os.kill(process.pid, signal.SIGKILL)
     process.join(timeout)
     if process.exitcode is None:  # a hung child is a failure, but never left behind
         process.kill()
