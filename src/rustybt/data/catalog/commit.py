@@ -113,7 +113,7 @@ def recover(root: Path) -> None:
     """Delete (or put back) what a killed ingest left in the catalog at ``root``."""
     try:
         names = [entry.name for entry in root.iterdir()]
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:  # no catalog there (yet), or unreadable: the next read says so
         return
     # Every leftover has a temporary prefix or an '@' folder beside it: without one,
     # opening a catalog does not even read catalog.json.
