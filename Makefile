@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test env lint typecheck security audit pytest bench bench-compare docs clean fuzz
+.PHONY: demo test env lint typecheck security audit pytest bench bench-compare docs clean fuzz crash-soak
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -58,6 +58,12 @@ test: lint typecheck security docs pytest
 # The ingest fuzz harness over many more generated inputs than `make test` runs.
 fuzz: env
 	$(RUN)/python benchmarks/ingest_fuzz.py 3000
+
+# The kill harness at length: every named crash point, then KILLS random SIGKILLs per
+# scenario (result save, catalog ingest, audit log); `make test` runs a few of each.
+KILLS ?= 200
+crash-soak: env
+	$(RUN)/python -m tests.crash.soak --kills $(KILLS)
 
 bench: env
 	$(RUN)/python benchmarks/engine_speed.py

@@ -7,19 +7,25 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import re
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 from rustybt.audit.rotation import rotated_files
-from rustybt.errors import ConfigError, DataNotFound
+from rustybt.errors import ConfigError, DataError, DataNotFound
 
 __all__ = ["LogQuery", "ReadStats", "format_table", "log_files", "parse_time", "read_records"]
 
 TimeField = Literal["timestamp", "bar_time"]
+# A rotated file's name ends in .<UTC stamp>[-n][.gz] (see rotation.py).
+_ATTEMPTS = 20
+_STAMP = re.compile(r"\.\d{8}T\d{12}Z(?:-\d+)?(?:\.gz)?$")
 
 
 def parse_time(text: str, option: str = "time") -> datetime:
@@ -110,28 +116,147 @@ class ReadStats:
     skipped: int = 0
 
 
+def _open(file: Path) -> IO[str] | None:
+    """``file`` opened for reading; a rotated file compressed meanwhile is read from its
+    ``.gz``; None when it is gone (pruned by retention, or the live file mid-rollover)."""
+    candidates = [file]
+    if file.suffix != ".gz" and _STAMP.search(file.name):
+        candidates.append(file.with_name(file.name + ".gz"))
+    for candidate in candidates:
+        try:
+            if candidate.suffix == ".gz":
+                return gzip.open(candidate, "rt", encoding="utf-8", errors="replace")
+            return open(candidate, encoding="utf-8", errors="replace")  # closed by the caller
+        except FileNotFoundError:
+            continue
+    return None
+
+
+def _stem(file: Path) -> str:
+    return file.name.removesuffix(".gz")
+
+
+def _open_rotated(listed: list[Path], live_path: Path | None) -> list[tuple[Path, IO[str]]]:
+    """The rotated files, opened oldest first; one deleted by retention before we got to
+    it drops the older ones too, so they stay one unbroken stretch of the log."""
+    handles: dict[str, tuple[Path, IO[str]]] = {}
+    gone = ""
+    # The listing is read twice: a directory scan racing a rename can miss a file.
+    for candidates in (listed, [] if live_path is None else rotated_files(live_path)):
+        for rotated in candidates:
+            stem = _stem(rotated)
+            if stem in handles:
+                continue
+            handle = _open(rotated)
+            if handle is None:
+                gone = max(gone, stem)
+            else:
+                handles[stem] = (rotated, handle)
+    ordered: list[tuple[Path, IO[str]]] = []
+    for stem in sorted(handles):
+        if stem < gone:
+            handles[stem][1].close()
+        else:
+            ordered.append(handles[stem])
+    return ordered
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except FileNotFoundError:
+        return None
+
+
+def _open_group(listed: list[Path], live_path: Path | None) -> list[tuple[Path, IO[str]]]:
+    """One log's rotated files and its live file, opened (see `_snapshot`)."""
+    if live_path is None:
+        return _open_rotated(listed, None)
+    for _ in range(_ATTEMPTS):
+        live = _open(live_path)
+        rotated = _open_rotated(listed, live_path)
+        if live is None:
+            return rotated
+        # No rollover since the live file was opened: every rotated file we hold is
+        # older than it, and none is the live file renamed.
+        if _inode(live_path) == os.fstat(live.fileno()).st_ino:
+            return [*rotated, (live_path, live)]
+        live.close()
+        for _, handle in rotated:
+            handle.close()
+        listed = []
+    # Rolling over faster than we can open files (tiny max_bytes): the rotated files
+    # alone are still one consistent stretch, just without the newest lines.
+    return _open_rotated([], live_path)
+
+
+def _snapshot(files: Sequence[Path]) -> list[tuple[Path, IO[str]]]:
+    """Every file opened before any is read, so the set is consistent while the writer
+    rotates: an open file keeps its content when renamed, compressed or deleted.
+
+    The live file is opened first, then its rotated files; when a rollover happened
+    meanwhile, again. A rotated file compressed meanwhile is read from its ``.gz``;
+    one deleted by retention drops the older ones too, so what is read is always one
+    unbroken stretch of the log.
+    """
+    opened: list[tuple[Path, IO[str]]] = []
+    group: list[Path] = []
+    try:
+        for file in files:
+            if _STAMP.search(file.name) or file.suffix == ".gz":
+                group.append(file)
+                continue
+            opened.extend(_open_group(group, file))
+            group = []
+        if group:
+            opened.extend(_open_group(group, None))
+    except BaseException:
+        for _, handle in opened:
+            handle.close()
+        raise
+    return opened
+
+
+def _parsed(handle: IO[str], stats: ReadStats | None) -> Iterator[tuple[str, dict[str, object]]]:
+    for line in handle:
+        text = line.rstrip("\n")
+        if not text:
+            continue
+        if stats is not None:
+            stats.lines += 1
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError:
+            record = None
+        if not isinstance(record, dict):
+            if stats is not None:
+                stats.skipped += 1
+            continue
+        yield text, record
+
+
 def read_records(
     files: Sequence[Path], stats: ReadStats | None = None
 ) -> Iterator[tuple[str, dict[str, object]]]:
-    """Each line of ``files`` (gzip or plain) with its parsed JSON object, in order."""
-    for file in files:
-        opener = gzip.open if file.suffix == ".gz" else open
-        with opener(file, "rt", encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                text = line.rstrip("\n")
-                if not text:
-                    continue
-                if stats is not None:
-                    stats.lines += 1
-                try:
-                    record = json.loads(text)
-                except json.JSONDecodeError:
-                    record = None
-                if not isinstance(record, dict):
-                    if stats is not None:
-                        stats.skipped += 1
-                    continue
-                yield text, record
+    """Each line of ``files`` (gzip or plain) with its parsed JSON object, in order.
+
+    Raises:
+        DataError: a compressed file is damaged (cut short or not gzip).
+    """
+    opened = _snapshot(files)
+    try:
+        for file, handle in opened:
+            try:
+                yield from _parsed(handle, stats)
+            except (EOFError, OSError, zlib.error) as exc:
+                raise DataError(
+                    f"audit log file {file} is damaged ({exc})",
+                    context={"path": str(file)},
+                    hint="move the damaged file aside (or gunzip what it still holds) and retry",
+                ) from exc
+    finally:
+        for _, handle in opened:
+            handle.close()
 
 
 _TABLE = (

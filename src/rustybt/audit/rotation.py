@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+from rustybt.crashpoint import crash_point
 from rustybt.errors import ConfigError
 from rustybt.security.files import open_private
 
@@ -33,7 +34,7 @@ try:  # POSIX only: on other systems the one-writer rule is documented, not enfo
 except ImportError:  # pragma: no cover - Windows
     _FLOCK = False
 
-__all__ = ["RotatingWriter", "rotated_files"]
+__all__ = ["RotatingWriter", "rotated_files", "stamp_text"]
 
 _STAMP = re.compile(r"^\.(\d{8}T\d{6}\d{6}Z)(?:-(\d+))?(\.gz)?$")
 _UNIT_SECONDS = {"S": 1, "M": 60, "H": 3600, "D": 86400}
@@ -59,6 +60,11 @@ def rotated_files(path: Path) -> list[Path]:
             continue
         found.append((match.group(1), int(match.group(2) or 0), entry))
     return [entry for _, _, entry in sorted(found, key=lambda item: (item[0], item[1]))]
+
+
+def stamp_text(now: float) -> str:
+    """The UTC stamp of a rollover at ``now`` (seconds since the epoch), as in file names."""
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f"{int(now % 1 * 1e6):06d}Z"
 
 
 def _next_rollover(start: float, when: str, interval: int) -> float:
@@ -98,13 +104,15 @@ class RotatingWriter:
         self._worker: threading.Thread | None = None
         self._file: IO[bytes] = open_private(path, "ab", buffering=_BUFFER)
         self._size = self._file.tell()
+        self.errors: list[str] = []
+        self._rotated = 0  # rotated files on disk, as far as this writer knows
+        self._recover()
         created = path.stat().st_mtime if self._size else time.time()
         self._rollover_at = (
             _next_rollover(created, self.when, interval) if self.when is not None else None
         )
         self._last_flush = time.monotonic()
         self._since_clock = 0
-        self.errors: list[str] = []
 
     def _acquire_lock(self) -> IO[bytes] | None:
         if not _FLOCK:  # pragma: no cover - Windows
@@ -168,7 +176,7 @@ class RotatingWriter:
             self._lock_file = None
 
     def _rotated_name(self, now: float) -> Path:
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f"{int(now % 1 * 1e6):06d}Z"
+        stamp = stamp_text(now)
         target = self.path.with_name(f"{self.path.name}.{stamp}")
         counter = 0
         # Two rollovers in one microsecond (tiny max_bytes) must not overwrite each other.
@@ -181,23 +189,60 @@ class RotatingWriter:
         self._file.close()
         target = self._rotated_name(now)
         os.replace(self.path, target)
+        self._rotated += 1
+        crash_point("audit.rotate.renamed")
         self._file = open_private(self.path, "ab", buffering=_BUFFER)
         self._size = 0
         if self.when is not None:
             self._rollover_at = _next_rollover(now, self.when, self.interval)
         if self.compress:
-            if self._worker is None:
-                self._worker = threading.Thread(
-                    target=self._compress_queued, name="rustybt-log-gzip", daemon=True
-                )
-                self._worker.start()
-            self._pending.put(target)
+            self._queue(target)
         else:
             self._prune()
 
+    def _recover(self) -> None:
+        """Finish what a killed writer left (we hold the writer lock, so none is live):
+        delete half-written ``.gz.partial`` files, drop a plain rotated file whose
+        ``.gz`` was completed, and queue the rotated files never compressed."""
+        prefix = self.path.name + "."
+        for entry in self.path.parent.iterdir():
+            if entry.name.startswith(prefix) and entry.name.endswith(".gz.partial"):
+                entry.unlink(missing_ok=True)
+        existing = rotated_files(self.path)
+        self._rotated = len(existing)
+        for rotated in existing:
+            if rotated.suffix == ".gz":
+                continue
+            if rotated.with_name(rotated.name + ".gz").exists():
+                rotated.unlink()  # the .gz replaced its .partial whole: it is complete
+            elif self.compress:
+                self._queue(rotated)
+
+    def _queue(self, rotated: Path) -> None:
+        if self._worker is None:
+            self._worker = threading.Thread(
+                target=self._compress_queued, name="rustybt-log-gzip", daemon=True
+            )
+            self._worker.start()
+        self._pending.put(rotated)
+
     def _compress_queued(self) -> None:
-        while (source := self._pending.get()) is not None:
-            self._compress(source)
+        """Take every queued file at once, prune once, then compress what is kept: a
+        backlog (tiny ``max_bytes``) costs one directory listing per batch, and files
+        retention would delete are never compressed."""
+        running = True
+        while running:
+            batch = [self._pending.get()]
+            while True:
+                try:
+                    batch.append(self._pending.get_nowait())
+                except queue.Empty:
+                    break
+            running = None not in batch
+            self._prune()
+            for source in batch:
+                if source is not None:
+                    self._compress(source)
 
     def _compress(self, source: Path) -> None:
         partial = source.with_name(source.name + ".gz.partial")
@@ -210,15 +255,22 @@ class RotatingWriter:
                 gzip.open(out, "wb") as packed,
             ):
                 shutil.copyfileobj(raw, packed, _BUFFER)
+            crash_point("audit.compress.partial_written")
             os.replace(partial, source.with_name(source.name + ".gz"))
+            crash_point("audit.compress.replaced")
             source.unlink()
         except OSError as exc:
             # The uncompressed file stays in place: nothing is lost, the error is kept.
+            partial.unlink(missing_ok=True)
             self.errors.append(f"could not compress {source}: {exc}")
-        self._prune()
 
     def _prune(self) -> None:
+        # Counted, not listed, until retention is passed: a folder of thousands of
+        # rotated files is listed once per prune, not once per rollover.
+        if self._rotated <= self.backup_count:
+            return
         rotated = rotated_files(self.path)
         excess = len(rotated) - self.backup_count
         for old in rotated[: max(excess, 0)]:
             old.unlink(missing_ok=True)
+        self._rotated = min(len(rotated), self.backup_count)

@@ -29,6 +29,7 @@ from typing import Protocol, TypeVar
 
 from rustybt.assets import Asset
 from rustybt.audit.config import current_audit_log
+from rustybt.audit.interrupt import Terminated, redeliver, sigterm_as_exception
 from rustybt.audit.pipeline import AuditLog, utc_iso, utc_now_iso
 from rustybt.audit.render import decimal_json, tail_json, text_json
 from rustybt.errors import RustyBTError
@@ -339,27 +340,42 @@ class AuditTrail:
         ``summary(result)`` or ``run.failed`` with the error (which still propagates).
         The log is flushed at the end, and closed when the trail opened it."""
         began = time.perf_counter()
+        terminated: Terminated | None = None
         try:
-            self.emit("info", "run.started", {"strategy": self.strategy_id, **started})
-            try:
-                result = action()
-            except RustyBTError as error:
-                self._failed(error.to_dict(), began)
-                raise
-            except Exception as error:
-                # Not ours (a bug): logged with what we know, then re-raised unchanged.
-                self._failed({"error": type(error).__name__, "message": str(error)}, began)
-                raise
-            fields = dict(summary(result))
-            fields["duration_s"] = round(time.perf_counter() - began, 6)
-            self.emit("info", "run.finished", fields)
-            return result
+            with sigterm_as_exception():
+                self.emit("info", "run.started", {"strategy": self.strategy_id, **started})
+                self.log.flush()  # a kill later must not take the run's start with it
+                try:
+                    result = action()
+                except RustyBTError as error:
+                    self._failed(error.to_dict(), began)
+                    raise
+                except Exception as error:
+                    # Not ours (a bug): logged with what we know, then re-raised unchanged.
+                    self._failed({"error": type(error).__name__, "message": _text(error)}, began)
+                    raise
+                except Terminated as error:
+                    terminated = error
+                    self._failed({"error": "Terminated", "message": str(error)}, began)
+                    raise
+                except BaseException as error:
+                    # KeyboardInterrupt (Ctrl-C, or raised by the strategy), SystemExit, ...
+                    self._failed(
+                        {"error": type(error).__name__, "message": _interruption(error)}, began
+                    )
+                    raise
+                fields = dict(summary(result))
+                fields["duration_s"] = round(time.perf_counter() - began, 6)
+                self.emit("info", "run.finished", fields)
+                return result
         finally:
             self.drain()
             if self.owns_log:
                 self.log.close()
             else:
                 self.log.flush()
+            if terminated is not None:
+                redeliver(terminated)
 
     def _failed(self, error: Mapping[str, object], began: float) -> None:
         self.emit(
@@ -367,6 +383,22 @@ class AuditTrail:
             "run.failed",
             {"error": dict(error), "duration_s": round(time.perf_counter() - began, 6)},
         )
+
+
+def _text(error: BaseException) -> str:
+    """``str(error)``, or its type and repr when its ``__str__`` itself fails."""
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001  # any failure of a user's __str__ is reported, not raised
+        return f"<{type(error).__name__} whose message cannot be shown>"
+
+
+def _interruption(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted (Ctrl-C / SIGINT, or KeyboardInterrupt raised by the strategy)"
+    if isinstance(error, SystemExit):
+        return f"SystemExit({error.code!r}) raised during the run"
+    return _text(error) or type(error).__name__
 
 
 def open_trail(

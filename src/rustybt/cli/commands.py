@@ -22,7 +22,7 @@ from rustybt.engine.runner import FillAt, run_backtest
 from rustybt.engine.strategy import Strategy, load_strategy_file
 from rustybt.errors import ConfigError, DataNotFound, StrategyError, UnknownSymbol, clip_text
 from rustybt.security import check_symbol
-from rustybt.security.files import SHARED_FILE_MODE
+from rustybt.security.files import SHARED_FILE_MODE, restrict_tree
 
 __all__ = [
     "IngestRequest",
@@ -112,6 +112,8 @@ def _print_result(result: BacktestResult, saved: Path) -> None:
     from rustybt.cli.report import write_reports_beside
 
     write_reports_beside(result, saved)
+    # The tearsheet and reports join the saved files: 0640 like them (no access for others).
+    restrict_tree(saved)
 
 
 def run_demo(output: Path, *, overwrite: bool = False) -> BacktestResult:

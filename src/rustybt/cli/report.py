@@ -9,6 +9,7 @@ import typer
 
 from rustybt.cli.errors import report_errors
 from rustybt.errors import RustyBTError
+from rustybt.install import extra_hint
 
 __all__ = ["register", "write_report", "write_reports_beside"]
 
@@ -42,7 +43,7 @@ def write_reports_beside(result: object, directory: Path, formats: str = DEFAULT
         except ImportError:
             chosen = [f for f in chosen if f != "pdf"]
             print(
-                "report.pdf      skipped: matplotlib is not installed (pip install rustybt[plot])"
+                "report.pdf      skipped: matplotlib is not installed (" + extra_hint("plot") + ")"
             )
         for path in generator.write_all(directory, chosen):
             print(f"report          {path.resolve()}")

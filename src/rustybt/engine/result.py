@@ -1,14 +1,14 @@
 """`BacktestResult`: the one contract every analysis, report and notebook reads.
 
-Saved as a directory: one Parquet file per table plus ``metadata.json``. Decimal
-columns are written as their exact string form and listed in the metadata, so
+Saved as a directory: one Parquet file per table plus ``metadata.json``, which
+records every file's size and sha256 (`rustybt.engine.result_folder` writes the
+folder crash-safely and verifies it on load). Decimal columns are written as their exact string form and listed in the metadata, so
 ``load(save(r))`` gives back the same Decimals, digit for digit.
 """
 
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -16,12 +16,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from rustybt.assets import Asset, AssetClass
 from rustybt.data.bars import BarPanel, Frequency
+from rustybt.durable import locked
+from rustybt.engine.result_folder import (
+    METADATA_FILE,
+    read_manifest,
+    recover,
+    verify_files,
+    write_folder,
+)
 from rustybt.errors import CatalogError, ConfigError, DataNotFound, clip_text
 from rustybt.money import to_decimal
-from rustybt.security.files import restrict_tree
 
 if TYPE_CHECKING:
     import polars as pl
@@ -31,7 +39,8 @@ __all__ = ["BacktestResult"]
 TABLES = ("perf", "transactions", "orders", "positions", "decisions", "universe")
 # Tables a result saved by an older version may lack; they load as empty frames.
 OPTIONAL_TABLES = frozenset({"universe"})
-FORMAT_VERSION = 1
+# 2: metadata.json records every file's size and sha256 (checked by load).
+FORMAT_VERSION = 2
 
 
 def asset_record(asset: Asset) -> dict[str, object]:
@@ -235,9 +244,19 @@ class BacktestResult:
         return out
 
     def save(self, path: str | Path) -> Path:
-        """Write the result to directory ``path`` (created); returns it."""
+        """Write the result to folder ``path`` and return it.
+
+        Crash-safe: the files are written into a hidden sibling folder, fsynced,
+        and switched in by renames, so a kill at any moment leaves either the
+        complete previous result or the complete new one (see docs/result.md).
+        ``path`` must be new, empty or a saved result (which is replaced whole).
+        """
         directory = Path(path)
-        directory.mkdir(parents=True, exist_ok=True)
+        write_folder(directory, self._write_files)
+        return directory
+
+    def _write_files(self, directory: Path) -> dict[str, object]:
+        """The tables into ``directory``; returns the metadata payload."""
         decimal_columns: dict[str, list[str]] = {}
         for name in TABLES:
             frame: pd.DataFrame = getattr(self, name)
@@ -246,7 +265,7 @@ class BacktestResult:
             _to_strings(frame, columns).to_parquet(directory / f"{name}.parquet")
         if self.bars is not None:
             self.bars.to_frame().to_parquet(directory / "bars.parquet", index=False)
-        payload = {
+        return {
             "format_version": FORMAT_VERSION,
             "metadata": self.metadata,
             "decimal_columns": decimal_columns,
@@ -256,46 +275,92 @@ class BacktestResult:
             if self.bars is None
             else {a.symbol: asset_record(a) for a in self.bars.assets},
         }
-        (directory / "metadata.json").write_text(json.dumps(payload, indent=2, default=str))
-        restrict_tree(directory)  # 0750 / 0640: a result may reveal a strategy's secrets
-        return directory
 
     @classmethod
     def load(cls, path: str | Path) -> BacktestResult:
+        """Read a folder written by `save`, checking every file against the size and
+        sha256 recorded at save time first.
+
+        Raises:
+            DataNotFound: no saved result at ``path``.
+            CatalogError: a file is missing, cut short, changed or unreadable; the
+                message names it.
+        """
         directory = Path(path)
-        meta_file = directory / "metadata.json"
-        if not meta_file.is_file():
+        recover(directory.absolute())
+        if not (directory / METADATA_FILE).is_file():
             raise DataNotFound(
-                f"no saved backtest result at {directory}",
+                f"no saved backtest result at {directory}"
+                + (" (its metadata.json is missing)" if any(directory.glob("*.parquet")) else ""),
                 context={"path": str(directory)},
                 hint="pass the directory that result.save() wrote",
             )
-        try:
-            payload = json.loads(meta_file.read_text())
-        except json.JSONDecodeError as exc:
+        with locked(directory.absolute().parent, shared=True):
+            return cls._read(directory)
+
+    @classmethod
+    def _read(cls, directory: Path) -> BacktestResult:
+        payload = read_manifest(directory)
+        version = payload.get("format_version")
+        if version not in (1, FORMAT_VERSION):
             raise CatalogError(
-                f"result metadata is not valid JSON: {meta_file}", context={"path": str(meta_file)}
-            ) from exc
-        tables: dict[str, pd.DataFrame] = {}
-        for name in TABLES:
-            if name in OPTIONAL_TABLES and not (directory / f"{name}.parquet").is_file():
-                tables[name] = pd.DataFrame()
-                continue
-            frame = pd.read_parquet(directory / f"{name}.parquet")
-            tables[name] = _from_strings(frame, payload["decimal_columns"].get(name, []))
-        bars = None
-        if (directory / "bars.parquet").is_file():
-            frame = pd.read_parquet(directory / "bars.parquet")
-            # Older saves lack "bar_assets"; a run's metadata may still describe them.
-            records = payload.get("bar_assets") or payload["metadata"].get("asset_info") or {}
-            bars = BarPanel.from_frame(
-                frame,
-                frequency=Frequency(payload.get("bars_frequency") or "daily"),
-                assets=[
-                    asset_from_record(str(s), records.get(s)) for s in frame["symbol"].unique()
-                ],
+                f"saved result {directory} has format_version {version!r}; this rustybt "
+                f"reads 1 to {FORMAT_VERSION}",
+                context={"path": str(directory)},
+                hint="load it with the rustybt version that saved it, or upgrade rustybt",
             )
-        return cls(metadata=payload["metadata"], bars=bars, **tables)
+        if version != 1:  # results saved before checksums (version 1) are read as they are
+            required = tuple(f"{t}.parquet" for t in TABLES if t not in OPTIONAL_TABLES)
+            verify_files(directory, payload.get("files"), required)
+        decimals = payload.get("decimal_columns")
+        if not isinstance(decimals, dict) or "metadata" not in payload:
+            raise CatalogError(
+                f"saved result {directory} is damaged: metadata.json lacks its tables' description",
+                context={"path": str(directory)},
+                hint="restore the folder from a backup or re-run the backtest",
+            )
+        tables: dict[str, pd.DataFrame] = {}
+        bars = None
+        current = ""
+        try:
+            for name in TABLES:
+                current = f"{name}.parquet"
+                if name in OPTIONAL_TABLES and not (directory / current).is_file():
+                    tables[name] = pd.DataFrame()  # saved by a version without this table
+                    continue
+                frame = pd.read_parquet(directory / current)
+                tables[name] = _from_strings(frame, list(decimals.get(name, [])))
+            if (directory / "bars.parquet").is_file():
+                current = "bars.parquet"
+                frame = pd.read_parquet(directory / current)
+                # The bars' Parquet holds symbols only; older saves lack "bar_assets",
+                # and the run's metadata may still describe the assets.
+                metadata_block = payload["metadata"]
+                records = payload.get("bar_assets") or (
+                    metadata_block.get("asset_info") if isinstance(metadata_block, dict) else None
+                )
+                records = records if isinstance(records, dict) else {}
+                bars = BarPanel.from_frame(
+                    frame,
+                    frequency=Frequency(str(payload.get("bars_frequency") or "daily")),
+                    assets=[
+                        asset_from_record(str(s), records.get(s)) for s in frame["symbol"].unique()
+                    ],
+                )
+        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+            raise CatalogError(
+                f"saved result {directory} is damaged: {current} cannot be read ({exc})",
+                context={"path": str(directory), "file": current},
+                hint="restore the folder from a backup or re-run the backtest",
+            ) from exc
+        metadata = payload["metadata"]
+        if not isinstance(metadata, dict):
+            raise CatalogError(
+                f"saved result {directory} is damaged: its metadata is not an object",
+                context={"path": str(directory)},
+                hint="restore the folder from a backup or re-run the backtest",
+            )
+        return cls(metadata=metadata, bars=bars, **tables)
 
     def report(self, path: str | Path, **options: object) -> Path:
         """Write a report of this result; the format comes from the suffix (.html, .pdf, .json).

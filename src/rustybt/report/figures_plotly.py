@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from rustybt.errors import ConfigError
+from rustybt.install import extra_hint
 from rustybt.report.display import thin, thin_frame
 from rustybt.report.model import Chart, ValueFormat
 from rustybt.report.style import LOSS, PALETTE, WIN
@@ -22,7 +23,7 @@ def require_plotly() -> None:
         raise ConfigError(
             "interactive reports need plotly, which is not installed",
             context={"module": "plotly"},
-            hint="pip install rustybt[interactive], or leave interactive=False",
+            hint=extra_hint("interactive") + "; or leave interactive=False",
         ) from exc
 
 

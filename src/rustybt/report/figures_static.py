@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from rustybt.errors import ConfigError
+from rustybt.install import extra_hint
 from rustybt.report.formatting import format_value
 from rustybt.report.model import Chart, ValueFormat
 from rustybt.report.style import LOSS, PALETTE, WIN
@@ -31,7 +32,7 @@ def require_matplotlib() -> None:
         raise ConfigError(
             "report charts and PDF need matplotlib, which is not installed",
             context={"module": "matplotlib"},
-            hint="pip install rustybt[plot]",
+            hint=extra_hint("plot"),
         ) from exc
 
 

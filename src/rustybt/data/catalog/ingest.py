@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +17,9 @@ import pyarrow.parquet as pq
 
 import rustybt
 from rustybt.assets import AssetClass
+from rustybt.crashpoint import crash_point
 from rustybt.data.bars import BAR_COLUMNS, Frequency
+from rustybt.data.catalog.commit import commit, footer_sha256, recover
 from rustybt.data.catalog.metadata import (
     BARS_FILE,
     QUARANTINE_FILE,
@@ -26,12 +28,11 @@ from rustybt.data.catalog.metadata import (
     DatasetInfo,
     check_name,
     read_metadata,
-    sha256_file,
-    write_metadata,
 )
 from rustybt.data.sources.base import Source
 from rustybt.data.validation import ValidationConfig, validate
 from rustybt.data.validation import ValidationReport as StructuralReport
+from rustybt.durable import file_stamp, fsync_tree, hold_folder, locked, remove_tree
 from rustybt.errors import CatalogError, ConfigError, SchemaError, ValidationError, clip_text
 from rustybt.interface import hint_for
 from rustybt.security.sanitise import is_valid_symbol
@@ -118,17 +119,6 @@ def _write_files(report: StructuralReport, folder: Path) -> None:
         )
     payload = {"created": datetime.now(UTC).isoformat(), **report.to_dict()}
     (folder / VALIDATION_FILE).write_text(json.dumps(payload, indent=2), encoding="utf-8")
-
-
-def _install(staging: Path, target: Path) -> None:
-    """Swap the staged folder into place; the old one (if any) is removed last."""
-    if not target.exists():
-        staging.rename(target)
-        return
-    trash = target.with_name(f".trash-{target.name}-{staging.name}")
-    target.rename(trash)
-    staging.rename(target)
-    shutil.rmtree(trash)
 
 
 def _frequency(value: Frequency | str) -> Frequency:
@@ -239,8 +229,10 @@ def ingest(
     thresholds of ``asset_class``); writes the clean rows to ``<name>/bars.parquet``, the
     rejected rows with their reasons to ``<name>/quarantine.parquet``, the report to
     ``<name>/validation.json``, then records the dataset (with sha256 checksums) in
-    ``catalog.json``. Files are staged in a temporary folder and swapped in, and the
-    metadata is replaced atomically, so a crash leaves the previous state intact.
+    ``catalog.json``. Files are staged in a temporary folder, fsynced, and made current
+    by one atomic replace of ``catalog.json`` under the catalog's lock, so a crash
+    leaves the previous state intact and concurrent ingests never lose each other's
+    entries (see `rustybt.data.catalog.commit`).
 
     Args:
         source_or_frame: a `Source` (read with line numbers) or a long bar frame.
@@ -260,6 +252,8 @@ def ingest(
     root = Path(catalog_dir).expanduser()
     _check_catalog_dir(root, name)
     root.mkdir(parents=True, exist_ok=True)
+    recover(root)
+    # Checked again under the catalog's lock at the commit; this early look saves the work.
     if name in read_metadata(root) and not overwrite:
         raise CatalogError(
             f"dataset {name!r} already exists in {root}",
@@ -285,37 +279,46 @@ def ingest(
             context={"source": source, "rows_in": report.rows_in},
             hint=report.summary(),
         )
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".staging-{name}-"))
+    clean = report.clean
+    sectors = sectors or {}
+    symbols = sorted(pd.unique(clean["symbol"]).tolist())
+    # Created and locked under the catalog's lock: recovery (which deletes unlocked
+    # staging folders under that lock) never sees it in between.
+    with locked(root):
+        staging = Path(tempfile.mkdtemp(dir=root, prefix=f".staging-{name}-"))
+        handle = hold_folder(staging)  # marks it live: recovery leaves it alone
     try:
         # mkdtemp makes the folder private (0700); a catalog folder is a normal one.
         staging.chmod(0o755)
         _write_files(report, staging)
-        files = {
-            path.name: sha256_file(path) for path in sorted(staging.iterdir()) if path.is_file()
-        }
-        target = root / name
-        _install(staging, target)
+        stamps = {path.name: file_stamp(path) for path in sorted(staging.iterdir())}
+        fsync_tree(staging)
+        crash_point("catalog.ingest.staged")
+        info = DatasetInfo(
+            name=name,
+            frequency=freq,
+            source=source,
+            assets=tuple(AssetInfo(s, asset_class, sectors.get(s)) for s in symbols),
+            start=clean["timestamp"].iloc[0].isoformat(),
+            end=clean["timestamp"].iloc[-1].isoformat(),
+            rows={
+                "in": report.rows_in,
+                "clean": report.rows_clean,
+                "rejected": report.rows_rejected,
+            },
+            files={file: digest for file, (_, digest) in stamps.items()},
+            sizes={file: size for file, (size, _) in stamps.items()},
+            created=datetime.now(UTC).isoformat(),
+            rustybt_version=rustybt.__version__,
+            extra={"footer_sha256": footer_sha256(staging / BARS_FILE)},
+        )
+        info = commit(root, staging, info, overwrite=overwrite)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_tree(staging)
         raise
-    clean = report.clean
-    sectors = sectors or {}
-    symbols = sorted(pd.unique(clean["symbol"]).tolist())
-    info = DatasetInfo(
-        name=name,
-        frequency=freq,
-        source=source,
-        assets=tuple(AssetInfo(s, asset_class, sectors.get(s)) for s in symbols),
-        start=clean["timestamp"].iloc[0].isoformat(),
-        end=clean["timestamp"].iloc[-1].isoformat(),
-        rows={"in": report.rows_in, "clean": report.rows_clean, "rejected": report.rows_rejected},
-        files=files,
-        created=datetime.now(UTC).isoformat(),
-        rustybt_version=rustybt.__version__,
-    )
-    datasets = read_metadata(root)
-    datasets[name] = info
-    write_metadata(root, datasets)
+    finally:
+        os.close(handle)
+    target = root / info.folder
     return IngestReport(
         name=name,
         path=target,

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rustybt.assets import Asset, AssetClass
 from rustybt.data.bars import Frequency
+from rustybt.durable import atomic_write_bytes
 from rustybt.errors import CatalogError, ConfigError
 
 __all__ = [
@@ -75,6 +74,10 @@ class DatasetInfo:
         rows: counts ``in`` (read from the source), ``clean`` (stored) and
             ``rejected`` (quarantined).
         files: file name (relative to the dataset folder) -> sha256 hex digest.
+        sizes: file name -> size in bytes (checked on every load; empty for
+            datasets ingested before rustybt recorded them).
+        folder: the dataset's folder in the catalog: ``<name>``, or ``<name>@<n>``
+            after an overwrite (the new files go beside the old, see commit.py).
     """
 
     name: str
@@ -88,6 +91,15 @@ class DatasetInfo:
     created: str
     rustybt_version: str
     extra: dict[str, object] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+    folder: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.folder:
+            object.__setattr__(self, "folder", self.name)
+
+    def with_folder(self, folder: str) -> DatasetInfo:
+        return replace(self, folder=folder)
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -106,6 +118,8 @@ class DatasetInfo:
             "created": self.created,
             "rustybt_version": self.rustybt_version,
             "extra": dict(self.extra),
+            "sizes": dict(self.sizes),
+            "folder": self.folder,
         }
 
     @classmethod
@@ -132,6 +146,8 @@ class DatasetInfo:
                 created=str(data["created"]),
                 rustybt_version=str(data["rustybt_version"]),
                 extra=_dict(data.get("extra", {})),
+                sizes={str(k): int(v) for k, v in _dict(data.get("sizes", {})).items()},  # type: ignore[call-overload]  # JSON ints
+                folder=_folder(str(data.get("folder") or data["name"]), str(data["name"])),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise CatalogError(
@@ -139,6 +155,13 @@ class DatasetInfo:
                 context={"entry": str(data.get("name", "?"))},
                 hint="re-ingest the dataset",
             ) from exc
+
+
+def _folder(folder: str, name: str) -> str:
+    """The entry's folder, refused unless it is ``name`` or ``name@<n>`` (no escaping)."""
+    if folder != name and not re.fullmatch(re.escape(name) + r"@\d+", folder):
+        raise ValueError(f"folder {folder!r} does not belong to dataset {name!r}")
+    return folder
 
 
 def _dict(value: object) -> dict[str, object]:
@@ -160,23 +183,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over ``path``,
-    so readers see the old or the new content, never half of one."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
-        # mkstemp creates the file 0600; metadata is as readable as the data files.
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def read_metadata(root: Path) -> dict[str, DatasetInfo]:

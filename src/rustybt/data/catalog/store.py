@@ -11,6 +11,7 @@ import pandas as pd
 
 from rustybt.assets import Asset, AssetClass
 from rustybt.data.bars import BarPanel, Frequency, to_utc_timestamp
+from rustybt.data.catalog.commit import check_files, recover
 from rustybt.data.catalog.ingest import IngestReport, ingest
 from rustybt.data.catalog.metadata import (
     BARS_FILE,
@@ -19,11 +20,11 @@ from rustybt.data.catalog.metadata import (
     DatasetInfo,
     check_name,
     read_metadata,
-    sha256_file,
 )
 from rustybt.data.catalog.reader import read_panel
 from rustybt.data.sources.base import Source
 from rustybt.data.validation import ValidationConfig
+from rustybt.durable import file_stamp, locked
 from rustybt.errors import CatalogError, DataNotFound, UnknownSymbol
 
 __all__ = ["Catalog"]
@@ -45,6 +46,8 @@ class Catalog:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
+        # What a killed ingest left behind is cleaned when the catalog is opened.
+        recover(self.path)
 
     def __repr__(self) -> str:
         return f"Catalog({str(self.path)!r})"
@@ -94,6 +97,10 @@ class Catalog:
             validation=validation,
         )
 
+    def folder(self, name: str) -> Path:
+        """The folder holding dataset ``name``'s files (``<name>`` or ``<name>@<n>``)."""
+        return self.path / self.info(name).folder
+
     def assets(self, name: str) -> tuple[Asset, ...]:
         """The dataset's assets, with class and sector."""
         return tuple(asset.to_asset() for asset in self.info(name).assets)
@@ -116,6 +123,18 @@ class Catalog:
             DataNotFound: unknown dataset, or no bars in the window.
             UnknownSymbol: a symbol the dataset does not hold.
         """
+        # The shared lock keeps an overwrite from deleting the files while they are read.
+        with locked(self.path, shared=True):
+            return self._load(name, start=start, end=end, symbols=symbols)
+
+    def _load(
+        self,
+        name: str,
+        *,
+        start: object | None,
+        end: object | None,
+        symbols: Iterable[str | Asset] | None,
+    ) -> BarPanel:
         info = self.info(name)
         by_symbol = {asset.symbol: asset for asset in info.assets}
         if symbols is None:
@@ -138,13 +157,8 @@ class Catalog:
             chosen = [by_symbol[s].to_asset() for s in wanted]
         lo = None if start is None else to_utc_timestamp(start)
         hi = None if end is None else to_utc_timestamp(end)
-        path = self.path / name / BARS_FILE
-        if not path.is_file():
-            raise CatalogError(
-                f"catalog file {path} is missing",
-                context={"dataset": name, "path": str(path)},
-                hint="re-ingest the dataset",
-            )
+        check_files(self.path, info)  # sizes and the footer's hash: cheap, every load
+        path = self.path / info.folder / BARS_FILE
         panel = read_panel(path, assets=chosen, frequency=info.frequency, start=lo, end=hi)
         if panel is None:
             raise DataNotFound(
@@ -155,49 +169,56 @@ class Catalog:
         return panel
 
     def verify(self, name: str) -> DatasetInfo:
-        """Recompute every file's sha256 and compare with the metadata.
+        """Recompute every file's size and sha256 and compare with the metadata.
 
         Raises:
-            CatalogError: a file is missing or its checksum differs.
+            CatalogError: a file is missing or its size or checksum differs.
         """
-        info = self.info(name)
-        for file_name, expected in info.files.items():
-            path = self.path / name / file_name
-            if not path.is_file():
-                raise CatalogError(
-                    f"dataset {name!r}: file {file_name} is missing",
-                    context={"dataset": name, "path": str(path)},
-                    hint="re-ingest the dataset",
-                )
-            actual = sha256_file(path)
-            if actual != expected:
-                raise CatalogError(
-                    f"dataset {name!r}: checksum mismatch for {file_name}",
-                    context={
-                        "dataset": name,
-                        "path": str(path),
-                        "expected": expected,
-                        "actual": actual,
-                    },
-                    hint="the file changed after ingestion; re-ingest the dataset",
-                )
-        return info
+        with locked(self.path, shared=True):
+            info = self.info(name)
+            for file_name, expected in info.files.items():
+                path = self.path / info.folder / file_name
+                if not path.is_file():
+                    raise CatalogError(
+                        f"dataset {name!r}: file {file_name} is missing",
+                        context={"dataset": name, "path": str(path)},
+                        hint="re-ingest the dataset",
+                    )
+                size, actual = file_stamp(path)
+                if actual != expected or size != info.sizes.get(file_name, size):
+                    raise CatalogError(
+                        f"dataset {name!r}: checksum mismatch for {file_name}",
+                        context={
+                            "dataset": name,
+                            "path": str(path),
+                            "expected": expected,
+                            "actual": actual,
+                        },
+                        hint="the file changed after ingestion; re-ingest the dataset",
+                    )
+            return info
 
     def quarantine(self, name: str) -> pd.DataFrame:
         """The rows rejected at ingestion, with ``row``, ``line`` and ``reason`` (may be empty)."""
-        self.info(name)
-        path = self.path / name / QUARANTINE_FILE
-        if not path.is_file():
-            return pd.DataFrame(columns=["row", "timestamp", "symbol", "reason"])
-        return pd.read_parquet(path)
+        with locked(self.path, shared=True):
+            path = self.folder(name) / QUARANTINE_FILE
+            if not path.is_file():
+                return pd.DataFrame(columns=["row", "timestamp", "symbol", "reason"])
+            return pd.read_parquet(path)
 
     def validation_report(self, name: str) -> dict[str, object]:
         """The JSON validation report written at ingestion (counts per rule and
         severity with examples, calendar gaps; see docs/validation.md)."""
-        self.info(name)
-        path = self.path / name / VALIDATION_FILE
+        with locked(self.path, shared=True):
+            path = self.folder(name) / VALIDATION_FILE
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise CatalogError(
+                    f"validation report {path} is unreadable ({exc})", context={"path": str(path)}
+                ) from exc
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(text)
         except (OSError, json.JSONDecodeError) as exc:
             raise CatalogError(
                 f"validation report {path} is unreadable ({exc})", context={"path": str(path)}
