@@ -314,8 +314,14 @@ class BarData:
         return shapes as the minute history. Sessions before the start are NaN."""
         if self._sessions is None:
             self._sessions = SessionBars(self._panel, self._prices)
-        if isinstance(assets, Asset | str) and isinstance(fields, str) and fields in FIELDS:
-            # The common call, once per minute: no labels, no frames.
+        if (
+            not self._zipline
+            and isinstance(assets, Asset | str)
+            and isinstance(fields, str)
+            and fields in FIELDS
+        ):
+            # The common call, once per minute: no labels, no frames (zipline-style code
+            # gets its Series below).
             return self._sessions.window_one(fields, self.bar, bar_count, self.column(assets))
         field_list = [fields] if isinstance(fields, str) else list(fields)
         for field in field_list:
