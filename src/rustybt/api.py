@@ -288,10 +288,6 @@ def _forward(name: str, provider: str) -> Callable[..., object]:
     return call
 
 
-set_min_leverage = _forward("set_min_leverage", "rustybt.engine.controls")
-set_asset_restrictions = _forward("set_asset_restrictions", "rustybt.engine.controls")
-
-
 def attach_pipeline(
     pipeline: Pipeline, name: str, chunks: object = None, eager: bool = True
 ) -> Pipeline:
@@ -353,4 +349,11 @@ fetch_csv = _unsupported(
 )
 history = _unsupported(
     "history", "zipline removed the module-level history(); use data.history(assets, ...)"
+)
+# Not built (docs/zipline.md lists them): a clear error instead of a silent no-op.
+set_min_leverage = _unsupported(
+    "set_min_leverage", "use set_max_leverage and check context.account.leverage yourself"
+)
+set_asset_restrictions = _unsupported(
+    "set_asset_restrictions", "use set_do_not_order_list(assets) for a static restricted list"
 )

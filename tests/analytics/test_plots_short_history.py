@@ -98,3 +98,19 @@ def test_rolling_date_labels_do_not_overlap(days: int) -> None:
         assert not _overlaps(axes, renderer), axes.get_title(loc="left")
         years = [t.get_text() for t in axes.get_xticklabels()]
         assert not any("1970" in text or text.startswith("01-01") for text in years)
+
+
+def test_interactive_rolling_panels_choose_their_window_on_short_histories() -> None:
+    pytest.importorskip("plotly")
+    from rustybt.analytics.plots.interactive import performance
+
+    index = pd.date_range("2020-02-01", periods=90, freq="D", tz="UTC")
+    returns = pd.Series(np.random.default_rng(3).normal(0.0, 0.01, 90), index=index)
+    figure = performance.plot_rolling_sharpe(returns)
+    values = np.asarray(figure.data[0].y, dtype=float)
+    # 90 observations: a 42-period window (126 and 63 would leave too few points).
+    assert figure.layout.title.text == "Rolling Sharpe ratio (42 periods)"
+    assert np.isfinite(values).sum() == 90 - 42 + 1
+    short = performance.plot_rolling_volatility(returns.iloc[:8])
+    notes = [a.text for a in short.layout.annotations]
+    assert any("not enough data" in text for text in notes)

@@ -146,9 +146,9 @@ def test_unknown_symbols() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"capital": 0}, "capital must be positive"),
-        ({"capital": -5.0}, "capital must be positive"),
-        ({"capital": float("nan")}, "capital must be positive"),
+        ({"capital": 0}, "capital must be a positive, finite amount"),
+        ({"capital": -5.0}, "capital must be a positive, finite amount"),
+        ({"capital": float("nan")}, "capital must be a positive, finite amount"),
         ({"fill_at": "open"}, "fill_at must be"),
         ({"volume_limit": 0.0}, "volume_limit must be"),
         ({"volume_limit": 1.5}, "volume_limit must be"),

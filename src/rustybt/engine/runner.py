@@ -9,6 +9,7 @@ only ever sees data up to the current bar.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -62,8 +63,12 @@ class BacktestConfig:
     data_source: str = "in-memory panel"
 
     def __post_init__(self) -> None:
-        if not self.capital > 0:
-            raise ConfigError("capital must be positive", context={"capital": self.capital})
+        if not (self.capital > 0 and math.isfinite(self.capital)):
+            raise ConfigError(
+                f"capital must be a positive, finite amount, not {self.capital!r}",
+                context={"capital": self.capital},
+                hint="e.g. --capital 100000",
+            )
         if self.fill_at not in ("next_open", "next_close", "close"):
             raise ConfigError(
                 f"fill_at must be 'next_open', 'next_close' or 'close', not {self.fill_at!r}",

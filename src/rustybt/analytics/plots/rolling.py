@@ -54,6 +54,14 @@ def choose_window(observations: int) -> int | None:
     return None
 
 
+def resolve_window(window: int | None, observations: int) -> int:
+    """``window`` as given, or (None) the one `choose_window` picks for this history
+    (`DEFAULT_WINDOW` when even the shortest is too long: the panel then says so)."""
+    if window is not None:
+        return window
+    return choose_window(observations) or DEFAULT_WINDOW
+
+
 def _draw(
     series: pd.Series[float],
     ax: Axes | None,
@@ -91,7 +99,7 @@ def _draw(
 def plot_rolling_sharpe(
     returns: ReturnsSource,
     *,
-    window: int = DEFAULT_WINDOW,
+    window: int | None = None,
     risk_free: float = 0.0,
     periods_per_year: float | None = None,
     ax: Axes | None = None,
@@ -101,6 +109,7 @@ def plot_rolling_sharpe(
 
     Formula: ``mean(r_w - rf_p) / std(r_w, ddof=1) * sqrt(P)`` (see `rolling_sharpe`).
     """
+    window = resolve_window(window, len(resolve_returns(returns)))
     series = rolling_sharpe(
         resolve_returns(returns), window, risk_free=risk_free, periods_per_year=periods_per_year
     )
@@ -111,12 +120,13 @@ def plot_rolling_sharpe(
 def plot_rolling_volatility(
     returns: ReturnsSource,
     *,
-    window: int = DEFAULT_WINDOW,
+    window: int | None = None,
     periods_per_year: float | None = None,
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Figure:
     """Annualised volatility over a rolling window: ``std(r_w, ddof=1) * sqrt(P)``."""
+    window = resolve_window(window, len(resolve_returns(returns)))
     series = rolling_volatility(resolve_returns(returns), window, periods_per_year=periods_per_year)
     default = f"Rolling volatility ({window} periods)"
     return _draw(series, ax, default if title is None else title, "Volatility", None, True)
@@ -126,7 +136,7 @@ def plot_rolling_beta(
     returns: ReturnsSource,
     benchmark: pd.Series[float] | None = None,
     *,
-    window: int = DEFAULT_WINDOW,
+    window: int | None = None,
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Figure:
@@ -134,6 +144,7 @@ def plot_rolling_beta(
 
     The benchmark defaults to the result's; without one, `ConfigError`.
     """
+    window = resolve_window(window, len(resolve_returns(returns)))
     bench = resolve_benchmark(returns, benchmark)
     if bench is None:
         raise ConfigError(

@@ -24,7 +24,7 @@ from rustybt.analytics.plots._style import (
     VAR_LINE,
 )
 from rustybt.analytics.plots.interactive._plotly import PlotlyFigure, graph_objects, new_figure
-from rustybt.analytics.plots.rolling import DEFAULT_WINDOW
+from rustybt.analytics.plots.rolling import resolve_window
 from rustybt.errors import ConfigError
 
 __all__ = [
@@ -188,6 +188,16 @@ def _rolling(
         )
     )
     finite = values[np.isfinite(values)]
+    if not finite.shape[0]:
+        # Too short a history for the window: say so instead of an empty panel.
+        figure.add_annotation(
+            text=f"not enough data: {len(values)} observations, none with a full window",
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+        )
     if finite.shape[0]:
         mean = float(finite.mean())
         shown = f"{mean:.1%}" if percent else f"{mean:.2f}"
@@ -202,12 +212,13 @@ def _rolling(
 def plot_rolling_sharpe(
     returns: ReturnsSource,
     *,
-    window: int = DEFAULT_WINDOW,
+    window: int | None = None,
     risk_free: float = 0.0,
     periods_per_year: float | None = None,
     title: str | None = None,
 ) -> PlotlyFigure:
     """Rolling annualised Sharpe: ``mean(r_w - rf_p) / std(r_w, ddof=1) * sqrt(P)``."""
+    window = resolve_window(window, len(resolve_returns(returns)))
     series = rolling_sharpe(
         resolve_returns(returns), window, risk_free=risk_free, periods_per_year=periods_per_year
     )
@@ -219,11 +230,12 @@ def plot_rolling_sharpe(
 def plot_rolling_volatility(
     returns: ReturnsSource,
     *,
-    window: int = DEFAULT_WINDOW,
+    window: int | None = None,
     periods_per_year: float | None = None,
     title: str | None = None,
 ) -> PlotlyFigure:
     """Rolling annualised volatility: ``std(r_w, ddof=1) * sqrt(P)``."""
+    window = resolve_window(window, len(resolve_returns(returns)))
     series = rolling_volatility(resolve_returns(returns), window, periods_per_year=periods_per_year)
     return _rolling(
         series, title or f"Rolling volatility ({window} periods)", "Volatility", True, None
@@ -234,10 +246,11 @@ def plot_rolling_beta(
     returns: ReturnsSource,
     benchmark: pd.Series[float] | None = None,
     *,
-    window: int = DEFAULT_WINDOW,
+    window: int | None = None,
     title: str | None = None,
 ) -> PlotlyFigure:
     """Rolling beta ``cov(r_w, b_w) / var(b_w)``; `ConfigError` without a benchmark."""
+    window = resolve_window(window, len(resolve_returns(returns)))
     bench = resolve_benchmark(returns, benchmark)
     if bench is None:
         raise ConfigError(
