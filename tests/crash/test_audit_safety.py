@@ -19,6 +19,7 @@ from rustybt.audit import AuditLog
 from rustybt.audit.query import log_files, read_records
 from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.data_portal import BarData
+from rustybt.errors import StrategyError
 from tests.crash.harness import context
 from tests.crash.scenarios import _panel
 
@@ -79,7 +80,9 @@ def interrupted_run(audit: str, ready: str) -> None:
 
 @pytest.mark.parametrize(
     ("signum", "exit_code", "error"),
-    [(signal.SIGTERM, -signal.SIGTERM, "Terminated"), (signal.SIGINT, 1, "KeyboardInterrupt")],
+    # Ctrl-C while the strategy's own code runs is a strategy failure (issue 16: a
+    # KeyboardInterrupt in user code ends the run as failed, with run.failed).
+    [(signal.SIGTERM, -signal.SIGTERM, "Terminated"), (signal.SIGINT, 1, "StrategyError")],
 )
 def test_a_signal_flushes_the_buffer_and_ends_the_run(
     tmp_path: Path, signum: int, exit_code: int, error: str
@@ -108,16 +111,15 @@ def test_a_strategys_keyboard_interrupt_leaves_run_failed(tmp_path: Path) -> Non
             raise KeyboardInterrupt
 
     audit = tmp_path / "audit.jsonl"
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(StrategyError, match=r"interrupted \(KeyboardInterrupt\)") as raised:
         run_backtest(
             FunctionStrategy(handle_data=handle_data), _panel(1, 5, 1), capital=1e4, audit_log=audit
         )
+    assert raised.value.result is not None  # what ran up to the interrupt is kept
     last = _events(audit)[-1]
     assert last["event"] == "run.failed"
-    assert last["error"] == {  # type: ignore[comparison-overlap]
-        "error": "KeyboardInterrupt",
-        "message": "interrupted (Ctrl-C / SIGINT, or KeyboardInterrupt raised by the strategy)",
-    }
+    assert last["error"]["error"] == "StrategyError"  # type: ignore[index]
+    assert "interrupted (KeyboardInterrupt)" in str(last["error"]["message"])  # type: ignore[index]
 
 
 def test_opening_finishes_a_killed_compression(tmp_path: Path) -> None:

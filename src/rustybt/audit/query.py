@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from rustybt.audit.rotation import rotated_files
-from rustybt.errors import ConfigError, DataError, DataNotFound
+from rustybt.errors import ConfigError, DataError, DataNotFound, clip_text
 
 __all__ = ["LogQuery", "ReadStats", "format_table", "log_files", "parse_time", "read_records"]
 
@@ -236,12 +236,18 @@ def _parsed(handle: IO[str], stats: ReadStats | None) -> Iterator[tuple[str, dic
 
 
 def read_records(
-    files: Sequence[Path], stats: ReadStats | None = None
+    files: Sequence[Path],
+    stats: ReadStats | None = None,
+    damaged: list[str] | None = None,
 ) -> Iterator[tuple[str, dict[str, object]]]:
     """Each line of ``files`` (gzip or plain) with its parsed JSON object, in order.
 
+    ``damaged``: when given, a damaged compressed file is named there (with why) and
+    reading goes on with the next file, so the readable part of the log is shown.
+
     Raises:
-        DataError: a compressed file is damaged (cut short or not gzip).
+        DataError: a compressed file is damaged (cut short or not gzip) and no
+            ``damaged`` list was given.
     """
     opened = _snapshot(files)
     try:
@@ -249,6 +255,9 @@ def read_records(
             try:
                 yield from _parsed(handle, stats)
             except (EOFError, OSError, zlib.error) as exc:
+                if damaged is not None:
+                    damaged.append(f"{file} ({clip_text(str(exc))})")
+                    continue
                 raise DataError(
                     f"audit log file {file} is damaged ({exc})",
                     context={"path": str(file)},

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sys
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from rustybt.audit.query import (
     parse_time,
     read_records,
 )
-from rustybt.errors import ConfigError, DataError, clip_text
+from rustybt.errors import ConfigError, DataError
 
 __all__ = ["LogsRequest", "show_logs", "with_audit_log"]
 
@@ -54,19 +53,14 @@ def show_logs(request: LogsRequest) -> int:
     )
     stats = ReadStats()
     matched: list[tuple[str, dict[str, object]]] = []
+    # A damaged rotated file: show what the others hold, then say which one. The files
+    # are read as one snapshot, so a rotation while reading loses and repeats nothing.
     damaged: list[str] = []
-    for file in log_files(request.path):
-        if request.limit is not None and len(matched) >= request.limit:
-            break
-        try:
-            for line, record in read_records([file], stats):
-                if query.matches(record):
-                    matched.append((line, record))
-                    if request.limit is not None and len(matched) >= request.limit:
-                        break
-        except (OSError, EOFError, zlib.error) as exc:
-            # A damaged rotated file: show what the others hold, then say which one.
-            damaged.append(f"{file} ({clip_text(str(exc))})")
+    for line, record in read_records(log_files(request.path), stats, damaged):
+        if query.matches(record):
+            matched.append((line, record))
+            if request.limit is not None and len(matched) >= request.limit:
+                break
     if request.table:
         for row in format_table(record for _, record in matched):
             print(row)
