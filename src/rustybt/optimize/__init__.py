@@ -25,6 +25,8 @@ from rustybt.optimize.result import OptimizationResult
 from rustybt.optimize.searches import GridSearch, RandomSearch, Search, TPESearch
 from rustybt.optimize.space import Categorical, Float, Integer, Space
 from rustybt.optimize.study import optimize
+from rustybt.optimize.walk_forward import WalkForwardResult, walk_forward
+from rustybt.optimize.windows import WalkForwardWindow, walk_forward_windows
 
 __all__ = [
     "Categorical",
@@ -41,7 +43,11 @@ __all__ = [
     "SerialExecutor",
     "Space",
     "TPESearch",
+    "WalkForwardResult",
+    "WalkForwardWindow",
     "degradation",
     "optimize",
     "probability_of_backtest_overfitting",
+    "walk_forward",
+    "walk_forward_windows",
 ]

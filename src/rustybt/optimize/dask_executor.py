@@ -58,12 +58,14 @@ class DaskExecutor:
     def start(self, job: TrialJob, panel: BarPanel) -> None:
         distributed = _import_distributed()
         if self.address is None:
+            # Threads talk in-process; worker processes over TCP on loopback only.
+            network = {"host": "127.0.0.1"} if self.processes else {}
             self._cluster = distributed.LocalCluster(
                 n_workers=self.n_workers,
                 threads_per_worker=1,
                 processes=self.processes,
-                host="127.0.0.1",
                 dashboard_address=None,
+                **network,
             )
             self._client = distributed.Client(self._cluster)
         else:
