@@ -15,6 +15,7 @@ from rustybt import Asset, Strategy
 from rustybt.data.bars import BarPanel
 from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.data_portal import BarData
+from rustybt.errors import ConfigError
 
 PEAK = 36
 BARS = 80
@@ -37,6 +38,8 @@ def peak_panel(bars: int = BARS, peak: int = PEAK) -> BarPanel:
 
 class HoldWindow(Strategy):
     def __init__(self, *, entry: int = 0, exit: int = 10) -> None:
+        if exit < 0:
+            raise ConfigError("exit must be >= 0", context={"exit": exit})
         super().__init__(entry=entry, exit=exit)
         self.entry, self.exit = entry, exit
         self.bar = -1

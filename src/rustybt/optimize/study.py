@@ -45,7 +45,10 @@ def prepare_panel(
 
 def _typed(dimension: Dimension, raw: object) -> object:
     if isinstance(dimension, Integer):
-        return int(str(raw))
+        number = float(str(raw))
+        if not number.is_integer():
+            raise ConfigError(f"resumed value {raw!r} is not a whole number")
+        return int(number)
     if isinstance(dimension, Float):
         return float(str(raw))
     assert isinstance(dimension, Categorical)
@@ -74,7 +77,7 @@ def resume_cache(previous: pd.DataFrame | str | Path, space: Space) -> Cache:
         for c in table.columns
         if c not in {*space.names, "trial", "window", "value", "seconds", "final_equity", "error"}
     ]
-    for _, row in table.iterrows():
+    for row in table.to_dict(orient="records"):
         value = float(row["value"])
         if not math.isfinite(value):
             continue  # failed trials are tried again

@@ -8,6 +8,7 @@ the metrics of its returns.
 
 from __future__ import annotations
 
+import difflib
 import math
 import time
 from collections.abc import Callable
@@ -41,6 +42,21 @@ class TrialJob:
     commission: CommissionModel | None = None
     slippage: SlippageModel | None = None
     benchmark: str | pd.Series | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.objective, str):
+            from dataclasses import fields
+
+            from rustybt.analytics.metrics import PerformanceMetrics
+
+            names = {f.name for f in fields(PerformanceMetrics)}
+            if self.objective not in names:
+                close = difflib.get_close_matches(self.objective, sorted(names), n=3)
+                raise ConfigError(
+                    f"unknown objective {self.objective!r}",
+                    hint=f"a PerformanceMetrics field such as {', '.join(close or ['sharpe_ratio'])}"
+                    " (or pass a function of the BacktestResult)",
+                )
 
     def backtest(self, panel: BarPanel, params: Params, window: Window) -> BacktestResult:
         config = self.config
