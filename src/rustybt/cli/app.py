@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from rustybt.cli.errors import report_errors
+from rustybt.cli.optimize import optimize_command
 from rustybt.cli.secrets import secrets_app
 
 app = typer.Typer(
@@ -202,6 +203,9 @@ def logs(
         limit=limit,
     )
     report_errors(lambda: show_logs(request), debug=debug)
+
+
+app.command(name="optimize")(optimize_command)
 
 
 def main() -> None:

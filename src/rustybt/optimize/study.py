@@ -64,7 +64,11 @@ def resume_cache(previous: pd.DataFrame | str | Path, space: Space) -> Cache:
     Their returns are not in the table, so they count for the best trial and the
     deflated Sharpe ratio, but not for PBO.
     """
-    table = pd.read_csv(previous) if isinstance(previous, str | Path) else previous
+    table = (
+        pd.read_csv(previous, dtype={"final_equity": str})
+        if isinstance(previous, str | Path)
+        else previous
+    )
     missing = [n for n in [*space.names, "value"] if n not in table.columns]
     if missing:
         raise ConfigError(
