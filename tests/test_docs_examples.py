@@ -29,6 +29,7 @@ PAGES = (
     "docs/trades.md",
     "docs/figures.md",
     "docs/risk.md",
+    "docs/optimize.md",
     "docs/errors.md",
     "docs/logging.md",
     "docs/security.md",
