@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rustybt.engine.result import BacktestResult
@@ -115,3 +116,34 @@ def test_save_writes_trials_and_best_result(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "trials.csv").is_file()
     loaded = BacktestResult.load(tmp_path / "out" / "best")
     assert loaded.final_equity == found.best_result.final_equity
+
+
+def test_progress_bar_shows_best_so_far_only_when_asked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("tqdm", reason="tqdm is part of the [optimize] extra")
+    optimize(
+        HoldWindow, peak_panel(), {"exit": Integer(30, 40, 5)}, objective="cagr", progress=True
+    )
+    shown = capsys.readouterr().err
+    assert "3/3" in shown
+    assert "best=" in shown
+    # None: only on a terminal, and pytest's stderr is not one.
+    optimize(HoldWindow, peak_panel(), {"exit": Integer(30, 40, 5)}, objective="cagr")
+    assert capsys.readouterr().err == ""
+
+
+def test_figures_of_a_search() -> None:
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    found = optimize(HoldWindow, peak_panel(), SPACE, objective="total_return")
+    heat = found.plot_heatmap("entry", "exit")
+    assert isinstance(heat, Figure)
+    image = heat.axes[0].images[0].get_array()
+    # The brightest cell is the known best (entry 0 is the first column, exit 35 the 7th row).
+    assert np.unravel_index(np.nanargmax(image), image.shape) == (6, 0)
+    assert isinstance(found.plot_parallel(), Figure)
+    assert isinstance(found.plot_history(), Figure)
+    with pytest.raises(ConfigError, match="no column 'speed'"):
+        found.plot_heatmap("entry", "speed")
