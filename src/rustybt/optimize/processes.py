@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -64,6 +65,9 @@ _worker_state: dict[str, object] = {}
 
 
 def _init_worker(mapped: MappedPanel, job: TrialJob) -> None:
+    # Ctrl-C is the parent's to handle: it stops asking for trials and keeps the
+    # finished ones, while running trials end normally instead of dying mid-run.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_state["panel"] = mapped.attach()
     _worker_state["job"] = job
 
