@@ -80,7 +80,9 @@ def run_loop(
     outcome = LoopOutcome()
     best: float | None = None
     number = 0
-    batch = max(1, executor.workers) * (1 if isinstance(search, TPESearch) else 4)
+    # TPE learns from each round, so it asks one trial per worker; grid and random
+    # hand over everything at once, so no worker idles at a batch's end.
+    batch = max(1, executor.workers) if isinstance(search, TPESearch) else 1_000_000
     try:
         while proposals := search.ask(batch):
             tasks: list[Task] = []
