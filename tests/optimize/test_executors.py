@@ -67,3 +67,22 @@ def test_workers_map_one_shared_file(tmp_path: Path) -> None:
     # What travels per trial is the task: parameters and a window, not the bars.
     task = Task(3, {"fast": 5, "slow": 20}, (panel.index[0], panel.index[-1]))
     assert len(pickle.dumps(task)) < 1_000 < panel.close.nbytes
+
+
+def test_walk_forward_on_processes_matches_serial() -> None:
+    from rustybt.optimize import walk_forward
+    from tests.optimize.known import HoldWindow, peak_panel
+
+    def run(executor: SerialExecutor | ProcessExecutor) -> pd.DataFrame:
+        found = walk_forward(
+            HoldWindow,
+            peak_panel(bars=60),
+            {"exit": Integer(2, 8, 2)},
+            train=20,
+            test=10,
+            objective="total_return",
+            executor=executor,
+        )
+        return found.windows.assign(final_equity=str(found.oos_result.final_equity))
+
+    pd.testing.assert_frame_equal(run(SerialExecutor()), run(ProcessExecutor(workers=2)))
