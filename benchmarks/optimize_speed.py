@@ -7,8 +7,10 @@ synthetic daily bars (default 100 x 2,520). Measures, in one process:
 * ``direct``: the same parameter sets run one by one with `run_backtest`;
 * ``serial``: `optimize` with the serial executor (overhead vs direct: target <= 10%);
 * ``processes``: `optimize` with ``ProcessExecutor(--workers)`` (speed-up vs serial:
-  target >= 1.8x on 2 cores), sampling each worker's memory from /proc while it
-  runs (USS = memory private to the worker; the bars are a shared mapped file).
+  target >= 1.8x on 2 cores), sampling each worker's memory and CPU time from
+  /proc while it runs (USS = memory private to the worker; the bars are a shared
+  mapped file). ``speedup_if_cores_free`` = serial CPU / the busiest worker's CPU:
+  the wall-clock speed-up on otherwise idle cores.
 
 Usage: ``python benchmarks/optimize_speed.py [--trials 200] [--assets 100]
 [--days 2520] [--workers 2]``. Use fewer trials on a busy machine.
@@ -46,7 +48,13 @@ def _memory_mb(pid: int) -> dict[str, float]:
         parts = rest.split()
         if parts and parts[-1] == "kB":
             values[key] = int(parts[0]) / 1024
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu_s = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):  # exited, or an unexpected stat layout
+        cpu_s = 0.0
     return {
+        "cpu_s": cpu_s,
         "rss": values.get("Rss", 0.0),
         "pss": values.get("Pss", 0.0),
         "uss": values.get("Private_Clean", 0.0) + values.get("Private_Dirty", 0.0),
@@ -65,7 +73,9 @@ class MemorySampler(threading.Thread):
         while not self.stop.wait(0.2):
             for child in _children(os.getpid()):
                 sample = _memory_mb(child)
-                peak = self.peaks.setdefault(child, {"rss": 0.0, "pss": 0.0, "uss": 0.0})
+                peak = self.peaks.setdefault(
+                    child, {"cpu_s": 0.0, "rss": 0.0, "pss": 0.0, "uss": 0.0}
+                )
                 for key, value in sample.items():
                     peak[key] = max(peak[key], value)
 
@@ -87,18 +97,20 @@ def main() -> None:
     space = Space({"fast": Integer(5, 50, 5), "slow": Integer(60, 250, 10)})
     points = list(space.grid())[: args.trials]
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     direct_equity = []
     for params in points:
         result = run_backtest(load_strategy_file(STRATEGY, **params), panel, validate=False)
         direct_equity.append(str(result.final_equity))
     direct = time.perf_counter() - started
+    direct_cpu = time.process_time() - cpu_started
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     serial = optimize(
         STRATEGY, panel, space, n_trials=args.trials, executor=SerialExecutor(), validate=False
     )
     serial_s = time.perf_counter() - started
+    serial_cpu = time.process_time() - cpu_started
 
     sampler = MemorySampler()
     sampler.start()
@@ -129,7 +141,18 @@ def main() -> None:
                 "workers": args.workers,
                 "serial_overhead_pct": round(100 * (serial_s / direct - 1), 1),
                 "speedup": round(serial_s / parallel_s, 2),
-                "worker_memory_mb": list(sampler.peaks.values()),
+                # CPU seconds: what the speed-up would be with the cores free
+                # (the machine may be shared, so wall-clock alone can mislead).
+                "direct_cpu_s": round(direct_cpu, 2),
+                "serial_cpu_s": round(serial_cpu, 2),
+                "serial_overhead_cpu_pct": round(100 * (serial_cpu / direct_cpu - 1), 1),
+                "workers_cpu_s": round(sum(p["cpu_s"] for p in sampler.peaks.values()), 2),
+                "speedup_if_cores_free": round(
+                    serial_cpu
+                    / max((p["cpu_s"] for p in sampler.peaks.values()), default=serial_cpu),
+                    2,
+                ),
+                "worker_peaks": list(sampler.peaks.values()),
                 "executors_agree": same and direct_equity == list(serial.trials["final_equity"]),
             },
             indent=1,
