@@ -30,6 +30,7 @@ PAGES = (
     "docs/figures.md",
     "docs/risk.md",
     "docs/reports.md",
+    "docs/optimize.md",
     "docs/errors.md",
     "docs/logging.md",
     "docs/security.md",

@@ -10,6 +10,7 @@ import typer
 
 from rustybt.cli.errors import report_errors
 from rustybt.cli.live import register_live_commands
+from rustybt.cli.optimize import optimize_command
 from rustybt.cli.report import register as register_report
 from rustybt.cli.secrets import secrets_app
 
@@ -256,6 +257,9 @@ def logs(
         limit=limit,
     )
     report_errors(lambda: show_logs(request), debug=debug)
+
+
+app.command(name="optimize")(optimize_command)
 
 
 def main() -> None:

@@ -1,0 +1,111 @@
+"""The trial loop shared by `optimize` and walk-forward: ask, run, tell, record.
+
+Finished trials are kept when the user presses Ctrl-C (the loop stops asking,
+pending work is cancelled, and the result says ``interrupted``). Parameter sets
+already in ``cache`` (a resumed study, or a point TPE proposes twice) are not
+run again: their record is reused under the new trial number.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field, replace
+
+from rustybt.optimize.executors import Executor, Task
+from rustybt.optimize.searches import Direction, Search, TPESearch
+from rustybt.optimize.space import Space, params_key
+from rustybt.optimize.trial import TrialRecord, Window
+
+__all__ = ["LoopOutcome", "run_loop"]
+
+Cache = dict[tuple[tuple[str, str], ...], TrialRecord]
+
+
+@dataclass
+class LoopOutcome:
+    records: list[TrialRecord] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def _better(value: float, best: float | None, direction: Direction) -> bool:
+    if not math.isfinite(value):
+        return False
+    if best is None:
+        return True
+    return value > best if direction == "maximize" else value < best
+
+
+class _Progress:
+    """A tqdm bar (trials done, best so far, ETA) when asked for and on a terminal."""
+
+    def __init__(self, enabled: bool | None, total: int | None, label: str) -> None:
+        self._bar = None
+        show = sys.stderr.isatty() if enabled is None else enabled
+        if show:
+            try:
+                from tqdm.auto import tqdm  # type: ignore[import-untyped]  # no stubs
+            except ImportError:  # tqdm is part of the optimize extra; no bar without it
+                return
+            self._bar = tqdm(total=total, desc=label, unit="trial", leave=False)
+
+    def update(self, best: float | None) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+            if best is not None:
+                self._bar.set_postfix(best=f"{best:.4g}")
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def run_loop(
+    executor: Executor,
+    search: Search,
+    space: Space,
+    n_trials: int | None,
+    direction: Direction,
+    *,
+    window: Window = (None, None),
+    window_id: int = 0,
+    cache: Cache | None = None,
+    progress: bool | None = None,
+    label: str = "optimize",
+) -> LoopOutcome:
+    cache = {} if cache is None else cache
+    search.begin(space, n_trials, direction)
+    total = n_trials if n_trials is not None else space.grid_size() if space.finite else None
+    bar = _Progress(progress, total, label)
+    outcome = LoopOutcome()
+    best: float | None = None
+    number = 0
+    # TPE learns from each round, so it asks one trial per worker; grid and random
+    # hand over everything at once, so no worker idles at a batch's end.
+    batch = max(1, executor.workers) if isinstance(search, TPESearch) else 1_000_000
+    try:
+        while proposals := search.ask(batch):
+            tasks: list[Task] = []
+            for params in proposals:
+                known = cache.get(params_key(params))
+                if known is not None:
+                    record = replace(known, number=number, window=window_id)
+                    outcome.records.append(record)
+                    search.tell(params, record.value)
+                    best = record.value if _better(record.value, best, direction) else best
+                    bar.update(best)
+                else:
+                    tasks.append(Task(number, params, window, window_id))
+                number += 1
+            for record in executor.run(tasks):
+                outcome.records.append(record)
+                cache[params_key(record.params)] = record
+                search.tell(record.params, record.value)
+                best = record.value if _better(record.value, best, direction) else best
+                bar.update(best)
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+    finally:
+        bar.close()
+    outcome.records.sort(key=lambda r: r.number)
+    return outcome
