@@ -206,10 +206,12 @@ def run_live(
         health_port=config.health_port or None,
     )
     try:
-        return _drive(runner, config.state, False)
+        result = _drive(runner, config.state, False)
     finally:
         broker.close()
+        feed.close()
         runner.store.close()
+    return result
 
 
 def show_status(state: Path) -> None:
