@@ -23,6 +23,7 @@ from rustybt.engine.controls import Controls, OnError, OrderCheck
 from rustybt.engine.data_portal import AssetLike, BarData
 from rustybt.engine.ledger import Ledger
 from rustybt.engine.numbers import order_decimal
+from rustybt.engine.order_modify import order_change
 from rustybt.engine.order_styles import ExecutionStyle
 from rustybt.engine.orders import Order, OrderType, TimeInForce
 from rustybt.engine.portfolio import Portfolio
@@ -325,6 +326,49 @@ class TradingContext(ContextConfiguration):
     def cancel_order(self, order: Order | str) -> None:
         resolved = self.get_order(order) if isinstance(order, str) else order
         self._blotter.cancel(resolved, self._data.current_dt)
+
+    def modify_order(
+        self,
+        order: Order | str,
+        quantity: object = None,
+        limit_price: object = None,
+        stop_price: object = None,
+    ) -> bool:
+        """Change an open order's total ``quantity`` (signed, same side) and/or its
+        ``limit_price`` / ``stop_price`` (see `rustybt.engine.order_modify`).
+
+        True when the change took effect (a backtest: always); False when it was
+        refused (trading halted) or is still unconfirmed by a live venue. Risk
+        controls check the order as modified.
+        """
+        resolved = self.get_order(order) if isinstance(order, str) else order
+        rounded = None
+        if quantity is not None:
+            amount = order_decimal(quantity, "quantity", resolved.asset.symbol)
+            rounded = self._round_quantity(resolved.asset, amount)
+        change = order_change(resolved, rounded, limit_price, stop_price)
+        when = self._data.current_dt
+        refusal = self._blotter.refusal()
+        if refusal is not None:
+            self._blotter.modify_refused(resolved, when, refusal)
+            return False
+        if self._controls.active:
+            data = self._data
+            violation = self._controls.check_order(
+                OrderCheck(
+                    asset=resolved.asset,
+                    quantity=change.quantity - resolved.filled,
+                    price=float(data._prices[data.bar, data.column(resolved.asset)]),
+                    held=self._ledger.quantity(resolved.asset),
+                    when=when,
+                    limit_price=change.limit_price,
+                    stop_price=change.stop_price,
+                )
+            )
+            if violation is not None:
+                self._blotter.modify_refused(resolved, when, f"risk control: {violation.reason}")
+                return False
+        return self._blotter.modify(resolved, change, when)
 
     # -- trading controls (zipline names; same code in backtests and live) ------------
     def set_long_only(self, on_error: OnError = "fail") -> None:

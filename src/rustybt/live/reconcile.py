@@ -104,6 +104,12 @@ def _orders(blotter: BrokerBlotter, when: pd.Timestamp, report: ReconciliationRe
         state = blotter.states.get(coid)
         report.orders_checked += 1
         venue = broker.order_status(coid)
+        if venue is None and coid in blotter.replaces and state != SENT:
+            from rustybt.live.broker_modify import replacement_missing
+
+            replacement_missing(blotter, coid, when)  # the modification did not happen
+            report.resolved.append(coid)
+            continue
         if venue is None:
             if state == SENT:
                 report.mismatches.append(f"{coid}: accepted earlier, unknown to the venue now")
@@ -118,8 +124,7 @@ def _orders(blotter: BrokerBlotter, when: pd.Timestamp, report: ReconciliationRe
             report.resolved.append(coid)
             continue
         if state != SENT:
-            blotter._set_state(coid, SENT, venue_order_id=venue.venue_order_id)
-            blotter.events.order_reconciled(coid, "found at venue", venue.status.value)
+            blotter.found_at_venue(coid, order, venue, when)
             report.resolved.append(coid)
     for venue in _unknown_venue_orders(blotter):
         _adopt(blotter, venue, when, report)
