@@ -30,11 +30,11 @@ from rustybt.engine.portfolio import Portfolio
 from rustybt.engine.scheduling import ScheduledFunction
 from rustybt.errors import OrderError, StrategyError
 from rustybt.money import to_decimal
-from rustybt.pipeline.attached import AttachedPipelines
 
 if TYPE_CHECKING:
     from rustybt.engine.recorder import Recorder
     from rustybt.pipeline import Pipeline
+    from rustybt.pipeline.attached import AttachedPipelines
 
 __all__ = ["TradingContext"]
 
@@ -71,7 +71,9 @@ class TradingContext(ContextConfiguration):
         self._time_in_force = TimeInForce.GTC
         self._environment: dict[str, object] = {"platform": "rustybt", "arena": "backtest"}
         self._user_assets: object = None
-        self._pipelines = AttachedPipelines()
+        # Created on first use: most strategies attach no pipeline, and importing the
+        # pipeline package costs start-up time (a live restart pays it before trading).
+        self._pipelines: AttachedPipelines | None = None
         self.params = params
         zero_prices = np.nan_to_num(data._prices)
         self._value_prices = zero_prices
@@ -435,12 +437,19 @@ class TradingContext(ContextConfiguration):
         """Register ``pipeline`` (in initialize); it is computed once for the whole run.
         ``chunks`` and ``eager`` are accepted for zipline compatibility."""
         self._configure("attach_pipeline")
-        return self._pipelines.attach(pipeline, name)
+        return self._attached().attach(pipeline, name)
 
     def pipeline_output(self, name: str) -> pd.DataFrame:
         """Today's rows of an attached pipeline, indexed by asset (data up to the
         previous session's close)."""
-        return self._pipelines.output(name)
+        return self._attached().output(name)
+
+    def _attached(self) -> AttachedPipelines:
+        if self._pipelines is None:
+            from rustybt.pipeline.attached import AttachedPipelines
+
+            self._pipelines = AttachedPipelines()
+        return self._pipelines
 
     # -- records -------------------------------------------------------------------
     def record(self, **values: float) -> None:
