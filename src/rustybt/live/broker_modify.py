@@ -73,7 +73,7 @@ def modify_at_broker(
     blotter.replaces[new] = coid
     blotter.current[order.id] = new
     blotter.pending_changes[new] = change
-    crash_point("after_persist_before_send")
+    crash_point("modify_after_persist_before_send")
     request = _request(order, new)
     request = replace(
         request,
@@ -82,7 +82,7 @@ def modify_at_broker(
         stop_price=change.stop_price,
     )
     result = blotter.broker.modify(coid, request)
-    crash_point("after_send_before_ack")
+    crash_point("modify_after_send_before_ack")
     blotter.events.command("modify", new, result)
     return _outcome(blotter, order, new, result, when)
 
