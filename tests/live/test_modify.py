@@ -15,7 +15,7 @@ from rustybt.data.bars import BarPanel
 from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.data_portal import BarData
 from rustybt.engine.strategy import Strategy
-from rustybt.errors import OrderError
+from rustybt.errors import OrderError, StrategyError
 from rustybt.live.feeds import ReplayFeed
 from rustybt.live.paper import PaperBroker
 from rustybt.live.runner import LiveRunner
@@ -191,3 +191,66 @@ def test_bad_modifications_are_clear_errors() -> None:
         "modify_order cannot turn order 2 into -5: keep its side",
         "limit_price must be positive, not -1",
     ]
+
+
+class GuardedRepricer(Repricer):
+    """Repricer with a max order size of 8 shares: growing the bid to 12 breaks it."""
+
+    def initialize(self, context: TradingContext) -> None:
+        context.set_max_order_size(max_shares=8)
+
+    def handle_data(self, context: TradingContext, data: BarData) -> None:
+        self.bars += 1
+        if self.bars == 2:
+            context.order(context.assets[0], 6, limit_price=8)
+        elif self.bars == 3:
+            (order,) = context.get_open_orders()
+            self.applied.append(context.modify_order(order, quantity=12, limit_price=9.5))
+            self.applied.append(context.modify_order(order, limit_price=9.5))
+
+
+def test_risk_controls_check_the_modified_order(tmp_path: Path) -> None:
+    """As for new orders: the backtest stops (zipline's on_error="fail"); live, the
+    breaker refuses the modification and halts, so the next one is refused too."""
+    with pytest.raises(StrategyError, match="order of 12 A exceeds the 8 unit limit"):
+        run_backtest(GuardedRepricer(), _panel(), capital=CAPITAL)
+    broker = FaultyBroker(PaperBroker(capital=CAPITAL, path=tmp_path / "paper.db"))
+    strategy = GuardedRepricer()
+    runner = _live(tmp_path, strategy, broker)
+    result = runner.run()
+    broker.close()
+    runner.store.close()
+    assert strategy.applied == [False, False]
+    assert broker.modifies == 0
+    events = _events(tmp_path / "audit.jsonl")
+    assert [e["breaker"] for e in events if e["event"] == "circuit_breaker.tripped"] == [
+        "max_order_size"
+    ]
+    reasons = [str(e["reason"]) for e in events if e["event"] == "order.modify_refused"]
+    assert len(reasons) == 2
+    assert reasons[0].startswith("risk control")
+    assert reasons[1].startswith("trading halted")
+    # the original bid (6 at 8) still rests while halted, and fills when the price gets there
+    fills = [(t.quantity, t.price) for t in result.transactions.itertuples()]
+    assert fills == [(Decimal(6), Decimal(8))]
+
+
+def test_a_halted_runner_refuses_modifications(tmp_path: Path) -> None:
+    class HaltedRepricer(Repricer):
+        def handle_data(self, context: TradingContext, data: BarData) -> None:
+            if self.bars == 2:  # the operator's breaker trips just before the modification
+                context._blotter.halt_reasons["breaker"] = "halted by test"  # type: ignore[attr-defined]
+            super().handle_data(context, data)
+
+    broker = FaultyBroker(PaperBroker(capital=CAPITAL, path=tmp_path / "paper.db"))
+    strategy = HaltedRepricer()
+    runner = _live(tmp_path, strategy, broker)
+    result = runner.run()
+    broker.close()
+    runner.store.close()
+    assert strategy.applied == [False]
+    assert broker.modifies == 0  # nothing was sent
+    fills = [(t.quantity, t.price) for t in result.transactions.itertuples()]
+    assert fills == [(Decimal(10), Decimal(8))]  # the original bid stands
+    refused = [e for e in _events(tmp_path / "audit.jsonl") if e["event"] == "order.modify_refused"]
+    assert [e["reason"] for e in refused] == ["trading halted: halted by test"]
