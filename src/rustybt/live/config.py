@@ -78,6 +78,21 @@ def _unknown(table: dict[str, object], allowed: set[str], name: str, path: Path)
         )
 
 
+def _check_start(value: object, path: Path) -> None:
+    from rustybt.data.bars import to_utc_timestamp
+
+    problem = ConfigError(
+        f'[feed] start must be a quoted time, e.g. "2024-01-02T14:30:00Z", not {value!r}',
+        context={"file": str(path)},
+    )
+    if not isinstance(value, str):
+        raise problem
+    try:
+        to_utc_timestamp(value)
+    except ValueError as exc:
+        raise problem from exc
+
+
 def load_live_config(path: str | Path, *, broker: str | None = None) -> LiveConfig:
     """Read and check ``live.toml``; ``broker`` (the ``--broker`` option) overrides [broker].name."""
     path = Path(path)
@@ -124,11 +139,8 @@ def load_live_config(path: str | Path, *, broker: str | None = None) -> LiveConf
     if not isinstance(symbols, list) or not all(isinstance(x, str) for x in symbols):
         raise ConfigError("[feed] symbols must be a list of strings", context={"file": str(path)})
     feed_start, feed_bars = f.get("start"), f.get("bars")
-    if feed_start is not None and not isinstance(feed_start, str):
-        raise ConfigError(
-            '[feed] start must be a quoted time, e.g. "2024-01-02T14:30:00Z"',
-            context={"file": str(path)},
-        )
+    if feed_start is not None:
+        _check_start(feed_start, path)
     if feed_bars is not None and (
         isinstance(feed_bars, bool) or not isinstance(feed_bars, int) or feed_bars < 1
     ):
