@@ -120,3 +120,16 @@ cash_currency = "USD"
     assert code == 0
     assert "positions       AAPL 3" in out
     assert "orders          2 total, 0 open" in out
+
+    # Started again without [feed] start: the session keeps the clock of its first
+    # start (bar numbers in the state count from it), finds every bar decided and
+    # sends nothing more.
+    config.write_text(config.read_text().replace('start = "2024-01-02T14:30:00Z"\n', ""))
+    code, out, err = _invoke("live", str(strategy), "--broker", "alpaca", "--config", str(config))
+    assert code == 0, out + err
+    assert sorted(venue.book.submissions.values()) == [1, 1]
+    # A different start for the same session is refused with what to do.
+    config.write_text(config.read_text().replace("[feed]", '[feed]\nstart = "2024-01-03"'))
+    code, _, err = _invoke("live", str(strategy), "--broker", "alpaca", "--config", str(config))
+    assert code == 2
+    assert "started its bars at 2024-01-02T14:30:00+00:00" in err
