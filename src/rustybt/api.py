@@ -53,6 +53,7 @@ __all__ = [  # noqa: RUF022  (grouped by origin, not sorted)
     # zipline.api's functions
     "batch_market_order",
     "cancel_order",
+    "modify_order",
     "continuous_future",
     "fetch_csv",
     "future_symbol",
@@ -201,6 +202,16 @@ def get_order(order_id: str) -> Order:
 
 def cancel_order(order_param: Order | str) -> None:
     _context().cancel_order(order_param)
+
+
+def modify_order(
+    order_param: Order | str,
+    quantity: object = None,
+    limit_price: object = None,
+    stop_price: object = None,
+) -> bool:
+    """Change an open order's total quantity and/or prices (see `TradingContext.modify_order`)."""
+    return _context().modify_order(order_param, quantity, limit_price, stop_price)
 
 
 def record(*args: object, **kwargs: object) -> None:

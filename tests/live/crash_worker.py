@@ -1,11 +1,12 @@
 """A paper session in its own process, for the kill -9 tests.
 
-    python -m tests.live.crash_worker STATE_DIR [--naive]
+    python -m tests.live.crash_worker STATE_DIR [--naive] [--modify]
 
 ``RUSTYBT_CRASH_AT`` (see `rustybt.live.crashpoints`) makes it SIGKILL itself at an
 exact point; the parent may also kill it at a random moment. ``--naive`` uses a
 router that resends unresolved orders under a NEW client order id after a
-restart: the negative control the checker must catch.
+restart: the negative control the checker must catch. ``--modify`` trades a
+strategy that modifies its limit orders (`Repricing`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rustybt.live.feeds import ReplayFeed
 from rustybt.live.paper import PaperBroker
 from rustybt.live.runner import LiveRunner
 from rustybt.live.state import INTENT, NOT_SENT, UNKNOWN
-from tests.live.strategies import Rebalancer
+from tests.live.strategies import Rebalancer, Repricing
 
 CAPITAL = 100_000
 
@@ -50,7 +51,7 @@ def main(argv: list[str]) -> int:
     window = panel.select(start="2016-01-01", end="2016-04-30", assets=panel.assets[:5])
     broker = PaperBroker(capital=CAPITAL, path=state / "paper.db")
     runner = LiveRunner(
-        Rebalancer(n=5, every=2),
+        Repricing(n=5) if "--modify" in argv else Rebalancer(n=5, every=2),
         broker=broker,
         feed=ReplayFeed(window, speed="max"),
         state=state,

@@ -18,7 +18,9 @@ class FaultyBroker:
     - ``timeout_before_apply``: every n-th submit is dropped, then reported UNKNOWN;
     - ``duplicate_fills``: every fill is delivered twice, and the stream is replayed
       from the start now and then (as after a reconnect);
-    - ``down_bars``: bars during which every call raises a transient `BrokerError`.
+    - ``down_bars``: bars during which every call raises a transient `BrokerError`;
+    - ``modify_fault``: "after_apply" (the replacement is applied, then reported
+      UNKNOWN) or "before_apply" (dropped, then reported UNKNOWN) for every modify.
     """
 
     def __init__(self, paper: PaperBroker) -> None:
@@ -28,7 +30,9 @@ class FaultyBroker:
         self.timeout_before_apply = 0
         self.duplicate_fills = False
         self.down_bars: set[int] = set()
+        self.modify_fault: str | None = None
         self.submits = 0
+        self.modifies = 0
         self.replays = 0
 
     # the paper broker's venue hooks
@@ -61,7 +65,13 @@ class FaultyBroker:
 
     def modify(self, client_order_id: str, replacement: OrderRequest) -> CommandResult:
         self._check_up()
-        return self.paper.modify(client_order_id, replacement)
+        self.modifies += 1
+        if self.modify_fault == "before_apply":
+            return CommandResult(Outcome.UNKNOWN, error=BrokerTimeout("read timed out"))
+        result = self.paper.modify(client_order_id, replacement)
+        if self.modify_fault == "after_apply":
+            return CommandResult(Outcome.UNKNOWN, error=BrokerTimeout("read timed out"))
+        return result
 
     def order_status(self, client_order_id: str) -> VenueOrder | None:
         self._check_up()

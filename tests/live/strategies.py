@@ -40,3 +40,27 @@ def mean_reversion() -> Strategy:
     from mean_reversion_limits import MeanReversionLimits  # examples/
 
     return MeanReversionLimits()  # type: ignore[no-any-return]  # examples are untyped here
+
+
+class Repricing(Strategy):
+    """Limit bids below the market, raised (and enlarged) a bar later with
+    ``modify_order``: for the modification's kill -9 tests."""
+
+    def __init__(self, *, n: int = 5) -> None:
+        super().__init__(n=n)
+        self.n = n
+        self.bars = 0
+
+    def handle_data(self, context: TradingContext, data: BarData) -> None:
+        self.bars += 1
+        for asset in list(context.assets[: self.n]):
+            price = float(data.current(asset, "close"))
+            if price != price:  # no price yet
+                continue
+            resting = context.get_open_orders(asset)
+            if resting:
+                bid = resting[0]
+                if bid.limit_price is not None and float(bid.limit_price) < price * 0.995:
+                    context.modify_order(bid, quantity=bid.quantity + 2, limit_price=price * 0.995)
+            elif self.bars % 3 == 0:
+                context.order(asset, 5, limit_price=round(price * 0.97, 2))

@@ -54,11 +54,7 @@ def test_missing_key_names_are_a_config_error(monkeypatch: pytest.MonkeyPatch) -
         )
 
 
-def test_alpaca_from_live_toml_says_there_is_no_equities_feed(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(
-        adapters_loader, "read_keys", lambda config: {"api_key": "k", "api_secret": "s"}
-    )
-    with pytest.raises(ConfigError, match="no bar feed"):
+def test_alpaca_from_live_toml_needs_key_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(adapters_loader, "read_keys", lambda config: {})
+    with pytest.raises(ConfigError, match="api_key and api_secret"):
         adapters_loader.open_broker_and_feed(LiveConfig(broker="alpaca", symbols=("AAPL",)))

@@ -78,6 +78,27 @@ def test_kill_at_exact_point_then_restart(
     assert _states(tmp_path).get("intent", 0) == 0
 
 
+@pytest.mark.parametrize(
+    "point", ["modify_after_persist_before_send:4", "modify_after_send_before_ack:4"]
+)
+def test_kill_during_a_modification_then_restart(tmp_path: Path, point: str) -> None:
+    """The replacement's intent is stored, then the process dies before (or right
+    after) sending it: the restart resolves it by query, never by sending it again."""
+    assert _run(tmp_path, "--modify", crash_at=point) == -signal.SIGKILL
+    assert _states(tmp_path).get("intent", 0) == 1
+    assert _run(tmp_path, "--modify") == 0
+    check = check_paper_books(tmp_path, capital=CAPITAL)
+    assert check.ok, check
+    assert _states(tmp_path).get("intent", 0) == 0
+    store = StateStore(tmp_path)
+    try:
+        replacements = [r for r in store.orders() if r.replaces is not None]
+    finally:
+        store.close()
+    assert len(replacements) > 4  # it really modified orders, before and after the restart
+    assert check.fills > 0
+
+
 def test_kill_at_random_moments_then_restart(tmp_path: Path) -> None:
     rng = random.Random(8)
     kills = 0

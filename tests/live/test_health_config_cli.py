@@ -118,6 +118,14 @@ def test_live_config_loads_every_section(tmp_path: Path) -> None:
     assert config.risk.max_order_notional == 1000
     assert config.risk.restricted == ("DOGE/USDT",)
     assert load_live_config(path, broker="alpaca").broker == "alpaca"
+    assert (config.feed_start, config.feed_bars) == (None, None)
+    path.write_text(
+        LIVE_TOML.replace(
+            'timeframe = "1m"', 'timeframe = "1m"\nstart = "2024-01-02T14:30:00Z"\nbars = 390'
+        )
+    )
+    bounded = load_live_config(path)
+    assert (bounded.feed_start, bounded.feed_bars) == ("2024-01-02T14:30:00Z", 390)
 
 
 @pytest.mark.parametrize(
@@ -128,6 +136,9 @@ def test_live_config_loads_every_section(tmp_path: Path) -> None:
         (("max_daily_loss = 0.05", "max_daily_los = 0.05"), "unknown key"),
         (('name = "ccxt:binance"', 'name = "ib"'), "broker must be"),
         (("[feed]", "[feeds]"), "unknown table"),
+        (('timeframe = "1m"', 'timeframe = "1m"\nbars = 0'), "bars must be a whole number"),
+        (('timeframe = "1m"', 'timeframe = "1m"\nstart = 2024'), "start must be a quoted time"),
+        (('timeframe = "1m"', 'timeframe = "1m"\nstart = "soon"'), "start must be a quoted time"),
     ],
 )
 def test_live_config_errors_name_what_to_fix(

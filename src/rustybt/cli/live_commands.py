@@ -8,12 +8,15 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
+
 from rustybt.engine.result import BacktestResult
 from rustybt.errors import ConfigError
+from rustybt.live.config import LiveConfig
 from rustybt.live.runner import LiveRunner, LiveStatus
 
 __all__ = [
@@ -26,6 +29,7 @@ __all__ = [
 ]
 
 PID_FILE = "runner.pid"
+FEED_START = "feed_start"  # state key: the live feed's first bar (kept across restarts)
 AUDIT_FILE = "audit.jsonl"
 
 
@@ -186,7 +190,7 @@ def run_live(
     from rustybt.live.adapters_loader import open_broker_and_feed
     from rustybt.live.config import load_live_config
 
-    config = load_live_config(config_path, broker=broker_name)
+    config = session_clock(load_live_config(config_path, broker=broker_name))
     strategy = load_strategy_file(strategy_file, **_parse_params(params))
     broker, feed = open_broker_and_feed(config)
     config.state.mkdir(parents=True, exist_ok=True)
@@ -205,11 +209,40 @@ def run_live(
         on_status=StatusLine(False),
         health_port=config.health_port or None,
     )
+    if runner.store.get(FEED_START) is None:
+        runner.store.set(FEED_START, feed.index[0].isoformat())
     try:
-        return _drive(runner, config.state, False)
+        result = _drive(runner, config.state, False)
     finally:
         broker.close()
+        feed.close()
         runner.store.close()
+    return result
+
+
+def session_clock(config: LiveConfig) -> LiveConfig:
+    """A restarted session keeps its feed's clock: bar numbers in the state database
+    count from the first start's first bar, so the feed must start there again (the
+    bars missed while down come back late, and are not traded on after
+    ``stale_after``). A first start uses ``[feed] start`` or the bar forming now."""
+    from rustybt.live.state import StateStore
+
+    if not (config.state / StateStore.FILE).is_file():
+        return config
+    store = StateStore(config.state)
+    try:
+        started = store.get(FEED_START)
+    finally:
+        store.close()
+    if started is None:
+        return config
+    if config.feed_start is not None and pd.Timestamp(config.feed_start) != pd.Timestamp(started):
+        raise ConfigError(
+            f"the session in {config.state} started its bars at {started}, "
+            f"but [feed] start says {config.feed_start}",
+            hint="keep [feed] start as it was, or use a new [session] state directory",
+        )
+    return replace(config, feed_start=started)
 
 
 def show_status(state: Path) -> None:

@@ -23,17 +23,18 @@ from rustybt.engine.controls import Controls, OnError, OrderCheck
 from rustybt.engine.data_portal import AssetLike, BarData
 from rustybt.engine.ledger import Ledger
 from rustybt.engine.numbers import order_decimal
+from rustybt.engine.order_modify import order_change
 from rustybt.engine.order_styles import ExecutionStyle
 from rustybt.engine.orders import Order, OrderType, TimeInForce
 from rustybt.engine.portfolio import Portfolio
 from rustybt.engine.scheduling import ScheduledFunction
 from rustybt.errors import OrderError, StrategyError
 from rustybt.money import to_decimal
-from rustybt.pipeline.attached import AttachedPipelines
 
 if TYPE_CHECKING:
     from rustybt.engine.recorder import Recorder
     from rustybt.pipeline import Pipeline
+    from rustybt.pipeline.attached import AttachedPipelines
 
 __all__ = ["TradingContext"]
 
@@ -70,7 +71,9 @@ class TradingContext(ContextConfiguration):
         self._time_in_force = TimeInForce.GTC
         self._environment: dict[str, object] = {"platform": "rustybt", "arena": "backtest"}
         self._user_assets: object = None
-        self._pipelines = AttachedPipelines()
+        # Created on first use: most strategies attach no pipeline, and importing the
+        # pipeline package costs start-up time (a live restart pays it before trading).
+        self._pipelines: AttachedPipelines | None = None
         self.params = params
         zero_prices = np.nan_to_num(data._prices)
         self._value_prices = zero_prices
@@ -326,6 +329,49 @@ class TradingContext(ContextConfiguration):
         resolved = self.get_order(order) if isinstance(order, str) else order
         self._blotter.cancel(resolved, self._data.current_dt)
 
+    def modify_order(
+        self,
+        order: Order | str,
+        quantity: object = None,
+        limit_price: object = None,
+        stop_price: object = None,
+    ) -> bool:
+        """Change an open order's total ``quantity`` (signed, same side) and/or its
+        ``limit_price`` / ``stop_price`` (see `rustybt.engine.order_modify`).
+
+        True when the change took effect (a backtest: always); False when it was
+        refused (trading halted) or is still unconfirmed by a live venue. Risk
+        controls check the order as modified.
+        """
+        resolved = self.get_order(order) if isinstance(order, str) else order
+        rounded = None
+        if quantity is not None:
+            amount = order_decimal(quantity, "quantity", resolved.asset.symbol)
+            rounded = self._round_quantity(resolved.asset, amount)
+        change = order_change(resolved, rounded, limit_price, stop_price)
+        when = self._data.current_dt
+        refusal = self._blotter.refusal()
+        if refusal is not None:
+            self._blotter.modify_refused(resolved, when, refusal)
+            return False
+        if self._controls.active:
+            data = self._data
+            violation = self._controls.check_order(
+                OrderCheck(
+                    asset=resolved.asset,
+                    quantity=change.quantity - resolved.filled,
+                    price=float(data._prices[data.bar, data.column(resolved.asset)]),
+                    held=self._ledger.quantity(resolved.asset),
+                    when=when,
+                    limit_price=change.limit_price,
+                    stop_price=change.stop_price,
+                )
+            )
+            if violation is not None:
+                self._blotter.modify_refused(resolved, when, f"risk control: {violation.reason}")
+                return False
+        return self._blotter.modify(resolved, change, when)
+
     # -- trading controls (zipline names; same code in backtests and live) ------------
     def set_long_only(self, on_error: OnError = "fail") -> None:
         """Refuse any order that would leave a short position."""
@@ -391,12 +437,19 @@ class TradingContext(ContextConfiguration):
         """Register ``pipeline`` (in initialize); it is computed once for the whole run.
         ``chunks`` and ``eager`` are accepted for zipline compatibility."""
         self._configure("attach_pipeline")
-        return self._pipelines.attach(pipeline, name)
+        return self._attached().attach(pipeline, name)
 
     def pipeline_output(self, name: str) -> pd.DataFrame:
         """Today's rows of an attached pipeline, indexed by asset (data up to the
         previous session's close)."""
-        return self._pipelines.output(name)
+        return self._attached().output(name)
+
+    def _attached(self) -> AttachedPipelines:
+        if self._pipelines is None:
+            from rustybt.pipeline.attached import AttachedPipelines
+
+            self._pipelines = AttachedPipelines()
+        return self._pipelines
 
     # -- records -------------------------------------------------------------------
     def record(self, **values: float) -> None:

@@ -25,6 +25,7 @@ from rustybt.engine.execution import (
     volume_capacity,
 )
 from rustybt.engine.ledger import Ledger
+from rustybt.engine.order_modify import OrderChange
 from rustybt.engine.orders import Order, OrderStatus, OrderType
 from rustybt.money import ZERO, to_decimal
 
@@ -158,6 +159,30 @@ class Blotter:
             self.open_orders.remove(order)
             if self.audit is not None:
                 self.audit.order_closed(order, when)
+
+    def modify(self, order: Order, change: OrderChange, when: pd.Timestamp) -> bool:
+        """Replace the resting order's quantity and prices (the simulated exchange
+        always accepts); audited as ``order.modified``. True when applied."""
+        changes = change.changes(order)
+        if not changes:
+            return True
+        self._release(order)
+        change.apply(order)
+        self._pending[order.asset] = self._pending.get(order.asset, ZERO) + order.remaining
+        if self.audit is not None:
+            self.audit.order_modified(order, when, **changes)
+        return True
+
+    def modify_refused(self, order: Order, when: pd.Timestamp, reason: str) -> None:
+        """A modification not applied (trading halted, a risk control): audited."""
+        if self.audit is not None:
+            fields = {
+                "bar_time": when.isoformat(),
+                "order_id": order.id,
+                "asset": order.asset.symbol,
+                "reason": reason,
+            }
+            self.audit.emit("warning", "order.modify_refused", fields)
 
     def cancel_all(self, when: pd.Timestamp, reason: str) -> None:
         for order in list(self.open_orders):

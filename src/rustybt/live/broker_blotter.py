@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from rustybt.engine.blotter import Blotter
+from rustybt.engine.order_modify import OrderChange
 from rustybt.engine.orders import Order, OrderStatus, OrderType, TimeInForce
 from rustybt.errors import BrokerError
 from rustybt.live.broker import (
@@ -29,6 +30,7 @@ from rustybt.live.broker import (
     OrderRequest,
     Outcome,
     VenueFill,
+    VenueOrder,
     VenueOrderStatus,
 )
 from rustybt.live.crashpoints import crash_point
@@ -71,7 +73,12 @@ class BrokerBlotter(Blotter):
         # Why new orders are refused, by source (breaker, reconciliation, outage, stale
         # bar); empty while trading. Cancels are never refused.
         self.halt_reasons: dict[str, str] = {}
-        self.coids: dict[str, Order] = {}  # client order id -> engine order
+        self.coids: dict[str, Order] = {}  # client order id -> engine order (all its ids)
+        # Modifications (see broker_modify): the engine order's client id now, which
+        # id each replacement replaces, and changes waiting for the venue's answer.
+        self.current: dict[str, str] = {}  # engine order id -> client order id
+        self.replaces: dict[str, str] = {}
+        self.pending_changes: dict[str, OrderChange] = {}
         self.states: dict[str, str] = {}  # client order id -> intent state
         self.synced_bar = -1
 
@@ -85,11 +92,22 @@ class BrokerBlotter(Blotter):
         return None if halted is None else f"trading halted: {halted}"
 
     def coid(self, order: Order) -> str:
-        """The client order id: ours are numbered by the engine, adopted external
-        orders keep the venue's id as their order id."""
+        """The client order id at the venue now: the last accepted (or unresolved)
+        modification's, else the order's own (`root_coid`)."""
+        return self.current.get(order.id) or self.root_coid(order)
+
+    def root_coid(self, order: Order) -> str:
+        """The order's first client order id: ours are numbered by the engine,
+        adopted external orders keep the venue's id as their order id."""
         if not order.id.isdigit():
             return order.id
         return client_order_id(self.session_id, order.id)
+
+    def modify(self, order: Order, change: OrderChange, when: pd.Timestamp) -> bool:
+        """Send the change as a replacement (`broker_modify`); True once the venue has it."""
+        from rustybt.live.broker_modify import modify_at_broker
+
+        return modify_at_broker(self, order, change, when)
 
     # -- orders --------------------------------------------------------------------
     def submit(self, order: Order) -> Order:
@@ -235,6 +253,13 @@ class BrokerBlotter(Blotter):
         order = self.coids.get(record.client_order_id or "")
         if order is None:
             order = self._external_order(record)
+        elif record.client_order_id in self.pending_changes:
+            # a fill of an unconfirmed modification proves the venue has it
+            from rustybt.live.broker_modify import confirm_replacement
+
+            when = self.timestamp(record.bar)
+            confirm_replacement(self, record.client_order_id or "", order, None, when)
+            self.events.order_reconciled(record.client_order_id or "", "found at venue", "fill")
         column = self.column(order)
         self.book_fill(
             order,
@@ -294,17 +319,33 @@ class BrokerBlotter(Blotter):
             self.events.resolve_failed(coid, error)
             return
         if venue is None:
+            if coid in self.replaces and self.states.get(coid) in (UNKNOWN, INTENT):
+                from rustybt.live.broker_modify import replacement_missing
+
+                replacement_missing(self, coid, when)
+                return
             if self.states.get(coid) in (UNKNOWN, INTENT):
                 reason = "never reached the venue (outcome was unknown)"
                 self._close(order, coid, OrderStatus.REJECTED, when, reason, state=NOT_SENT)
                 self.events.order_reconciled(coid, "not at venue", reason)
             return
         if self.states.get(coid) == UNKNOWN:
-            self._set_state(coid, SENT, venue_order_id=venue.venue_order_id)
-            self.events.order_reconciled(coid, "found at venue", venue.status.value)
+            self.found_at_venue(coid, order, venue, when)
         status = _CLOSING.get(venue.status)
         if status is not None and order.is_open:
             self._close(order, coid, status, when, venue.reason)
+
+    def found_at_venue(
+        self, coid: str, order: Order, venue: VenueOrder, when: pd.Timestamp
+    ) -> None:
+        """An unknown (or unsent-looking) order or modification the venue does have."""
+        if coid in self.replaces:
+            from rustybt.live.broker_modify import confirm_replacement
+
+            confirm_replacement(self, coid, order, venue, when)
+        else:
+            self._set_state(coid, SENT, venue_order_id=venue.venue_order_id)
+        self.events.order_reconciled(coid, "found at venue", venue.status.value)
 
 
 def _request(order: Order, coid: str) -> OrderRequest:

@@ -12,6 +12,8 @@ API keys are never in the file: it names entries of the encrypted secrets store
     [feed]
     symbols = ["BTC/USDT"]
     timeframe = "1m"
+    # start = "2024-01-02T14:30:00Z"  # first bar's open time (default: the bar forming now)
+    # bars = 390                      # stop after this many bars (default: run until stopped)
 
     [session]
     state = "live-state"           # state directory (state.db, audit.jsonl)
@@ -48,6 +50,8 @@ class LiveConfig:
     broker_options: dict[str, object] = field(default_factory=dict)
     symbols: tuple[str, ...] = ()
     timeframe: str = "1m"
+    feed_start: str | None = None
+    feed_bars: int | None = None
     state: Path = Path("live-state")
     capital: float = 100_000.0
     cash_currency: str | None = "USD"
@@ -74,6 +78,21 @@ def _unknown(table: dict[str, object], allowed: set[str], name: str, path: Path)
         )
 
 
+def _check_start(value: object, path: Path) -> None:
+    from rustybt.data.bars import to_utc_timestamp
+
+    problem = ConfigError(
+        f'[feed] start must be a quoted time, e.g. "2024-01-02T14:30:00Z", not {value!r}',
+        context={"file": str(path)},
+    )
+    if not isinstance(value, str):
+        raise problem
+    try:
+        to_utc_timestamp(value)
+    except ValueError as exc:
+        raise problem from exc
+
+
 def load_live_config(path: str | Path, *, broker: str | None = None) -> LiveConfig:
     """Read and check ``live.toml``; ``broker`` (the ``--broker`` option) overrides [broker].name."""
     path = Path(path)
@@ -88,11 +107,17 @@ def load_live_config(path: str | Path, *, broker: str | None = None) -> LiveConf
         raise ConfigError(f"unknown table(s) {', '.join(unknown)} in {path}")
     b, f, s, r = (_table(raw, n, path) for n in ("broker", "feed", "session", "risk"))
     _unknown(b, {"name", "api_key", "api_secret", "options"}, "broker", path)
-    _unknown(f, {"symbols", "timeframe"}, "feed", path)
+    _unknown(f, {"symbols", "timeframe", "start", "bars"}, "feed", path)
     session_keys = {f.name for f in fields(LiveConfig)} - {"broker", "risk", "symbols"}
-    _unknown(
-        s, session_keys - {"api_key", "api_secret", "broker_options", "timeframe"}, "session", path
-    )
+    not_session = {
+        "api_key",
+        "api_secret",
+        "broker_options",
+        "timeframe",
+        "feed_start",
+        "feed_bars",
+    }
+    _unknown(s, session_keys - not_session, "session", path)
     _unknown(r, {f.name for f in fields(RiskLimits)}, "risk", path)
     name = broker or b.get("name")
     if not isinstance(name, str) or not name.startswith(BROKERS):
@@ -113,6 +138,16 @@ def load_live_config(path: str | Path, *, broker: str | None = None) -> LiveConf
     symbols = f.get("symbols", [])
     if not isinstance(symbols, list) or not all(isinstance(x, str) for x in symbols):
         raise ConfigError("[feed] symbols must be a list of strings", context={"file": str(path)})
+    feed_start, feed_bars = f.get("start"), f.get("bars")
+    if feed_start is not None:
+        _check_start(feed_start, path)
+    if feed_bars is not None and (
+        isinstance(feed_bars, bool) or not isinstance(feed_bars, int) or feed_bars < 1
+    ):
+        raise ConfigError(
+            f"[feed] bars must be a whole number of bars >= 1, not {feed_bars!r}",
+            context={"file": str(path)},
+        )
     risk = dict(r)
     if "restricted" in risk:
         risk["restricted"] = tuple(risk["restricted"])  # type: ignore[arg-type]  # a TOML list
@@ -125,6 +160,8 @@ def load_live_config(path: str | Path, *, broker: str | None = None) -> LiveConf
             broker_options=dict(options),
             symbols=tuple(symbols),
             timeframe=str(f.get("timeframe", "1m")),
+            feed_start=None if feed_start is None else str(feed_start),
+            feed_bars=feed_bars,
             state=Path(str(s.get("state", "live-state"))).expanduser(),
             capital=float(s.get("capital", 100_000.0)),  # type: ignore[arg-type]  # TOML number
             cash_currency=s.get("cash_currency", "USD"),  # type: ignore[arg-type]

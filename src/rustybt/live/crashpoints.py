@@ -16,6 +16,8 @@ CRASH_POINTS = (
     "after_persist_before_send",  # intent in SQLite, request not sent
     "after_send_before_ack",  # the venue has the order, we have not recorded its answer
     "after_fill_before_persist",  # the venue filled, the fill is not in our store yet
+    "modify_after_persist_before_send",  # a modification's intent stored, not sent
+    "modify_after_send_before_ack",  # the venue has the replacement, its answer unrecorded
     "after_bar",  # a bar fully processed (used for random kills)
 )
 

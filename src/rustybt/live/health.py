@@ -16,7 +16,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 from rustybt.errors import ConfigError
@@ -116,6 +115,10 @@ class HealthServer:
                 "the health server needs prometheus-client",
                 hint="install the live extra: pip install 'rustybt[live]'",
             ) from exc
+        # Imported here, not at module level: a session without a health port (and
+        # every restart before its first decision) does not pay for http.server.
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
         registry = CollectorRegistry(auto_describe=False)
         registry.register(_Collector(metrics))
 

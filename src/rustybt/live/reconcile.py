@@ -6,7 +6,10 @@ Run at start and after every reconnect. Per order (not only by net position):
    is looked up by its client order id: an intent the venue never saw is closed
    as not sent; an unknown submit is settled by what the venue says; an accepted
    order the venue does not know is a mismatch;
-2. venue orders the state does not know are adopted as external and reported;
+2. venue orders the state does not know are adopted as external and reported:
+   the open ones, and after a restart or reconnect also those placed since the
+   previous reconciliation and closed meanwhile (`Broker.recent_orders`), so an
+   order filled or cancelled while we were down is reported, not only its fills;
 3. fills since the stored cursor are booked (deduplicated by trade id);
 4. positions and cash are compared with the ledger (as changes since the
    session's first start, so an account's prior holdings are not mismatches).
@@ -24,6 +27,7 @@ import pandas as pd
 
 from rustybt.engine.orders import Order, OrderStatus
 from rustybt.errors import BrokerError
+from rustybt.live.broker import VenueOrder
 from rustybt.live.broker_blotter import BrokerBlotter
 from rustybt.live.state import INTENT, NOT_SENT, SENT, OrderRecord
 from rustybt.money import ZERO
@@ -31,6 +35,7 @@ from rustybt.money import ZERO
 __all__ = ["ReconciliationReport", "baseline", "reconcile"]
 
 _CENT = Decimal("0.01")
+_SKEW = pd.Timedelta(minutes=1)
 
 
 @dataclass
@@ -99,6 +104,12 @@ def _orders(blotter: BrokerBlotter, when: pd.Timestamp, report: ReconciliationRe
         state = blotter.states.get(coid)
         report.orders_checked += 1
         venue = broker.order_status(coid)
+        if venue is None and coid in blotter.replaces and state != SENT:
+            from rustybt.live.broker_modify import replacement_missing
+
+            replacement_missing(blotter, coid, when)  # the modification did not happen
+            report.resolved.append(coid)
+            continue
         if venue is None:
             if state == SENT:
                 report.mismatches.append(f"{coid}: accepted earlier, unknown to the venue now")
@@ -113,57 +124,85 @@ def _orders(blotter: BrokerBlotter, when: pd.Timestamp, report: ReconciliationRe
             report.resolved.append(coid)
             continue
         if state != SENT:
-            blotter._set_state(coid, SENT, venue_order_id=venue.venue_order_id)
-            blotter.events.order_reconciled(coid, "found at venue", venue.status.value)
+            blotter.found_at_venue(coid, order, venue, when)
             report.resolved.append(coid)
-    known = set(blotter.coids)
-    for venue in broker.open_orders():
-        if venue.client_order_id in known:
-            continue
-        asset = (
-            blotter.panel.assets[blotter._columns_by_symbol()[venue.symbol]]
-            if (venue.symbol in blotter._columns_by_symbol())
-            else None
-        )
-        if asset is None:
-            report.mismatches.append(f"external order {venue.client_order_id} on {venue.symbol}")
-            continue
-        signed = venue.quantity if venue.side == "buy" else -venue.quantity
-        order = Order(
-            id=venue.client_order_id,
-            asset=asset,
+    for venue in _unknown_venue_orders(blotter):
+        _adopt(blotter, venue, when, report)
+
+
+def _unknown_venue_orders(blotter: BrokerBlotter) -> list[VenueOrder]:
+    """Venue orders the state does not know: every open one and, after a restart or a
+    reconnect, those placed since the previous reconciliation that have closed since
+    (an external order filled while we were down is adopted, not only its fills booked)."""
+    broker = blotter.broker
+    found = {v.client_order_id: v for v in broker.open_orders()}
+    since = _down_since(blotter)
+    if since is not None:
+        for venue in broker.recent_orders(since):
+            found.setdefault(venue.client_order_id, venue)
+    return [v for coid, v in found.items() if coid not in blotter.coids]
+
+
+def _down_since(blotter: BrokerBlotter) -> pd.Timestamp | None:
+    """When the previous reconciliation ran (None on a session's first start), moved back
+    to the last bar's time if that is earlier (the paper broker dates orders by bar),
+    less a minute for clock skew: orders we already know are skipped anyway."""
+    previous = blotter.store.get_json("last_reconciliation")
+    if not isinstance(previous, dict) or not previous.get("at"):
+        return None
+    since = pd.Timestamp(str(previous["at"]))
+    last_bar = blotter.store.get("last_bar_time")
+    if last_bar:
+        since = min(since, pd.Timestamp(last_bar))
+    return since - _SKEW
+
+
+def _adopt(
+    blotter: BrokerBlotter, venue: VenueOrder, when: pd.Timestamp, report: ReconciliationReport
+) -> None:
+    """Adopt a venue order as external: open until its fills (booked next) or its
+    closure (settled by `BrokerBlotter.sync` from `order_status`) say otherwise."""
+    columns = blotter._columns_by_symbol()
+    if venue.symbol not in columns:
+        report.mismatches.append(f"external order {venue.client_order_id} on {venue.symbol}")
+        return
+    asset = blotter.panel.assets[columns[venue.symbol]]
+    signed = venue.quantity if venue.side == "buy" else -venue.quantity
+    order = Order(
+        id=venue.client_order_id,
+        asset=asset,
+        quantity=signed,
+        created=when,
+        created_bar=max(blotter.synced_bar, 0),
+        decision_price=float("nan"),
+    )
+    blotter.store.add_order(
+        OrderRecord(
+            client_order_id=venue.client_order_id,
+            seq=0,
+            engine_id=order.id,
+            symbol=venue.symbol,
             quantity=signed,
-            created=when,
-            created_bar=max(blotter.synced_bar, 0),
-            decision_price=float("nan"),
+            order_type="market",
+            limit_price=venue.limit_price,
+            stop_price=venue.stop_price,
+            time_in_force="gtc",
+            created=when.isoformat(),
+            created_bar=order.created_bar,
+            decision_price=0.0,
+            state=SENT,
+            status=str(OrderStatus.OPEN),
+            venue_order_id=venue.venue_order_id,
+            external=True,
         )
-        blotter.store.add_order(
-            OrderRecord(
-                client_order_id=venue.client_order_id,
-                seq=0,
-                engine_id=order.id,
-                symbol=venue.symbol,
-                quantity=signed,
-                order_type="market",
-                limit_price=venue.limit_price,
-                stop_price=venue.stop_price,
-                time_in_force="gtc",
-                created=when.isoformat(),
-                created_bar=order.created_bar,
-                decision_price=0.0,
-                state=SENT,
-                status=str(OrderStatus.OPEN),
-                venue_order_id=venue.venue_order_id,
-                external=True,
-            )
-        )
-        blotter.all_orders.append(order)
-        blotter.open_orders.append(order)
-        blotter._pending[asset] = blotter.pending(asset) + signed
-        blotter.coids[order.id] = order
-        blotter.states[order.id] = SENT
-        blotter.events.external_adopted(order.id, venue.symbol, str(signed))
-        report.adopted.append(order.id)
+    )
+    blotter.all_orders.append(order)
+    blotter.open_orders.append(order)
+    blotter._pending[asset] = blotter.pending(asset) + signed
+    blotter.coids[order.id] = order
+    blotter.states[order.id] = SENT
+    blotter.events.external_adopted(order.id, venue.symbol, str(signed))
+    report.adopted.append(order.id)
 
 
 def _books(

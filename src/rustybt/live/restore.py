@@ -19,6 +19,7 @@ import pandas as pd
 from rustybt.engine.orders import Order, OrderStatus
 from rustybt.engine.runner import _Run
 from rustybt.live.broker_blotter import BrokerBlotter, order_from_record
+from rustybt.live.broker_modify import restore_replacement
 from rustybt.live.feeds import Feed, FeedBar
 from rustybt.live.state import CLOSED, NOT_SENT, StateStore
 
@@ -96,12 +97,19 @@ def _restore_orders(store: StateStore, blotter: BrokerBlotter) -> None:
     by_coid: dict[str, Order] = {}
     audit, blotter.audit = blotter.audit, None  # rebuilding, not new events
     try:
+        by_engine: dict[str, Order] = {}
         for record in records:
+            if record.replaces is not None and record.engine_id in by_engine:
+                order = by_engine[record.engine_id]
+                by_coid[record.client_order_id] = order
+                restore_replacement(blotter, record, order)
+                continue
             order = order_from_record(record, blotter)
             if record.external:
                 order.id = record.client_order_id
                 order.decision_price = float("nan")
             by_coid[record.client_order_id] = order
+            by_engine[record.engine_id] = order
             blotter.coids[record.client_order_id] = order
             blotter.states[record.client_order_id] = record.state
             blotter.all_orders.append(order)
@@ -111,6 +119,8 @@ def _restore_orders(store: StateStore, blotter: BrokerBlotter) -> None:
             blotter.book(fill)
         for record in records:
             order = by_coid[record.client_order_id]
+            if record.replaces is not None and record.state == NOT_SENT:
+                continue  # a modification that did not happen closes nothing
             if record.state in (CLOSED, NOT_SENT) and order.is_open:
                 status = OrderStatus(record.status)
                 when = pd.Timestamp(record.closed) if record.closed else order.created

@@ -18,7 +18,6 @@ reconciled with the venue before the first new bar is traded.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 import uuid
@@ -155,6 +154,8 @@ class LiveRunner:
 
     async def run_async(self) -> BacktestResult:
         """The asyncio form: the loop runs in a worker thread (broker clients are sync)."""
+        import asyncio  # only the asyncio form needs it (start-up time)
+
         return await asyncio.to_thread(self.run)
 
     def run(self) -> BacktestResult:

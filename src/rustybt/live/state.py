@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS orders (
     venue_order_id TEXT,
     reason TEXT,
     closed TEXT,
-    external INTEGER NOT NULL DEFAULT 0
+    external INTEGER NOT NULL DEFAULT 0,
+    replaces TEXT
 );
 CREATE TABLE IF NOT EXISTS fills (
     row INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -74,6 +75,7 @@ SENT = "sent"  # the venue answered: accepted (or rejected, then closed)
 UNKNOWN = "unknown"  # sent, outcome unknown: resolve by query, never resend
 CLOSED = "closed"  # terminal at the venue (filled, cancelled, expired, rejected)
 NOT_SENT = "not_sent"  # the intent was never sent (crash before send, refused locally)
+REPLACED = "replaced"  # a venue order replaced by a modification (its row ``replaces`` it)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class OrderRecord:
     reason: str | None = None
     closed: str | None = None
     external: bool = False
+    replaces: str | None = None  # a modification: the client order id it replaces
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,9 @@ class StateStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(orders)")}
+        if "replaces" not in columns:  # a state file written before modifications existed
+            self._db.execute("ALTER TABLE orders ADD COLUMN replaces TEXT")
 
     def close(self) -> None:
         self._db.close()
@@ -186,7 +192,7 @@ class StateStore:
     def add_order(self, record: OrderRecord) -> None:
         """Persist an intent (or an adopted external order); committed on return."""
         self._db.execute(
-            "INSERT INTO orders VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO orders VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 record.client_order_id,
                 record.seq,
@@ -206,6 +212,7 @@ class StateStore:
                 record.reason,
                 record.closed,
                 int(record.external),
+                record.replaces,
             ),
         )
 
@@ -248,6 +255,7 @@ class StateStore:
                 reason=r[15],
                 closed=r[16],
                 external=bool(r[17]),
+                replaces=r[18],
             )
             for r in rows
         ]

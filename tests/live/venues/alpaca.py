@@ -5,6 +5,12 @@ are ``{"code": 40310000, "message": "insufficient buying power"}`` with Alpaca's
 statuses (403 buying power, 404 not found, 422 unprocessable, 429 rate limit).
 Order ids are UUIDs; fills are account activities of type FILL whose ids sort in
 time order, paged with ``page_token`` as Alpaca does.
+
+Market data (``GET /v2/stocks/bars?symbols=A,B&timeframe=1Min&start=...``) answers
+Alpaca's documented ``{"bars": {"AAPL": [{"t", "o", "h", "l", "c", "v", "n", "vw"}]},
+"next_page_token": ...}``, ``bars_page`` bars per page, from ``bars`` (open time in
+ms, open, high, low, close, volume), served as given: like Alpaca, a bar still
+forming is served too if the test put it there.
 """
 
 from __future__ import annotations
@@ -57,6 +63,12 @@ class AlpacaVenue:
     )
     duplicate_fills: bool = False
     shuffle_fills: bool = False
+    bars: dict[str, list[tuple[int, float, float, float, float, float]]] = field(
+        default_factory=dict
+    )
+    bar_timeframe: str = "1Min"
+    bars_page: int = 2
+    bar_requests: int = 0
     server: FakeServer = field(init=False)
 
     def __post_init__(self) -> None:
@@ -79,6 +91,8 @@ class AlpacaVenue:
                 return self._account()
             if path == "/v2/positions" and method == "GET":
                 return Reply(200, [self._position(s) for s in SYMBOLS if self.book.balances[s]])
+            if path == "/v2/stocks/bars" and method == "GET":
+                return self._bars(request.params)
             if path == "/v2/account/activities/FILL" and method == "GET":
                 return self._activities(request.params)
             if path == "/v2/orders" and method == "POST":
@@ -302,6 +316,34 @@ class AlpacaVenue:
         if self.shuffle_fills:
             rows.reverse()
         return Reply(200, rows)
+
+    def _bars(self, params: dict[str, str]) -> Reply:
+        self.bar_requests += 1
+        if params.get("timeframe") != self.bar_timeframe:
+            return error(422, 42210000, f"invalid timeframe {params.get('timeframe')!r}")
+        start = params.get("start")
+        start_ms = (
+            int(dt.datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp() * 1000)
+            if start
+            else 0
+        )
+        symbols = sorted(s for s in params.get("symbols", "").split(",") if s)
+        rows = [
+            (symbol, bar)
+            for symbol in symbols
+            for bar in sorted(self.bars.get(symbol, []))
+            if bar[0] >= start_ms
+        ]
+        offset = int(params.get("page_token") or 0)
+        size = min(self.bars_page, int(params.get("limit") or self.bars_page))
+        page = rows[offset : offset + size]
+        found: dict[str, list[dict[str, Any]]] = {}
+        for symbol, (opened, o, h, low, c, v) in page:
+            found.setdefault(symbol, []).append(
+                {"t": _iso(opened), "o": o, "h": h, "l": low, "c": c, "v": v, "n": 1, "vw": c}
+            )
+        more = offset + size < len(rows)
+        return Reply(200, {"bars": found, "next_page_token": str(offset + size) if more else None})
 
     # --- test controls ------------------------------------------------------------
     def place_external(

@@ -1,9 +1,6 @@
 """zipline's momentum_pipeline example: each day, long the 3 stocks with the highest
 RSI and short the 3 with the lowest, equal weights, 2x gross (needs rustybt.pipeline)."""
 
-from rustybt.pipeline import Pipeline
-from rustybt.pipeline.factors import RSI
-
 from rustybt.api import (
     attach_pipeline,
     date_rules,
@@ -13,6 +10,8 @@ from rustybt.api import (
     schedule_function,
 )
 from rustybt.finance import commission, slippage
+from rustybt.pipeline import Pipeline
+from rustybt.pipeline.factors import RSI
 
 
 def make_pipeline():

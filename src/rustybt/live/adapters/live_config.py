@@ -27,6 +27,16 @@ def _require_keys(config: LiveConfig, keys: Mapping[str, str]) -> None:
         )
 
 
+def _feed_options(config: LiveConfig) -> dict[str, Any]:  # Any: PollingFeed keywords
+    """``[feed] start`` and ``bars`` as `PollingFeed` keywords (only those set)."""
+    options: dict[str, Any] = {}  # Any: a timestamp text and a bar count
+    if config.feed_start is not None:
+        options["start"] = config.feed_start
+    if config.feed_bars is not None:
+        options["horizon"] = config.feed_bars
+    return options
+
+
 def ccxt_from_live_config(config: LiveConfig, keys: Mapping[str, str]) -> tuple[CCXTBroker, Feed]:
     """`rustybt live --broker ccxt:<exchange>`: the broker and its polling feed.
 
@@ -47,19 +57,41 @@ def ccxt_from_live_config(config: LiveConfig, keys: Mapping[str, str]) -> tuple[
         symbols=config.symbols,
         **options,
     )
-    return broker, CCXTPollingFeed(broker, symbols=config.symbols, timeframe=config.timeframe)
+    feed = CCXTPollingFeed(
+        broker, symbols=config.symbols, timeframe=config.timeframe, **_feed_options(config)
+    )
+    return broker, feed
 
 
 def alpaca_from_live_config(
     config: LiveConfig, keys: Mapping[str, str]
 ) -> tuple[AlpacaBroker, Feed]:
-    """`rustybt live --broker alpaca`: refused with a clear error until an equities feed exists.
+    """`rustybt live --broker alpaca`: the broker and a polling feed of Alpaca's stock bars.
 
-    Alpaca's market data API is a separate service (alpaca-py's data clients) that
-    rustybt does not poll yet; from Python, `AlpacaBroker` runs with any `Feed`.
+    ``[broker] options`` go to `AlpacaBroker` (``paper``, ``url_override``,
+    ``timeout``) except ``data_url`` (the Market Data API's base URL) and
+    ``data_feed`` ("iex" or "sip"), which go to `AlpacaBars`.
     """
+    from rustybt.live.adapters.alpaca_bars import AlpacaBars, AlpacaPollingFeed
+
     _require_keys(config, keys)
-    raise ConfigError(
-        "alpaca has no bar feed in rustybt yet",
-        hint="trade Alpaca from Python: LiveRunner(strategy, broker=AlpacaBroker(...), feed=...)",
+    options: dict[str, Any] = dict(config.broker_options)  # Any: keyword arguments of AlpacaBroker
+    data_url = options.pop("data_url", None)
+    data_feed = options.pop("data_feed", None)
+    broker = AlpacaBroker(api_key=keys["api_key"], secret_key=keys["api_secret"], **options)
+    bars = AlpacaBars(
+        api_key=keys["api_key"],
+        secret_key=keys["api_secret"],
+        url_override=data_url,
+        data_feed=data_feed,
+        timeout=float(options.get("timeout", 10.0)),
     )
+    try:
+        feed = AlpacaPollingFeed(
+            bars, symbols=config.symbols, timeframe=config.timeframe, **_feed_options(config)
+        )
+    except ConfigError:
+        bars.close()
+        broker.close()
+        raise
+    return broker, feed
