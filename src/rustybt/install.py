@@ -16,7 +16,8 @@ DISTRIBUTION = "rustybt-quant"
 
 
 def extra_hint(extra: str) -> str:
-    """What to run to add an optional extra (``plot``, ``interactive``, ``keyring``)."""
+    """What to run to add an optional extra (``plot``, ``interactive``, ``keyring``,
+    ``live``, ``optimize``, ``distributed``)."""
     return (
         f"install the {extra!r} extra of this project: pip install -e '.[{extra}]' in the "
         f"rustybt checkout, or pip install '<wheel>[{extra}]' for a wheel built with "

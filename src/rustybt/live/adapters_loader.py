@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rustybt.errors import ConfigError
+from rustybt.install import extra_hint
 from rustybt.live.broker import Broker
 from rustybt.live.config import LiveConfig
 from rustybt.live.feeds import Feed
@@ -49,7 +50,7 @@ def open_broker_and_feed(config: LiveConfig) -> tuple[Broker, Feed]:
     except ImportError as exc:
         raise ConfigError(
             f"the {kind} adapter is not available: {exc}",
-            hint="install the live extra: pip install 'rustybt[live]'",
+            hint=extra_hint("live"),
         ) from exc
     keys = read_keys(config)
     factory = getattr(module, "from_live_config", None)
@@ -83,7 +84,7 @@ def open_public_feed(
     except ImportError as exc:
         raise ConfigError(
             f"the ccxt feed is not available: {exc}",
-            hint="install the live extra: pip install 'rustybt[live]'",
+            hint=extra_hint("live"),
         ) from exc
     # Public OHLCV endpoints need no keys; the broker object only carries the client
     # and the venue's rate limit here (no order is ever sent through it).

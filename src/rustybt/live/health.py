@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rustybt.errors import ConfigError
+from rustybt.install import extra_hint
 from rustybt.live.events import LATENCY_BUCKETS, LiveMetrics
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class HealthServer:
         except ImportError as exc:
             raise ConfigError(
                 "the health server needs prometheus-client",
-                hint="install the live extra: pip install 'rustybt[live]'",
+                hint=extra_hint("live"),
             ) from exc
         # Imported here, not at module level: a session without a health port (and
         # every restart before its first decision) does not pay for http.server.

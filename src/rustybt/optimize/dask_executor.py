@@ -14,6 +14,7 @@ from typing import Any
 
 from rustybt.data.bars import BarPanel
 from rustybt.errors import ConfigError
+from rustybt.install import extra_hint
 from rustybt.optimize.executors import Task
 from rustybt.optimize.trial import TrialJob, TrialRecord, run_trial
 
@@ -26,7 +27,7 @@ def _import_distributed() -> Any:  # Any: dask is an optional extra without stub
     except ImportError as error:
         raise ConfigError(
             "DaskExecutor needs dask.distributed",
-            hint="pip install 'rustybt-quant[distributed]'",
+            hint=extra_hint("distributed"),
         ) from error
     return distributed
 

@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from rustybt.errors import ConfigError
+from rustybt.install import extra_hint
 from rustybt.optimize.space import Categorical, Float, Integer, Params, Space, params_key
 
 __all__ = ["GridSearch", "RandomSearch", "Search", "TPESearch", "make_search"]
@@ -78,9 +79,7 @@ def _import_optuna() -> Any:  # Any: optuna is an optional extra
     try:
         import optuna
     except ImportError as error:
-        raise ConfigError(
-            "search='bayes' needs optuna", hint="pip install 'rustybt-quant[optimize]'"
-        ) from error
+        raise ConfigError("search='bayes' needs optuna", hint=extra_hint("optimize")) from error
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna
 

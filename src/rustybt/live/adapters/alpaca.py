@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 
 from rustybt import retry
 from rustybt.errors import BrokerError, ConfigError, OrderError, OrderRejected
+from rustybt.install import extra_hint
 from rustybt.live.adapters._calls import (
     FailureKind,
     VenueCallFailed,
@@ -73,7 +74,7 @@ def _alpaca() -> tuple[Any, Any, Any, Any]:  # Any: the alpaca-py modules, impor
         errors = importlib.import_module("alpaca.common.exceptions")
     except ImportError as missing:
         raise ConfigError(
-            "the Alpaca adapter needs 'alpaca-py'", hint="pip install 'rustybt[live]'"
+            "the Alpaca adapter needs 'alpaca-py'", hint=extra_hint("live")
         ) from missing
     return client, requests, enums, errors
 

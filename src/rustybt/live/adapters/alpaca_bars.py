@@ -23,6 +23,7 @@ import pandas as pd
 
 from rustybt import retry
 from rustybt.errors import BrokerError, ConfigError
+from rustybt.install import extra_hint
 from rustybt.live.adapters._calls import VenueCallFailed, call_venue
 from rustybt.live.adapters.alpaca import _SendTimeout
 from rustybt.live.adapters.alpaca_errors import classify_alpaca_error
@@ -57,9 +58,7 @@ def _data_modules() -> tuple[Any, Any, Any, Any]:  # Any: alpaca-py modules, imp
         timeframes = importlib.import_module("alpaca.data.timeframe")
         errors = importlib.import_module("alpaca.common.exceptions")
     except ImportError as missing:
-        raise ConfigError(
-            "the Alpaca feed needs 'alpaca-py'", hint="pip install 'rustybt[live]'"
-        ) from missing
+        raise ConfigError("the Alpaca feed needs 'alpaca-py'", hint=extra_hint("live")) from missing
     return historical, requests, timeframes, errors
 
 

@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from rustybt.errors import ConfigError
+from rustybt.install import extra_hint
 
 __all__ = ["load_ccxt", "make_ccxt_client"]
 
@@ -24,7 +25,7 @@ def load_ccxt() -> ModuleType:
     except ImportError as missing:
         raise ConfigError(
             "the ccxt adapter needs the 'ccxt' package",
-            hint="pip install 'rustybt[live]'",
+            hint=extra_hint("live"),
         ) from missing
 
 
