@@ -28,8 +28,12 @@ def paper(
     ] = "max",
     capital: Annotated[float, typer.Option(help="Starting cash.")] = 1_000_000.0,
     symbols: Annotated[str | None, typer.Option(help="Comma-separated symbols.")] = None,
-    commission_bps: Annotated[float, typer.Option(help="Commission in basis points.")] = 0.0,
-    slippage_bps: Annotated[float, typer.Option(help="Slippage in basis points.")] = 0.0,
+    commission_bps: Annotated[
+        float, typer.Option(help="Commission in basis points (as rustybt run).")
+    ] = 5.0,
+    slippage_bps: Annotated[
+        float, typer.Option(help="Slippage in basis points (as rustybt run).")
+    ] = 2.0,
     param: Annotated[list[str] | None, typer.Option(help="Strategy parameter NAME=VALUE.")] = None,
     catalog: Annotated[
         Path, typer.Option("--catalog", envvar="RUSTYBT_CATALOG", help="Catalog directory.")

@@ -40,8 +40,12 @@ def optimize_command(
         str | None, typer.Option(help="train=504,test=126[,step=..][,anchored=1] (sessions).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of random and bayes searches.")] = 0,
-    commission_bps: Annotated[float, typer.Option(help="Commission in bps of notional.")] = 0.0,
-    slippage_bps: Annotated[float, typer.Option(help="Slippage in basis points.")] = 0.0,
+    commission_bps: Annotated[
+        float, typer.Option(help="Commission in bps of notional (as rustybt run).")
+    ] = 5.0,
+    slippage_bps: Annotated[
+        float, typer.Option(help="Slippage in basis points (as rustybt run).")
+    ] = 2.0,
     catalog: Annotated[
         Path, typer.Option(help="Catalog directory.", envvar="RUSTYBT_CATALOG")
     ] = Path("~/.rustybt/catalog"),
