@@ -137,6 +137,14 @@ class PerformanceMetrics:
         frame.index.name = "metric"
         return frame
 
+    def __repr__(self) -> str:
+        lines = [
+            f"  {name:<22} {_format(name, value)}"
+            for name, value in self.to_dict().items()
+            if value is not None
+        ]
+        return "PerformanceMetrics(\n" + "\n".join(lines) + "\n)"
+
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(name.replace('_', ' '))}</th>"

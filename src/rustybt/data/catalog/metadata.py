@@ -12,6 +12,7 @@ from rustybt.assets import Asset, AssetClass
 from rustybt.data.bars import Frequency
 from rustybt.durable import atomic_write_bytes
 from rustybt.errors import CatalogError, ConfigError
+from rustybt.summary import clip_names, summary_html, summary_text
 
 __all__ = [
     "BARS_FILE",
@@ -104,6 +105,28 @@ class DatasetInfo:
     @property
     def symbols(self) -> tuple[str, ...]:
         return tuple(asset.symbol for asset in self.assets)
+
+    def _summary(self) -> dict[str, str]:
+        # A summary, never every asset: a catalog dataset can hold thousands.
+        rows = {
+            "frequency": str(self.frequency),
+            "source": self.source,
+            "period": f"{self.start} to {self.end}",
+            "assets": f"{len(self.assets):,}: {clip_names(self.symbols)}",
+            "rows": ", ".join(f"{key} {value:,}" for key, value in self.rows.items()) or "-",
+            "size on disk": f"{sum(self.sizes.values()) / 1e6:,.1f} MB" if self.sizes else "-",
+            "created": self.created,
+        }
+        sectors = {asset.sector for asset in self.assets if asset.sector}
+        if sectors:
+            rows["sectors"] = f"{len(sectors):,}: {clip_names(sorted(sectors))}"
+        return rows
+
+    def __repr__(self) -> str:
+        return summary_text(f"DatasetInfo[{self.name}]", self._summary())
+
+    def _repr_html_(self) -> str:
+        return summary_html(f"Dataset {self.name}", self._summary())
 
     def to_dict(self) -> dict[str, object]:
         return {
