@@ -37,13 +37,16 @@ def test_panel_summary_is_short_and_names_a_few_symbols(panel) -> None:  # type:
     assert "20: SYN000, SYN001, SYN002, SYN003, SYN004, SYN005, ... (+14 more)" in text
     assert "2015-01-02 to 2018-12-31" in text
     html = panel._repr_html_()
-    assert len(html) < 2000 and "SYN019" not in html
+    assert len(html) < 2000
+    assert "SYN019" not in html
 
 
 def test_strategy_shows_name_parameters_and_hooks() -> None:
     text = repr(DualMovingAverage(fast=10, slow=40))
-    assert "DualMovingAverage" in text and "fast=10, slow=40" in text
-    assert "initialize, handle_data" in text and "analyze" not in text
+    assert "DualMovingAverage" in text
+    assert "fast=10, slow=40" in text
+    assert "initialize, handle_data" in text
+    assert "analyze" not in text
     assert "<caption" in DualMovingAverage()._repr_html_()
 
 
@@ -60,12 +63,14 @@ def test_order_and_position_summaries(result, panel) -> None:  # type: ignore[no
                 held.append(context.portfolio._repr_html_())
 
     run_backtest(Hold(), panel, end="2015-01-10")
-    portfolio, positions, order = held[0], held[1], held[2]
+    _portfolio, positions, order = held[0], held[1], held[2]
     position = next(iter(positions.values()))  # type: ignore[attr-defined]
     assert repr(position).startswith("Position(SYN000, amount=10,")
     assert "market value" in position._repr_html_()
-    assert repr(order).startswith("Order(") and "SYN000, 10 market" in repr(order)
-    assert "filled" in order._repr_html_() and "10 of 10" in order._repr_html_()
+    assert repr(order).startswith("Order(")
+    assert "SYN000, 10 market" in repr(order)
+    assert "filled" in order._repr_html_()
+    assert "10 of 10" in order._repr_html_()
     assert "<td>SYN000</td>" in held[4]  # type: ignore[operator]
 
 
@@ -82,7 +87,9 @@ def test_result_and_metrics_text_and_html(result) -> None:  # type: ignore[no-un
 def test_handle_finishes_with_the_same_result_as_a_direct_run(panel, result) -> None:  # type: ignore[no-untyped-def]
     handle = start_backtest(DualMovingAverage(fast=10, slow=40), panel)
     background = handle.result(timeout=60)
-    assert handle.done() and handle.progress == 1.0 and not handle.cancelled
+    assert handle.done()
+    assert handle.progress == 1.0
+    assert not handle.cancelled
     assert background.final_equity == result.final_equity
     assert "finished" in repr(handle)
 
@@ -98,11 +105,13 @@ def test_cancel_stops_at_the_next_bar_and_keeps_the_partial_result(panel) -> Non
 
     handle = start_backtest(Waits(), panel)
     assert started.wait(10)
-    assert handle.cancel() and not handle.done()
+    assert handle.cancel()
+    assert not handle.done()
     release.set()
     with pytest.raises(BacktestCancelled, match="before bar 6 of 1,007") as caught:
         handle.result(timeout=30)
-    assert handle.cancelled and handle.progress == pytest.approx(5 / 1007)
+    assert handle.cancelled
+    assert handle.progress == pytest.approx(5 / 1007)
     assert len(caught.value.result.perf) == 6  # type: ignore[attr-defined]  # bars 0-5 ran
     assert not handle.cancel()  # already over
 
@@ -129,7 +138,8 @@ def test_on_bar_is_reserved_by_start_backtest(panel) -> None:  # type: ignore[no
 def test_progress_is_off_when_stderr_is_not_a_terminal(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     assert not wants_progress(None)
-    assert wants_progress(True) and not wants_progress(False)
+    assert wants_progress(True)
+    assert not wants_progress(False)
 
 
 def test_progress_bar_advances_in_small_steps_and_ends_full(panel) -> None:  # type: ignore[no-untyped-def]
