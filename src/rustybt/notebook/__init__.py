@@ -18,7 +18,7 @@ See docs/notebooks.md.
 
 from __future__ import annotations
 
-from rustybt.analytics.plots._inline import NOTEBOOK_PLOTLY_RENDERER
+from rustybt.analytics.inline import NOTEBOOK_PLOTLY_RENDERER
 from rustybt.engine.limits import BacktestCancelled
 from rustybt.notebook.background import BacktestHandle, run_backtest_async, start_backtest
 from rustybt.notebook.display import prepare_display

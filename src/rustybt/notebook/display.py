@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from rustybt.analytics.plots._inline import prepare_matplotlib, prepare_plotly
+from rustybt.analytics.inline import prepare_matplotlib, prepare_plotly
 
 __all__ = ["prepare_display"]
 

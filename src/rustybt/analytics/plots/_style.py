@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rustybt.analytics.plots._inline import prepare_matplotlib
+from rustybt.analytics.inline import prepare_matplotlib
 from rustybt.errors import ConfigError
 from rustybt.install import extra_hint
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeAlias
 
-from rustybt.analytics.plots._inline import prepare_plotly
+from rustybt.analytics.inline import prepare_plotly
 from rustybt.errors import ConfigError
 from rustybt.install import extra_hint
 

@@ -81,4 +81,7 @@ def prepare_plotly() -> None:
         "plotly_mimetype+notebook_connected",
         "notebook_connected",
     ):
+        # No MathJax from a CDN either: the figures have no LaTeX, and exported HTML
+        # must not reach for the network.
+        pio.renderers["notebook"].include_mathjax = False
         pio.renderers.default = NOTEBOOK_PLOTLY_RENDERER
