@@ -11,7 +11,9 @@ plotly figures pick a renderer from their environment; in a Jupyter kernel we
 choose ``plotly_mimetype+notebook``: JupyterLab, VS Code and nteract draw the
 plotly MIME bundle natively, and the ``notebook`` half embeds plotly.js once
 (offline, no CDN) into an HTML output, which is what ``nbconvert --to html``
-keeps. Colab keeps its own ``colab`` renderer. A renderer the user set stays.
+keeps. (plotly's notebook renderer also adds a MathJax <script> from a CDN for
+LaTeX labels; offline it fails to load and the figures, which have no LaTeX,
+draw all the same.) Colab keeps its own ``colab`` renderer. A renderer the user set stays.
 """
 
 from __future__ import annotations
@@ -81,7 +83,4 @@ def prepare_plotly() -> None:
         "plotly_mimetype+notebook_connected",
         "notebook_connected",
     ):
-        # No MathJax from a CDN either: the figures have no LaTeX, and exported HTML
-        # must not reach for the network.
-        pio.renderers["notebook"].include_mathjax = False
         pio.renderers.default = NOTEBOOK_PLOTLY_RENDERER
