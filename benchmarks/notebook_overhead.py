@@ -59,10 +59,25 @@ def main() -> None:
         watcher._on_bar(bar)
     per_call = (time.perf_counter() - started) / calls
     base = statistics.median(timings["plain"])
+    from tqdm.std import tqdm
+
+    from rustybt.engine.progress import BarProgress
+
+    with open(os.devnull, "w") as sink:
+        bar_progress = BarProgress(lambda **kw: tqdm(file=sink, **kw), panel.index, "bench")
+        started = time.perf_counter()
+        for bar in range(len(panel)):
+            bar_progress(bar)
+        bar_progress.close(finished=True)
+        bar_cost = (time.perf_counter() - started) / len(panel)
     per_bar = base / len(panel)
     print(
         f"cancel check: {per_call * 1e9:.0f} ns per bar = {100 * per_call / per_bar:.4f}% "
         f"of a bar ({per_bar * 1e6:.0f} us)"
+    )
+    print(
+        f"progress bar: {bar_cost * 1e9:.0f} ns per bar (tqdm updates included) = "
+        f"{100 * bar_cost / per_bar:.3f}% of a bar"
     )
     for name, values in timings.items():
         median = statistics.median(values)

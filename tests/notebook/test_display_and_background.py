@@ -167,3 +167,14 @@ def test_run_backtest_draws_a_bar_when_asked(panel, capsys) -> None:  # type: ig
     err = capsys.readouterr().err
     # A run this short (< 0.5 s) shows nothing until it ends: then the final line.
     assert err == "" or "session" in err
+
+
+def test_in_a_kernel_without_ipywidgets_no_bar_is_drawn_unless_asked(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from rustybt.engine import progress
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.setattr(progress, "_in_kernel", lambda: True)
+    monkeypatch.setattr(progress, "_widgets", lambda: False)
+    assert not wants_progress(None)
+    monkeypatch.setattr(progress, "_widgets", lambda: True)
+    assert wants_progress(None)

@@ -2,9 +2,11 @@
 
 tqdm is optional (the ``notebook`` extra) and imported only when a bar is shown.
 ``progress=None`` (the default) shows one when someone is watching: stderr is a
-terminal, or the code runs in a Jupyter kernel; CI logs and pipes get nothing.
-In a kernel the bar is a widget when ipywidgets is installed (``tqdm.auto``),
-otherwise tqdm's text bar (never tqdm's "IProgress not found" warning).
+terminal, or the code runs in a Jupyter kernel with ipywidgets installed (a
+``tqdm.auto`` widget); CI logs, pipes and kernels without ipywidgets get nothing
+(there tqdm's text bar would leave one stderr line per redraw in a saved
+notebook). ``progress=True`` in such a kernel draws the text bar anyway, and
+never tqdm's "IProgress not found" warning.
 
 The engine calls the bar once per bar with the bar's number; it only touches tqdm
 every ``total // 1000`` bars (0.1% steps, so it moves smoothly) and tqdm redraws at
@@ -43,12 +45,16 @@ def wants_progress(setting: bool | None) -> bool:
         return bool(setting)
     stream = sys.stderr
     is_tty = bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
-    return is_tty or _in_kernel()
+    return is_tty or (_in_kernel() and _widgets())
+
+
+def _widgets() -> bool:
+    return importlib.util.find_spec("ipywidgets") is not None
 
 
 def _tqdm_class(required: bool) -> Any:  # Any: tqdm's class (tqdm is optional, untyped here)
     try:
-        if _in_kernel() and importlib.util.find_spec("ipywidgets") is not None:
+        if _in_kernel() and _widgets():
             from tqdm.auto import tqdm
         else:
             from tqdm.std import tqdm

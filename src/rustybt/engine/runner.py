@@ -136,7 +136,8 @@ def run_backtest(
         max_bars: stop the run before bar number ``max_bars`` (counted from 0).
         progress: a progress bar (tqdm: bars, bars/s, ETA, sessions) on stderr or
             as a notebook widget; None (default) shows it only when stderr is a
-            terminal or in a Jupyter kernel, and only for runs longer than 0.5 s.
+            terminal or in a Jupyter kernel with ipywidgets, and only for runs
+            longer than 0.5 s.
         on_bar: called with each bar's number (from 0) before it runs; it may raise
             a `rustybt.engine.limits.LimitReached` to stop the run there (the
             background handles of `rustybt.notebook` cancel this way).
