@@ -39,6 +39,7 @@ PAGES = (
     "docs/zipline.md",
     "docs/pipeline.md",
     "docs/live-adapters.md",
+    "docs/notebooks.md",
     "examples/README.md",
     "README.md",
 )
