@@ -111,7 +111,7 @@ def test_cancel_stops_at_the_next_bar_and_keeps_the_partial_result(panel) -> Non
     with pytest.raises(BacktestCancelled, match="before bar 6 of 1,007") as caught:
         handle.result(timeout=30)
     assert handle.cancelled
-    assert handle.progress == pytest.approx(5 / 1007)
+    assert handle.progress == pytest.approx(6 / 1007)
     assert len(caught.value.result.perf) == 6  # type: ignore[attr-defined]  # bars 0-5 ran
     assert not handle.cancel()  # already over
 

@@ -45,13 +45,13 @@ class BacktestHandle:
 
     def _on_bar(self, bar: int) -> None:
         # Called before each bar, in the worker thread: the one per-bar cost.
+        self.bars_done = bar  # bars 0 .. bar-1 have run
         if self._cancel_requested:
             raise BacktestCancelled(
                 f"the run was cancelled before bar {bar:,} of {self.total_bars:,}",
                 context={"bar": bar},
                 hint="the partial result is on error.result",
             )
-        self.bars_done = bar
 
     @property
     def progress(self) -> float:
