@@ -40,6 +40,7 @@ PAGES = (
     "docs/zipline.md",
     "docs/pipeline.md",
     "docs/live-adapters.md",
+    "docs/notebooks.md",
     "examples/README.md",
     "README.md",
 )

@@ -21,6 +21,7 @@ import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.errors import ConfigError, DataNotFound, SchemaError, UnknownSymbol
+from rustybt.summary import clip_names, summary_html, summary_text
 
 __all__ = [
     "BAR_COLUMNS",
@@ -100,6 +101,25 @@ class BarPanel:
     @property
     def symbols(self) -> tuple[str, ...]:
         return tuple(asset.symbol for asset in self.assets)
+
+    def _summary(self) -> dict[str, str]:
+        # A summary, never the arrays: a panel can hold millions of bars.
+        missing = int(np.isnan(self.close).sum()) if self.close.size else 0
+        shown = self.index.date if self.frequency is Frequency.DAILY else self.index
+        period = f"{shown[0]} to {shown[-1]}" if len(self.index) else "-"
+        return {
+            "frequency": str(self.frequency),
+            "period": period,
+            "bars": f"{len(self.index):,}",
+            "assets": f"{len(self.assets):,}: {clip_names(self.symbols)}",
+            "missing closes": f"{missing:,} of {self.close.size:,}",
+        }
+
+    def __repr__(self) -> str:
+        return summary_text("BarPanel", self._summary())
+
+    def _repr_html_(self) -> str:
+        return summary_html("BarPanel", self._summary())
 
     def field(self, name: str) -> FloatArray:
         """The (time x asset) array of one field."""

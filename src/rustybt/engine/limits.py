@@ -15,12 +15,13 @@ import signal
 import sysconfig
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType, TracebackType
 
 from rustybt.errors import ConfigError, StrategyError
 
-__all__ = ["LimitReached", "RunLimits", "TimeUp"]
+__all__ = ["BacktestCancelled", "LimitReached", "RunLimits", "TimeUp"]
 
 
 _RETRY_SECONDS = 0.02
@@ -61,10 +62,25 @@ class LimitReached(StrategyError):
     """The run passed its ``time_limit`` or ``max_bars``."""
 
 
-class RunLimits:
-    """The limits of one run; use as a context manager around the bar loop."""
+class BacktestCancelled(LimitReached):
+    """The run was cancelled (``handle.cancel()``) before this bar; ``result`` holds
+    what ran."""
 
-    def __init__(self, time_limit: float | None, max_bars: int | None) -> None:
+
+class RunLimits:
+    """The limits of one run; use as a context manager around the bar loop.
+
+    ``watch`` is called with each bar's number before the bar runs (progress bars,
+    background handles): it may raise a `LimitReached` (e.g. `BacktestCancelled`) to
+    stop the run there, and the partial result is kept as for any limit.
+    """
+
+    def __init__(
+        self,
+        time_limit: float | None,
+        max_bars: int | None,
+        watch: Callable[[int], None] | None = None,
+    ) -> None:
         if time_limit is not None and not (
             isinstance(time_limit, int | float) and math.isfinite(time_limit) and time_limit > 0
         ):
@@ -81,6 +97,7 @@ class RunLimits:
             )
         self.time_limit = time_limit
         self.max_bars = max_bars
+        self.watch = watch
         self.expired = False
         self._deadline = math.inf
         self._previous: object = None
@@ -88,7 +105,7 @@ class RunLimits:
 
     @property
     def active(self) -> bool:
-        return self.time_limit is not None or self.max_bars is not None
+        return self.time_limit is not None or self.max_bars is not None or self.watch is not None
 
     def __enter__(self) -> RunLimits:
         if self.time_limit is None:
@@ -121,6 +138,8 @@ class RunLimits:
 
     def check(self, bar: int, when: object) -> None:
         """LimitReached when ``bar`` (0-based, about to run) is past a limit."""
+        if self.watch is not None:
+            self.watch(bar)
         if self.max_bars is not None and bar >= self.max_bars:
             raise self.reached(f"the run reached its bar limit ({self.max_bars:,} bars)", when)
         if self.expired or time.monotonic() > self._deadline:

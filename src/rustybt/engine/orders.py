@@ -16,6 +16,7 @@ import pandas as pd
 from rustybt.assets import Asset
 from rustybt.errors import OrderError
 from rustybt.money import ZERO
+from rustybt.summary import summary_html
 
 __all__ = ["Order", "OrderStatus", "OrderType", "TimeInForce"]
 
@@ -162,3 +163,41 @@ class Order:
             "closed": self.closed_at,
             "reason": self.reason,
         }
+
+    def _summary(self) -> dict[str, str]:
+        side = "buy" if self.is_buy else "sell"
+        rows = {
+            "order": self.id,
+            "asset": self.asset.symbol,
+            "side": f"{side} {abs(self.quantity):,}",
+            "type": f"{self.order_type} ({self.time_in_force})",
+            "status": str(self.status),
+            "created": str(self.created),
+            "filled": f"{self.filled:,} of {self.quantity:,}",
+        }
+        if self.limit_price is not None:
+            rows["limit"] = f"{self.limit_price:,}"
+        if self.stop_price is not None:
+            rows["stop"] = f"{self.stop_price:,}"
+        average = self.average_price
+        if average is not None:
+            rows["average price"] = f"{average:,.4f}"
+        if self.commission:
+            rows["commission"] = f"{self.commission:,.2f}"
+        if self.reason:
+            rows["reason"] = self.reason
+        return rows
+
+    def __repr__(self) -> str:
+        limits = "".join(
+            f", {name}={value}"
+            for name, value in (("limit", self.limit_price), ("stop", self.stop_price))
+            if value is not None
+        )
+        return (
+            f"Order({self.id}, {self.asset.symbol}, {self.quantity:,} {self.order_type}"
+            f"{limits}, {self.status}, filled={self.filled:,})"
+        )
+
+    def _repr_html_(self) -> str:
+        return summary_html("Order", self._summary())

@@ -18,6 +18,7 @@ from rustybt.data.bars import FloatArray
 from rustybt.engine.ledger import Ledger
 from rustybt.errors import UnknownSymbol
 from rustybt.money import ZERO
+from rustybt.summary import summary_html
 
 __all__ = ["Portfolio", "Position", "Positions"]
 
@@ -76,6 +77,26 @@ class Position:
             "cost_basis": self.cost_basis,
             "last_sale_price": self.last_sale_price,
         }
+
+    def _summary(self) -> dict[str, str]:
+        pnl = (self.last_sale_price - self.cost_basis) * float(self.exact_amount)
+        return {
+            "asset": self.asset.symbol,
+            "amount": f"{self.exact_amount:,}",
+            "cost basis": f"{self.exact_cost_basis:,.2f}",
+            "last price": f"{self.last_sale_price:,.2f}",
+            "market value": f"{self.market_value:,.2f}",
+            "unrealized pnl": f"{pnl:,.2f}",
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"Position({self.asset.symbol}, amount={self.exact_amount:,}, "
+            f"cost_basis={self.exact_cost_basis:,.2f}, last_sale_price={self.last_sale_price:,.2f})"
+        )
+
+    def _repr_html_(self) -> str:
+        return summary_html("Position", self._summary())
 
 
 class Positions(Mapping[Asset, Position]):
@@ -219,3 +240,38 @@ class Portfolio:
             f"Portfolio(value={self.portfolio_value:,.2f}, cash={self.cash:,.2f}, "
             f"positions={len(self.positions)})"
         )
+
+    def _summary(self) -> dict[str, str]:
+        return {
+            "portfolio value": f"{self.portfolio_value:,.2f}",
+            "cash": f"{self.cash:,.2f}",
+            "positions value": f"{self.positions_value:,.2f}",
+            "return": f"{self.returns:.2%}",
+            "gross leverage": f"{self.gross_leverage:.2f}",
+            "positions": f"{len(self.positions):,}",
+        }
+
+    def _repr_html_(self) -> str:
+        """The account and its ``_HTML_POSITIONS`` largest holdings by market value."""
+        held = sorted(self.positions.values(), key=lambda p: -abs(p.market_value))
+        table = ""
+        if held:
+            frame = pd.DataFrame(
+                [
+                    {
+                        "asset": p.asset.symbol,
+                        "amount": p.amount,
+                        "cost basis": p.cost_basis,
+                        "last price": p.last_sale_price,
+                        "market value": p.market_value,
+                    }
+                    for p in held[:_HTML_POSITIONS]
+                ]
+            )
+            more = len(held) - _HTML_POSITIONS
+            note = f"<p>... and {more:,} smaller positions</p>" if more > 0 else ""
+            table = frame.to_html(index=False, float_format="{:,.2f}".format) + note
+        return summary_html("Portfolio", self._summary(), extra_html=table)
+
+
+_HTML_POSITIONS = 10

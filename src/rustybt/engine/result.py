@@ -8,7 +8,6 @@ folder crash-safely and verifies it on load). Decimal columns are written as the
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -30,6 +29,7 @@ from rustybt.engine.result_folder import (
 )
 from rustybt.errors import CatalogError, ConfigError, DataNotFound, clip_text
 from rustybt.money import to_decimal
+from rustybt.summary import summary_html
 
 if TYPE_CHECKING:
     import polars as pl
@@ -435,9 +435,5 @@ class BacktestResult:
         return f"{title}(\n" + "\n".join(lines) + "\n)"
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{key}</th><td>{html.escape(value)}</td></tr>"
-            for key, value in self._summary().items()
-        )
         caption = "BacktestResult (FAILED: partial result)" if self.failed else "BacktestResult"
-        return f"<table><caption>{html.escape(caption)}</caption>{rows}</table>"
+        return summary_html(caption, self._summary())

@@ -31,6 +31,7 @@ from rustybt.engine.ledger import Ledger
 from rustybt.engine.limits import RunLimits, TimeUp
 from rustybt.engine.orders import OrderStatus
 from rustybt.engine.performance import PerformanceTracker
+from rustybt.engine.progress import BarProgress, progress_bar
 from rustybt.engine.recorder import Recorder
 from rustybt.engine.result import BacktestResult
 from rustybt.engine.run_audit import audit_started, audit_summary, open_trail
@@ -99,6 +100,8 @@ def run_backtest(
     validate: bool | ValidationConfig = True,
     time_limit: float | None = None,
     max_bars: int | None = None,
+    progress: bool | None = None,
+    on_bar: Callable[[int], None] | None = None,
 ) -> BacktestResult:
     """Run ``strategy`` over ``data`` between ``start`` and ``end`` (inclusive).
 
@@ -131,6 +134,13 @@ def run_backtest(
         time_limit: stop the run after this many seconds of wall-clock time (even
             inside a ``handle_data`` that never returns, on POSIX in the main thread).
         max_bars: stop the run before bar number ``max_bars`` (counted from 0).
+        progress: a progress bar (tqdm: bars, bars/s, ETA, sessions) on stderr or
+            as a notebook widget; None (default) shows it only when stderr is a
+            terminal or in a Jupyter kernel with ipywidgets, and only for runs
+            longer than 0.5 s.
+        on_bar: called with each bar's number (from 0) before it runs; it may raise
+            a `rustybt.engine.limits.LimitReached` to stop the run there (the
+            background handles of `rustybt.notebook` cancel this way).
 
     Raises:
         StrategyError: user code raised (or called ``sys.exit()``, or was interrupted),
@@ -146,7 +156,7 @@ def run_backtest(
         check_cash=check_cash,
         data_source=data_source,
     )
-    limits = RunLimits(time_limit, max_bars)
+    limits = RunLimits(time_limit, max_bars)  # bad limits fail before any work
     if isinstance(strategy, type):
         strategy = strategy()
     if not isinstance(strategy, Strategy):
@@ -170,12 +180,37 @@ def run_backtest(
     run = _Run(strategy, panel, config, benchmark, commission, slippage, lookback)
     run.history = data  # bars before ``start`` feed attached pipelines' windows
     run.data_issues = data_issues
+    bar_progress = progress_bar(progress, panel.index, desc=strategy.name)
+    limits.watch = _watchers(bar_progress, on_bar)
     run.limits = limits
-    trail = open_trail(audit_log, run_id=run.run_id, strategy_id=strategy.name)
-    if trail is None:
-        return run.execute()
-    run.blotter.audit = trail
-    return trail.run(run.execute, started=audit_started(run), summary=audit_summary)
+    finished = False
+    try:
+        trail = open_trail(audit_log, run_id=run.run_id, strategy_id=strategy.name)
+        if trail is None:
+            result = run.execute()
+        else:
+            run.blotter.audit = trail
+            result = trail.run(run.execute, started=audit_started(run), summary=audit_summary)
+        finished = True
+        return result
+    finally:
+        if bar_progress is not None:
+            bar_progress.close(finished)
+
+
+def _watchers(
+    bar_progress: BarProgress | None, on_bar: Callable[[int], None] | None
+) -> Callable[[int], None] | None:
+    """One per-bar callable for the run limits (None when nothing watches)."""
+    if bar_progress is None or on_bar is None:
+        return bar_progress if bar_progress is not None else on_bar
+    progress, user = bar_progress, on_bar
+
+    def both(bar: int) -> None:
+        progress(bar)
+        user(bar)
+
+    return both
 
 
 class _Run:

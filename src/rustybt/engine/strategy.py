@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from rustybt.engine.params import check_params
 from rustybt.engine.user_code import find_user_frame
 from rustybt.errors import ConfigError, DataNotFound, StrategyError
+from rustybt.summary import summary_html, summary_text
 
 if TYPE_CHECKING:
     from rustybt.engine.algorithm import TradingContext
@@ -71,6 +72,25 @@ class Strategy:
     def overrides(self, hook: str) -> bool:
         """True when the hook does something (lets the engine skip empty ones)."""
         return getattr(type(self), hook) is not getattr(Strategy, hook)
+
+    def _summary(self) -> dict[str, str]:
+        hooks = [hook for hook in _HOOKS if self.overrides(hook)]
+        params = ", ".join(f"{key}={value!r}" for key, value in self.params.items())
+        return {
+            "name": self.name,
+            "parameters": params or "-",
+            "hooks": ", ".join(hooks) or "-",
+            "style": "zipline functions" if self.zipline_api else "Strategy class",
+        }
+
+    def __repr__(self) -> str:
+        return summary_text("Strategy", self._summary())
+
+    def _repr_html_(self) -> str:
+        return summary_html("Strategy", self._summary())
+
+
+_HOOKS = ("initialize", "before_trading_start", "handle_data", "analyze")
 
 
 class FunctionStrategy(Strategy):

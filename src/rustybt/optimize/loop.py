@@ -44,7 +44,7 @@ class _Progress:
         show = sys.stderr.isatty() if enabled is None else enabled
         if show:
             try:
-                from tqdm.auto import tqdm  # type: ignore[import-untyped]  # no stubs
+                from tqdm.auto import tqdm  # untyped: mypy config ignores tqdm.*
             except ImportError:  # tqdm is part of the optimize extra; no bar without it
                 return
             self._bar = tqdm(total=total, desc=label, unit="trial", leave=False)

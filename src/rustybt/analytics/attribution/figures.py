@@ -15,6 +15,7 @@ import pandas as pd
 
 from rustybt.analytics.attribution.brinson import EFFECTS, BrinsonAttribution
 from rustybt.analytics.attribution.factors import FactorRegression
+from rustybt.analytics.inline import prepare_matplotlib
 from rustybt.errors import ConfigError
 from rustybt.install import extra_hint
 
@@ -36,6 +37,7 @@ def _new_figure(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
             context={"module": "matplotlib"},
             hint=extra_hint("plot"),
         ) from exc
+    prepare_matplotlib()
     figure = Figure(figsize=figsize, layout="constrained")
     return figure, figure.add_subplot()
 

@@ -72,6 +72,10 @@ class AttributionReport:
             out[name] = to_dict() if callable(to_dict) else None
         return out
 
+    def __repr__(self) -> str:
+        lines = [f"  {name}: {text}" for name, text in self.summaries().items()]
+        return "AttributionReport(\n" + "\n".join(lines) + "\n)"
+
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(name.replace('_', ' '))}</th>"

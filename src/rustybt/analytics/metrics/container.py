@@ -137,14 +137,37 @@ class PerformanceMetrics:
         frame.index.name = "metric"
         return frame
 
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(name.replace('_', ' '))}</th>"
-            f"<td style='text-align:right'>{html.escape(_format(name, value))}</td></tr>"
+    def __repr__(self) -> str:
+        lines = [
+            f"  {name:<22} {_format(name, value)}"
             for name, value in self.to_dict().items()
             if value is not None
+        ]
+        return "PerformanceMetrics(\n" + "\n".join(lines) + "\n)"
+
+    def _repr_html_(self) -> str:
+        """The metrics in three side-by-side columns (46 rows in one would be a wall)."""
+        cells = [
+            f"<tr><th style='text-align:left;padding:1px 6px'>"
+            f"{html.escape(name.replace('_', ' '))}</th>"
+            f"<td style='text-align:right;padding:1px 6px'>{html.escape(_format(name, value))}"
+            "</td></tr>"
+            for name, value in self.to_dict().items()
+            if value is not None
+        ]
+        per_column = -(-len(cells) // _HTML_COLUMNS)
+        tables = "".join(
+            "<table style='border-collapse:collapse;font-size:0.9em;margin-right:18px'>"
+            f"<tbody>{''.join(cells[start : start + per_column])}</tbody></table>"
+            for start in range(0, len(cells), per_column)
         )
-        return f"<table class='rustybt-metrics'><tbody>{rows}</tbody></table>"
+        return (
+            "<div class='rustybt-metrics'><b>PerformanceMetrics</b>"
+            f"<div style='display:flex;align-items:flex-start'>{tables}</div></div>"
+        )
+
+
+_HTML_COLUMNS = 3
 
 
 def _format(name: str, value: object) -> str:

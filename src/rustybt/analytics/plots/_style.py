@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rustybt.analytics.inline import prepare_matplotlib
 from rustybt.errors import ConfigError
 from rustybt.install import extra_hint
 
@@ -26,6 +27,7 @@ __all__ = [
     "axes_for",
     "finish",
     "money_axis",
+    "new_figure",
     "note",
     "percent_axis",
     "require_matplotlib",
@@ -68,10 +70,17 @@ def axes_for(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axe
                 context={"ax": type(ax).__name__},
             )
         return figure, ax
+    figure = new_figure(figsize)
+    return figure, figure.add_subplot()
+
+
+def new_figure(figsize: tuple[float, float]) -> Figure:
+    """A constrained-layout figure that displays itself inline in a notebook."""
+    require_matplotlib()
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=figsize, layout="constrained")
-    return figure, figure.add_subplot()
+    prepare_matplotlib()
+    return Figure(figsize=figsize, layout="constrained")
 
 
 def percent_axis(ax: Axes, axis: str = "y", decimals: int | None = None) -> None:

@@ -15,7 +15,7 @@ from rustybt.analytics.plots._inputs import (
     resolve_benchmark,
     resolve_returns,
 )
-from rustybt.analytics.plots._style import note, require_matplotlib
+from rustybt.analytics.plots._style import new_figure, note, require_matplotlib
 from rustybt.analytics.plots.performance import (
     plot_drawdown,
     plot_equity_curve,
@@ -79,7 +79,6 @@ def tearsheet(
         title: replaces the headline.
     """
     require_matplotlib()
-    from matplotlib.figure import Figure
 
     returns = resolve_returns(result)
     bench = resolve_benchmark(result, benchmark)
@@ -91,7 +90,7 @@ def tearsheet(
     heights = [3.2, 2.0, 0.9 + 0.42 * years, 3.0, 2.6]
     if has_trades:
         heights.append(3.2)
-    figure = Figure(figsize=(14.0, sum(heights) + 0.8), layout="constrained")
+    figure = new_figure((14.0, sum(heights) + 0.8))
     grid = figure.add_gridspec(len(heights), 2, height_ratios=heights)
     plot_equity_curve(returns, bench, ax=figure.add_subplot(grid[0, :]))
     plot_drawdown(returns, ax=figure.add_subplot(grid[1, :]))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from rustybt.analytics.inline import prepare_matplotlib
 from rustybt.analytics.metrics.conventions import ReturnsInput, prepare_returns
 from rustybt.analytics.risk.decomposition import RiskDecomposition
 from rustybt.analytics.risk.montecarlo import MonteCarloVaR
@@ -36,6 +37,7 @@ _GAIN = "#2e86c1"
 def _figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure
 
+    prepare_matplotlib()
     return Figure(figsize=(width, height), layout="constrained")
 
 

@@ -112,6 +112,14 @@ class RiskReport:
             out["factor_stress"] = _records(self.factor_stress.table)
         return out
 
+    def __repr__(self) -> str:
+        parts = [name for name in self.__dataclass_fields__ if getattr(self, name) is not None]
+        return (
+            f"RiskReport(portfolio_value={self.portfolio_value:,.2f}, "
+            f"parts={', '.join(parts)})\nVaR / CVaR (negative = loss):\n"
+            + self.var.to_string(float_format="{:.5f}".format)
+        )
+
     def _repr_html_(self) -> str:
         parts = [f"<h3>Risk report</h3><p>Portfolio value: {self.portfolio_value:,.2f}</p>"]
         parts.append(

@@ -12,6 +12,7 @@ from rustybt.assets import Asset, AssetClass
 from rustybt.data.bars import Frequency
 from rustybt.durable import atomic_write_bytes
 from rustybt.errors import CatalogError, ConfigError
+from rustybt.summary import clip_names, summary_html, summary_text
 
 __all__ = [
     "BARS_FILE",
@@ -66,6 +67,11 @@ class AssetInfo:
         return {"symbol": self.symbol, "asset_class": self.asset_class.value, "sector": self.sector}
 
 
+def _shown(stamp: str, daily: bool) -> str:
+    """An ISO timestamp as a person reads it: the date alone for daily data."""
+    return stamp[:10] if daily else stamp.replace("T", " ")
+
+
 @dataclass(frozen=True)
 class DatasetInfo:
     """Everything the catalog knows about one dataset (one entry of catalog.json).
@@ -104,6 +110,29 @@ class DatasetInfo:
     @property
     def symbols(self) -> tuple[str, ...]:
         return tuple(asset.symbol for asset in self.assets)
+
+    def _summary(self) -> dict[str, str]:
+        # A summary, never every asset: a catalog dataset can hold thousands.
+        daily = self.frequency is Frequency.DAILY
+        rows = {
+            "frequency": str(self.frequency),
+            "source": self.source,
+            "period": f"{_shown(self.start, daily)} to {_shown(self.end, daily)}",
+            "assets": f"{len(self.assets):,}: {clip_names(self.symbols)}",
+            "rows": ", ".join(f"{key} {value:,}" for key, value in self.rows.items()) or "-",
+            "size on disk": f"{sum(self.sizes.values()) / 1e6:,.1f} MB" if self.sizes else "-",
+            "created": self.created[:19].replace("T", " "),
+        }
+        sectors = {asset.sector for asset in self.assets if asset.sector}
+        if sectors:
+            rows["sectors"] = f"{len(sectors):,}: {clip_names(sorted(sectors))}"
+        return rows
+
+    def __repr__(self) -> str:
+        return summary_text(f"DatasetInfo[{self.name}]", self._summary())
+
+    def _repr_html_(self) -> str:
+        return summary_html(f"Dataset {self.name}", self._summary())
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeAlias
 
+from rustybt.analytics.inline import prepare_plotly
 from rustybt.errors import ConfigError
 from rustybt.install import extra_hint
 
@@ -43,6 +44,7 @@ def new_figure(
 ) -> PlotlyFigure:
     """An empty figure with the house layout (white template, left title, % axes)."""
     go = graph_objects()
+    prepare_plotly()
     figure = go.Figure()
     figure.update_layout(
         template="plotly_white",
