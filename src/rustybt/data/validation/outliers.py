@@ -43,7 +43,9 @@ MAD_TO_SIGMA = 1.4826
 def log_returns(close: FloatArray, same_asset: BoolArray) -> FloatArray:
     """``ln(c_t / c_t-1)`` where row t-1 is the same asset, NaN elsewhere."""
     returns = np.full(len(close), np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # Zero, negative or huge prices (damaged files) give inf/NaN returns; the other
+    # validation layers report those rows, so numpy's warning would only be noise.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         returns[1:] = np.log(close[1:] / close[:-1])
     returns[~same_asset] = np.nan
     return returns
