@@ -31,8 +31,9 @@ _CENT = Decimal("0.01")
 class Floors:
     """What must hold for the soak to pass (besides 0 lost/duplicates/unrecovered)."""
 
-    min_availability: float = 0.9
+    min_availability: float = 0.1  # under the default fault rate (one every 2-5 s)
     max_mttr_p99: float = 2.0  # seconds
+    max_miss_per_fault: float = 4.0  # seconds of bars missed per fault (the error budget's unit)
 
 
 @dataclass
@@ -46,6 +47,9 @@ class SoakReport:
     decided_bars: int = 0
     on_time_bars: int = 0
     availability: float = 0.0
+    faults: int = 0
+    miss_seconds_per_fault: float | None = None
+    faults_per_day_within_999: float | None = None
     trader_starts: int = 0
     kills_random: int = 0
     kills_crash_point: int = 0
@@ -258,8 +262,30 @@ def check_soak(
     report.finished = (directory / "done").exists()
     commands = max(report.venue_orders, 1)
     report.unrecovered_error_rate = len(report.unrecovered_errors) / commands
+    _budget(report)
     _judge(report, floors)
     return report
+
+
+def _budget(report: SoakReport) -> None:
+    """Missed bar-time per fault, and how many faults a day keep 99.9% availability.
+
+    Each fault (kill, crash point, SIGTERM, broker restart) costs the bars that fall
+    due until the trader is back and caught up; the rest of the time it decides on
+    time. So availability over a period is about ``1 - faults * miss / period``: with
+    the measured miss per fault, a 30-day 99.9% claim allows this many faults a day.
+    """
+    report.faults = (
+        report.kills_random
+        + report.kills_crash_point
+        + report.graceful_stops
+        + report.broker_restarts
+    )
+    if report.faults:
+        missed = (report.bars - report.on_time_bars) * report.bar_interval_s
+        report.miss_seconds_per_fault = round(missed / report.faults, 3)
+        if missed > 0:
+            report.faults_per_day_within_999 = round(0.001 * 86400 / (missed / report.faults), 1)
 
 
 def _judge(report: SoakReport, floors: Floors) -> None:
@@ -280,5 +306,8 @@ def _judge(report: SoakReport, floors: Floors) -> None:
         fail.append(f"availability {report.availability:.4f} < {floors.min_availability}")
     if report.mttr_p99_s is not None and report.mttr_p99_s > floors.max_mttr_p99:
         fail.append(f"MTTR p99 {report.mttr_p99_s:.2f}s > {floors.max_mttr_p99}s")
+    miss = report.miss_seconds_per_fault
+    if miss is not None and miss > floors.max_miss_per_fault:
+        fail.append(f"{miss:.2f}s of bars missed per fault > {floors.max_miss_per_fault}s")
     if report.kills_random + report.kills_crash_point == 0:
         fail.append("no kill happened: the run proves nothing about recovery")

@@ -46,7 +46,7 @@ class SoakBroker:
     name = "soak-venue"
 
     def __init__(
-        self, port: int, index: pd.DatetimeIndex, *, timeout: float = 0.5, naive: bool = False
+        self, port: int, index: pd.DatetimeIndex, *, timeout: float = 0.3, naive: bool = False
     ) -> None:
         self.port, self.index, self.timeout, self.naive = port, index, timeout, naive
         self.errors = 0  # raw errors seen (refused, 5xx, 429, timeouts)

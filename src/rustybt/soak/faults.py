@@ -20,7 +20,7 @@ class FaultRates:
 
     http_500: float = 0.03  # refused with 500 before applying (not applied)
     http_429: float = 0.03  # refused with 429 + Retry-After (not applied)
-    timeout_after_apply: float = 0.04  # submit applied, the reply never comes
+    timeout_after_apply: float = 0.06  # submit applied, the reply never comes
     duplicate_fills: float = 0.2  # a fills page repeats some fills
     out_of_order: float = 0.2  # a fills page is shuffled
     silence_start: float = 0.01  # per tick: the fill stream goes silent (heartbeats go on)

@@ -50,6 +50,9 @@ def summary(report: SoakReport) -> str:
         f"  bars            {report.bars} every {report.bar_interval_s * 1000:.0f} ms; "
         f"decided {report.decided_bars}, on time (<= {report.deadline_s}s) {report.on_time_bars}",
         f"  availability    {report.availability:.4%} (never-decided bars count as misses)",
+        f"  error budget    {_seconds(report.miss_seconds_per_fault)} of bars missed per fault;"
+        f" 99.9% over 30 days allows {report.faults_per_day_within_999 or 'any number of'}"
+        " faults a day",
         f"  kills           {report.kills_random} random SIGKILL, {report.kills_crash_point} at "
         f"crash points, {report.graceful_stops} SIGTERM, {report.broker_restarts} broker restarts"
         f"; {report.trader_starts} trader starts",

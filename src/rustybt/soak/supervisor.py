@@ -49,7 +49,7 @@ class SoakPlan:
     kill_every: tuple[float, float] = (2.0, 5.0)  # seconds between faults
     restart_delay: float = 0.1  # systemd RestartSec
     crash_point_share: float = 0.25  # trader starts that carry an exact crash point
-    every: int = 10  # the strategy rebalances every n bars
+    every: int = 5  # the strategy rebalances every n bars
     capital: str = "100000"
     rates: FaultRates = field(default_factory=FaultRates)
 
