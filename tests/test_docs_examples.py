@@ -39,6 +39,7 @@ PAGES = (
     "docs/zipline.md",
     "docs/pipeline.md",
     "docs/live-adapters.md",
+    "docs/soak.md",
     "examples/README.md",
     "README.md",
 )
