@@ -20,11 +20,14 @@ from rustybt.soak.supervisor import SoakPlan
 
 CI_FLOORS = Floors(min_availability=0.01, max_mttr_p99=5.0, max_miss_per_fault=8.0)
 SECONDS = 10.0
+FAULTS = (2.0, 5.0)  # seconds between faults: a few in each short run
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_short_soak_loses_and_duplicates_nothing(tmp_path: Path, seed: int) -> None:
-    report = run_soak(SoakPlan(seconds=SECONDS, seed=seed), workdir=tmp_path, floors=CI_FLOORS)
+    report = run_soak(
+        SoakPlan(seconds=SECONDS, seed=seed, kill_every=FAULTS), workdir=tmp_path, floors=CI_FLOORS
+    )
     text = summary(report)
     assert report.lost_orders == [], text
     assert report.duplicate_orders == [], text
@@ -39,7 +42,7 @@ def test_short_soak_loses_and_duplicates_nothing(tmp_path: Path, seed: int) -> N
 def test_naive_control_is_caught(tmp_path: Path) -> None:
     """Resending after a timeout under a new id must show as lost/duplicate orders."""
     rates = FaultRates(timeout_after_apply=0.3, http_500=0.1)  # enough chances in 10 s
-    plan = SoakPlan(seconds=SECONDS, seed=21, naive=True, rates=rates)
+    plan = SoakPlan(seconds=SECONDS, seed=21, naive=True, rates=rates, kill_every=FAULTS)
     report = run_soak(plan, workdir=tmp_path, floors=CI_FLOORS)
     text = summary(report)
     assert not report.ok, text

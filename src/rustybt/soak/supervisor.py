@@ -3,7 +3,7 @@
 It behaves as systemd's ``Restart=always`` (with ``RestartSec`` = ``restart_delay``):
 whatever ended the trader (SIGKILL, a crash point, SIGTERM, a clean exit before
 the last bar), it is started again until it writes ``done``. Faults, on a seeded
-schedule every ``kill_every`` seconds: SIGKILL at a random moment, SIGTERM (a
+schedule every ``kill_every`` seconds (5 to 15 by default): SIGKILL at a random moment, SIGTERM (a
 graceful stop), a broker restart (SIGKILL; connection refused until it is back);
 and some trader starts carry ``RUSTYBT_CRASH_AT`` (an exact crash point). After the
 last bar, faults stop and the trader is started once more to settle the orders
@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,7 @@ class SoakPlan:
     naive: bool = False
     interval: float = 0.02  # seconds per bar (compressed clock)
     deadline: float = 0.25  # a bar decided later than this after it was due is a miss
-    kill_every: tuple[float, float] = (2.0, 5.0)  # seconds between faults
+    kill_every: tuple[float, float] = (5.0, 15.0)  # seconds between faults
     restart_delay: float = 0.1  # systemd RestartSec
     crash_point_share: float = 0.25  # trader starts that carry an exact crash point
     every: int = 5  # the strategy rebalances every n bars
@@ -56,6 +57,10 @@ class SoakPlan:
     @property
     def bars(self) -> int:
         return max(int(self.seconds / self.interval), 50)
+
+
+def _interrupted(_signum: int, _frame: object) -> None:
+    raise SoakError("the soak was stopped (SIGTERM); its processes were stopped too")
 
 
 def _free_port() -> int:
@@ -158,6 +163,9 @@ class Supervisor:
         """Run until the trader decides its last bar (or the time bound); the wall seconds."""
         plan, started = self.plan, time.time()
         bound = self.epoch + plan.seconds * 3 + 60  # catch-up after kills, then give up
+        previous = signal.getsignal(signal.SIGTERM)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _interrupted)
         self._start_venue()
         try:
             while not (self.dir / "done").exists() and time.time() < bound:
@@ -168,6 +176,8 @@ class Supervisor:
         finally:
             self._stop_venue()
             self.events.close()
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, previous)
         return time.time() - started
 
     def _one_life(self, bound: float) -> None:
@@ -177,6 +187,15 @@ class Supervisor:
         if rng.random() < plan.crash_point_share:
             crash_at = f"{rng.choice(_EXACT_POINTS)}:{rng.randint(1, 4)}"
         trader = self._start_trader(crash_at)
+        try:
+            self._watch(trader, crash_at, bound)
+        finally:  # interrupted (Ctrl-C, SIGTERM): leave no trader running
+            if trader.poll() is None:
+                trader.kill()
+                trader.wait(timeout=30)
+
+    def _watch(self, trader: subprocess.Popen[bytes], crash_at: str | None, bound: float) -> None:
+        plan, rng = self.plan, self.rng
         cause = "crash_point" if crash_at else "exit"
         next_fault = time.time() + rng.uniform(*plan.kill_every)
         while trader.poll() is None:
