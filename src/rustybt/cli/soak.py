@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         workdir: Annotated[
             Path | None, typer.Option(help="Keep the run's files here (default: a temp folder).")
         ] = None,
-        fault_every: Annotated[str, typer.Option(help="Seconds between faults, MIN:MAX.")] = "2:5",
+        fault_every: Annotated[str, typer.Option(help="Seconds between faults, MIN:MAX.")] = "5:15",
         interval_ms: Annotated[float, typer.Option(help="Milliseconds per bar.")] = 20.0,
         deadline: Annotated[
             float, typer.Option(help="Seconds after its due time a bar counts as decided on time.")
