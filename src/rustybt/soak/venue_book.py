@@ -35,9 +35,25 @@ CREATE TABLE IF NOT EXISTS fills (
 );
 """
 
-# Column lists for the SELECTs below (constants, never input: bandit B608 is a false alarm).
 ORDER_COLUMNS = "coid, seq, symbol, side, quantity, filled, status, created_bar, created_at"
 FILL_COLUMNS = "seq, trade_id, coid, symbol, side, quantity, price, commission, bar, at"
+# Whole literals (the column lists above, spelled out), so no query is ever built.
+_ORDER_BY_ID = (
+    "SELECT coid, seq, symbol, side, quantity, filled, status, created_bar, created_at"
+    " FROM orders WHERE coid = ?"
+)
+_OPEN_ORDERS = (
+    "SELECT coid, seq, symbol, side, quantity, filled, status, created_bar, created_at"
+    " FROM orders WHERE status = 'open' ORDER BY seq"
+)
+_ORDERS_SINCE = (
+    "SELECT coid, seq, symbol, side, quantity, filled, status, created_bar, created_at"
+    " FROM orders WHERE created_at >= ? ORDER BY seq"
+)
+_FILLS_AFTER = (
+    "SELECT seq, trade_id, coid, symbol, side, quantity, price, commission, bar, at"
+    " FROM fills WHERE seq > ? ORDER BY seq LIMIT ?"
+)
 
 
 class VenueBook:
@@ -123,8 +139,7 @@ class VenueBook:
             return self._order(coid)
 
     def _order(self, coid: str) -> dict[str, object] | None:
-        query = f"SELECT {ORDER_COLUMNS} FROM orders WHERE coid = ?"  # nosec B608
-        row = self.db.execute(query, (coid,))
+        row = self.db.execute(_ORDER_BY_ID, (coid,))
         found = row.fetchone()
         return None if found is None else _order_dict(found)
 
@@ -133,17 +148,14 @@ class VenueBook:
             return self._order(coid)
 
     def orders(self, *, open_only: bool = False, since: float = 0.0) -> list[dict[str, object]]:
-        where = "status = 'open'" if open_only else "created_at >= ?"
-        params: tuple[float, ...] = () if open_only else (since,)
+        query, params = (_OPEN_ORDERS, ()) if open_only else (_ORDERS_SINCE, (since,))
         with self.lock:
-            query = f"SELECT {ORDER_COLUMNS} FROM orders WHERE {where} ORDER BY seq"  # nosec B608
             rows = self.db.execute(query, params).fetchall()
         return [_order_dict(r) for r in rows]
 
     def fills(self, after: int, limit: int = 200) -> list[dict[str, object]]:
         with self.lock:
-            query = f"SELECT {FILL_COLUMNS} FROM fills WHERE seq > ? ORDER BY seq LIMIT ?"  # nosec B608
-            rows = self.db.execute(query, (after, limit)).fetchall()
+            rows = self.db.execute(_FILLS_AFTER, (after, limit)).fetchall()
         return [_fill_dict(r) for r in rows]
 
     def books(self, capital: Decimal) -> tuple[Decimal, dict[str, Decimal]]:
