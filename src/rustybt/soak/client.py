@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import time
 from decimal import Decimal
 
@@ -50,17 +51,37 @@ class SoakBroker:
     ) -> None:
         self.port, self.index, self.timeout, self.naive = port, index, timeout, naive
         self.errors = 0  # raw errors seen (refused, 5xx, 429, timeouts)
+        self._open: http.client.HTTPConnection | None = None
 
     # -- transport ------------------------------------------------------------------
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._open is None:  # one kept-alive connection: a request costs no TCP setup
+            self._open = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        return self._open
+
+    def _drop(self) -> None:
+        if self._open is not None:
+            self._open.close()
+            self._open = None
+
     def _call(self, method: str, path: str, body: object = None) -> _Reply:
-        """One HTTP exchange. ConnectionRefusedError: nothing sent; other OSError: maybe."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        """One HTTP exchange. ConnectionRefusedError: nothing sent; other OSError: maybe
+        (a kept-alive connection the venue dropped is reported so too: UNKNOWN, resolved
+        by query, never a false "not sent")."""
         try:
+            connection = self._connection()
+            if connection.sock is None:
+                connection.connect()  # ConnectionRefusedError here: nothing was sent
+                sock: socket.socket | None = connection.sock
+                if sock is not None:  # else Nagle + delayed ACK hold each request ~40 ms
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             payload = None if body is None else json.dumps(body)
             headers = {"Content-Type": "application/json"} if payload else {}
             connection.request(method, path, body=payload, headers=headers)
             response = connection.getresponse()
             raw = response.read()
+            if response.will_close:
+                self._drop()
             retry_after = float(response.getheader("Retry-After") or 0.05)
             try:
                 parsed = json.loads(raw) if raw else None
@@ -69,11 +90,12 @@ class SoakBroker:
             if response.status >= 400:
                 self.errors += 1
             return _Reply(response.status, parsed, retry_after)
-        except OSError:
+        except (OSError, http.client.HTTPException) as exc:
             self.errors += 1
-            raise
-        finally:
-            connection.close()
+            self._drop()
+            if isinstance(exc, OSError):
+                raise
+            raise OSError(f"{type(exc).__name__} on {method} {path}") from exc
 
     def _get(self, path: str) -> _Reply:
         """A read, retried on refusals and 5xx/429 (reads are idempotent)."""
@@ -191,7 +213,7 @@ class SoakBroker:
         return {k: Decimal(str(v)) for k, v in _dict(self._get("/balances").body).items()}
 
     def close(self) -> None:
-        return None  # one connection per request: nothing to release
+        self._drop()
 
     # -- parsing -------------------------------------------------------------------------
     def _when(self, bar: object) -> pd.Timestamp:
