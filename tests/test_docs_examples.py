@@ -41,6 +41,7 @@ PAGES = (
     "docs/pipeline.md",
     "docs/live-adapters.md",
     "docs/notebooks.md",
+    "docs/soak.md",
     "examples/README.md",
     "README.md",
 )

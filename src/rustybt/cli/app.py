@@ -13,6 +13,7 @@ from rustybt.cli.live import register_live_commands
 from rustybt.cli.optimize import optimize_command
 from rustybt.cli.report import register as register_report
 from rustybt.cli.secrets import secrets_app
+from rustybt.cli.soak import register as register_soak
 
 app = typer.Typer(
     name="rustybt",
@@ -26,6 +27,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(secrets_app, name="secrets")
 register_live_commands(app)
 register_report(app)
+register_soak(app)
 
 DEFAULT_CATALOG = Path("~/.rustybt/catalog")
 DEFAULT_OUTPUT = Path("rustybt_output")

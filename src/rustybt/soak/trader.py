@@ -1,0 +1,93 @@
+"""The trading process: ``python -m rustybt.soak.trader CONFIG.json``.
+
+The real `LiveRunner` (state store, `BrokerBlotter`, reconciliation, validation)
+trades `SoakStrategy` over `SoakFeed` through `SoakBroker`. After every decided bar
+it appends one line to ``decisions.log`` (one ``write`` per line, so a SIGKILL
+loses nothing already written): pid, bar, wall time, bad bars the strategy saw,
+bars the runner rejected. SIGTERM stops gracefully after the current bar; the
+``done`` file marks a session that decided its last bar.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from rustybt import Strategy
+from rustybt.engine.algorithm import TradingContext
+from rustybt.engine.data_portal import BarData
+from rustybt.live.runner import LiveRunner, LiveStatus
+from rustybt.soak.client import SoakBroker
+from rustybt.soak.feed import SoakFeed
+from rustybt.soak.market import Market
+
+__all__ = ["SoakStrategy", "main"]
+
+
+class SoakStrategy(Strategy):
+    """Every ``every`` bars: rotate equal weights over the assets (buys, sells, reductions),
+    and count any invalid bar it is shown (it must never see one)."""
+
+    def __init__(self, *, every: int = 10) -> None:
+        super().__init__(every=every)
+        self.every = every
+        self.bars = 0
+        self.bad_seen = 0
+
+    def handle_data(self, context: TradingContext, data: BarData) -> None:
+        self.bars += 1
+        for asset in context.assets:
+            o, h, low, c = (data.current(asset, f) for f in ("open", "high", "low", "close"))
+            if math.isfinite(c) and (h < low or min(o, h, low, c) <= 0):
+                self.bad_seen += 1
+        if self.bars % self.every:
+            return
+        skip = (self.bars // self.every) % len(context.assets)
+        for i, asset in enumerate(context.assets):
+            weight = 0.0 if i == skip else 0.9 / (len(context.assets) - 1)
+            if math.isfinite(data.current(asset, "price")):
+                context.order_target_percent(asset, weight)
+
+
+def main(argv: list[str]) -> int:
+    config = json.loads(Path(argv[0]).read_text())
+    directory = Path(config["dir"])
+    market = Market(int(config["seed"]), int(config["bars"]))
+    feed = SoakFeed(market, epoch=float(config["epoch"]), interval=float(config["interval"]))
+    broker = SoakBroker(int(config["port"]), market.index, naive=bool(config["naive"]))
+    strategy = SoakStrategy(every=int(config["every"]))
+    log = (directory / "decisions.log").open("a", buffering=1)
+    pid = os.getpid()
+    start = market.index[0]
+
+    def decided(status: LiveStatus) -> None:
+        bar = int((status.bar_time - start).total_seconds() // 60)
+        rejected = runner.metrics.bars_rejected
+        log.write(f"{pid} {bar} {time.time():.6f} {strategy.bad_seen} {rejected}\n")
+
+    runner = LiveRunner(
+        strategy,
+        broker=broker,
+        feed=feed,
+        state=directory / "state",
+        capital=float(config["capital"]),
+        commission=None,
+        volume_limit=None,
+        stale_after=float(config["stale_after"]),
+        on_status=decided,
+    )
+    signal.signal(signal.SIGTERM, lambda _s, _f: runner.stop("SIGTERM"))
+    runner.run()
+    log.close()
+    if feed.finished and not runner._stop.is_set():
+        (directory / "done").write_text(str(pid))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
