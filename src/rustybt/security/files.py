@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import IO, cast
 
+from rustybt.durable import atomic_write_bytes
 from rustybt.errors import SecretsError
 
 __all__ = ["check_private", "open_private", "restrict_tree", "write_private"]
@@ -27,20 +27,11 @@ def write_private(path: Path, payload: bytes) -> None:
     The parent folder is created 0700 when missing. The bytes go to a temporary
     file in the same folder (mkstemp creates it 0600, so the secret is never
     world-readable, not even for a moment), are fsynced, then renamed over
-    ``path``: readers see the old content or the new, never half of one.
+    ``path`` (`rustybt.durable.atomic_write_bytes`): readers see the old content or
+    the new, never half of one.
     """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, PRIVATE_MODE)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, payload, mode=PRIVATE_MODE)
 
 
 def check_private(path: Path, *, what: str) -> None:

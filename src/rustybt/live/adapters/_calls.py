@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 import pandas as pd
+import structlog
 
 from rustybt import retry
 from rustybt.errors import BrokerError, RateLimited, RustyBTError
@@ -148,3 +149,21 @@ def result_for_failure(failure: Failure, request: OrderRequest | None = None) ->
         return CommandResult(Outcome.UNKNOWN, error=failure.error)
     order = rejected_order(request, failure.error.message) if request is not None else None
     return CommandResult(Outcome.DONE, order=order, error=failure.error)
+
+
+def status_or_none(
+    order_status: Callable[[str], VenueOrder | None], venue: str, client_order_id: str
+) -> VenueOrder | None:
+    """``order_status`` for a command's follow-up: a failed read means "not known now".
+
+    The command's own result stands; reconciliation reads the order later."""
+    try:
+        return order_status(client_order_id)
+    except BrokerError as unreadable:
+        structlog.get_logger("rustybt.live").warning(
+            "broker.status_unavailable",
+            venue=venue,
+            client_order_id=client_order_id,
+            error=str(unreadable),
+        )
+        return None

@@ -22,7 +22,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import pandas as pd
-import structlog
 from requests.adapters import HTTPAdapter
 
 from rustybt import retry
@@ -33,6 +32,7 @@ from rustybt.live.adapters._calls import (
     VenueCallFailed,
     call_venue,
     result_for_failure,
+    status_or_none,
 )
 from rustybt.live.adapters.alpaca_errors import classify_alpaca_error
 from rustybt.live.adapters.alpaca_parse import parse_alpaca_fill, parse_alpaca_order
@@ -287,17 +287,7 @@ class AlpacaBroker:
         return self._order(raw)
 
     def _status_or_none(self, client_order_id: str) -> VenueOrder | None:
-        try:
-            return self.order_status(client_order_id)
-        except BrokerError as unreadable:
-            # The command's own result stands; reconciliation reads the order later.
-            structlog.get_logger("rustybt.live").warning(
-                "broker.status_unavailable",
-                venue=self.name,
-                client_order_id=client_order_id,
-                error=str(unreadable),
-            )
-            return None
+        return status_or_none(self.order_status, self.name, client_order_id)
 
     def open_orders(self) -> list[VenueOrder]:
         query = self._requests.GetOrdersRequest(

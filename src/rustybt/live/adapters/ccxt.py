@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import pandas as pd
-import structlog
 
 from rustybt import retry
 from rustybt.errors import BrokerError, OrderRejected
@@ -30,6 +29,7 @@ from rustybt.live.adapters._calls import (
     VenueCallFailed,
     call_venue,
     result_for_failure,
+    status_or_none,
 )
 from rustybt.live.adapters.ccxt_client import make_ccxt_client
 from rustybt.live.adapters.ccxt_errors import classify_ccxt_error
@@ -313,17 +313,7 @@ class CCXTBroker:
         return None
 
     def _status_or_none(self, client_order_id: str) -> VenueOrder | None:
-        """`order_status` for a command's follow-up: a failed read means "not known now"."""
-        try:
-            return self.order_status(client_order_id)
-        except BrokerError as unreadable:
-            structlog.get_logger("rustybt.live").warning(
-                "broker.status_unavailable",
-                venue=self.name,
-                client_order_id=client_order_id,
-                error=str(unreadable),
-            )
-            return None
+        return status_or_none(self.order_status, self.name, client_order_id)
 
     def _symbol_for(self, client_order_id: str) -> str | None:
         if client_order_id in self._symbol_of:
