@@ -45,6 +45,17 @@ def _run(state: Path, *args: str, crash_at: str | None = None) -> int:
     return process.returncode
 
 
+def _max_seq(state: Path) -> int:
+    """The highest order sequence persisted so far (0 before the state exists)."""
+    if not (state / "state.db").exists():
+        return 0
+    store = StateStore(state)
+    try:
+        return store.max_seq()
+    finally:
+        store.close()
+
+
 def _states(state: Path) -> dict[str, int]:
     store = StateStore(state)
     try:
@@ -103,11 +114,18 @@ def test_kill_at_random_moments_then_restart(tmp_path: Path) -> None:
     rng = random.Random(8)
     kills = 0
     for _ in range(3):
+        # Kill after a random number of further orders were persisted, not after a
+        # fixed sleep: on a fast idle machine the whole run can end before any sleep.
+        target = _max_seq(tmp_path) + rng.randint(1, 6)
         process = _worker(tmp_path)
-        time.sleep(rng.uniform(1.2, 2.5))  # imports take ~1 s: kill during trading
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            kills += 1
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            if _max_seq(tmp_path) >= target:
+                time.sleep(rng.uniform(0.0, 0.05))  # land anywhere in the order protocol
+                process.send_signal(signal.SIGKILL)
+                kills += 1
+                break
+            time.sleep(0.005)
         process.communicate(timeout=60)
     assert _run(tmp_path) == 0
     check = check_paper_books(tmp_path, capital=CAPITAL)
