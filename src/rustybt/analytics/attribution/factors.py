@@ -4,8 +4,8 @@ Model (per period ``t``, ``rf_t`` the per-period risk-free rate)::
 
     r_t - rf_t = alpha + sum_k beta_k * f_{k,t} + e_t
 
-fitted by OLS (statsmodels). Standard errors are Newey-West (HAC, Bartlett
-kernel, small-sample correction), robust to the heteroskedasticity and
+fitted by OLS (in numpy, statsmodels' arithmetic, see `ols_hac`). Standard errors are
+Newey-West (HAC, Bartlett kernel, small-sample correction), robust to the heteroskedasticity and
 autocorrelation daily returns show. The lag length follows Newey & West (1994)'s
 rule of thumb ``L = floor(4 * (n / 100) ** (2 / 9))`` (9 lags for 20 years of
 daily data) unless ``maxlags`` is given. Inference uses the normal distribution,
@@ -31,6 +31,7 @@ import pandas as pd
 
 from rustybt.analytics.attribution._align import Aligned, align_with_frame, as_series
 from rustybt.analytics.attribution.linking import cumulative_carino
+from rustybt.analytics.attribution.ols_hac import ols_hac
 from rustybt.analytics.metrics.conventions import FloatArray, ReturnsInput
 from rustybt.errors import ConfigError, ValidationError
 
@@ -239,9 +240,6 @@ def fit_aligned(
     lags = newey_west_maxlags(n) if maxlags is None else int(maxlags)
     if lags < 0:
         raise ConfigError("maxlags must be >= 0", context={"maxlags": maxlags})
-    # statsmodels is heavy to import (~2 s): only pay for it when fitting.
-    from statsmodels.regression.linear_model import OLS  # type: ignore[import-untyped]  # no stubs
-
     excess = data.returns - data.risk_free
     design = np.column_stack([np.ones(n), data.regressors])
     if np.linalg.matrix_rank(design) < design.shape[1]:
@@ -249,12 +247,12 @@ def fit_aligned(
             "the factors are collinear (or one is constant); drop one",
             context={"factors": list(data.columns)},
         )
-    fit = OLS(excess, design).fit(
-        cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}
-    )
+    # statsmodels' OLS + HAC arithmetic in numpy (identical numbers, see ols_hac):
+    # importing statsmodels would cost a third of a report's run time.
+    fit = ols_hac(excess, design, maxlags=lags, confidence=confidence)
     names = [ALPHA, *data.columns]
-    params: FloatArray = np.asarray(fit.params, dtype=np.float64)
-    bounds: FloatArray = np.asarray(fit.conf_int(alpha=1.0 - confidence), dtype=np.float64)
+    params: FloatArray = fit.params
+    bounds: FloatArray = fit.conf_int
     contributions = data.regressors * params[1:]
     residual = excess - params[0] - contributions.sum(axis=1)
     index: pd.Index = data.index if data.index is not None else pd.RangeIndex(n)
@@ -266,12 +264,12 @@ def fit_aligned(
     return FactorRegression(
         factors=tuple(data.columns),
         coefficients=pd.Series(params, index=names),
-        std_errors=pd.Series(np.asarray(fit.bse, dtype=np.float64), index=names),
-        t_stats=pd.Series(np.asarray(fit.tvalues, dtype=np.float64), index=names),
-        p_values=pd.Series(np.asarray(fit.pvalues, dtype=np.float64), index=names),
+        std_errors=pd.Series(fit.bse, index=names),
+        t_stats=pd.Series(fit.tvalues, index=names),
+        p_values=pd.Series(fit.pvalues, index=names),
         conf_int=pd.DataFrame(bounds, index=names, columns=["lower", "upper"]),
-        r_squared=float(fit.rsquared),
-        adj_r_squared=float(fit.rsquared_adj),
+        r_squared=fit.rsquared,
+        adj_r_squared=fit.rsquared_adj,
         n_obs=n,
         hac_maxlags=lags,
         periods_per_year=data.periods_per_year,
