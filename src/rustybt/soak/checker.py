@@ -147,6 +147,10 @@ def _process(
             report.graceful_stops += 1
         if rc == -9:
             kill_times.append(stopped)
+        elif cause == "term" and rc == -15:
+            # Told to stop before its graceful handler was installed (still starting up):
+            # it stopped as asked, and nothing it had committed is lost.
+            continue
         elif rc != 0:
             report.unrecovered_errors.append(f"trader pid {pid} exited with code {rc}")
     report.liveness = alive / (t1 - t0) if t1 > t0 else 0.0

@@ -80,6 +80,7 @@ class Supervisor:
         self.epoch = time.time() + 2.0  # the first start's imports before bar 0 is due
         self.venue: subprocess.Popen[bytes] | None = None
         self.venue_starts = 0
+        self._killed = False  # whether a random SIGKILL has been sent yet
         self.events = (directory / "events.jsonl").open("a", buffering=1)
 
     def _event(self, event: str, **fields: object) -> None:
@@ -206,6 +207,10 @@ class Supervisor:
                 break
             if now >= next_fault:
                 kind = rng.choices(("kill", "term", "venue"), weights=(6, 2, 2))[0]
+                if not self._killed:
+                    # The first fault is always a SIGKILL: a run without one would prove
+                    # nothing about recovery, however short or slow the run is.
+                    kind = "kill"
                 if kind == "venue":
                     self._stop_venue(signal.SIGKILL)
                     self._event("venue_restart")
@@ -214,6 +219,7 @@ class Supervisor:
                     next_fault = time.time() + rng.uniform(*plan.kill_every)
                     continue
                 trader.send_signal(signal.SIGKILL if kind == "kill" else signal.SIGTERM)
+                self._killed = self._killed or kind == "kill"
                 cause = kind
                 break
             time.sleep(0.01)
