@@ -25,7 +25,7 @@ import pandas as pd
 from rustybt.errors import ConfigError
 from rustybt.install import extra_hint
 
-__all__ = ["BarProgress", "progress_bar", "wants_progress"]
+__all__ = ["BarProgress", "progress_bar", "tqdm_class", "wants_progress"]
 
 _STEPS = 1000  # updates over a whole run: 0.1% each
 _SHOW_AFTER = 0.5  # seconds: a run shorter than this shows no bar at all
@@ -52,7 +52,9 @@ def _widgets() -> bool:
     return importlib.util.find_spec("ipywidgets") is not None
 
 
-def _tqdm_class(required: bool) -> Any:  # Any: tqdm's class (tqdm is optional, untyped here)
+def tqdm_class(required: bool) -> Any:  # Any: tqdm's class (tqdm is optional, untyped here)
+    """tqdm's widget bar in a kernel with ipywidgets, else its text bar; None when
+    tqdm is missing and not ``required`` (then a `ConfigError` names the extra)."""
     try:
         if _in_kernel() and _widgets():
             from tqdm.auto import tqdm
@@ -124,7 +126,7 @@ def progress_bar(
     automatic mode quietly shows nothing."""
     if not wants_progress(setting) or len(index) == 0:
         return None
-    tqdm_class = _tqdm_class(required=setting is True)
-    if tqdm_class is None:
+    chosen = tqdm_class(required=setting is True)
+    if chosen is None:
         return None
-    return BarProgress(tqdm_class, index, desc)
+    return BarProgress(chosen, index, desc)
