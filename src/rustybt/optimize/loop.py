@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from rustybt.engine.limits import BacktestCancelled
-from rustybt.engine.progress import tqdm_class, wants_progress
 from rustybt.optimize.executors import Executor, Task
 from rustybt.optimize.searches import Direction, Search, TPESearch
 from rustybt.optimize.space import Space, params_key
 from rustybt.optimize.trial import TrialRecord, Window
+from rustybt.progress import tqdm_class, wants_progress
 
 __all__ = ["LoopOutcome", "run_loop"]
 
@@ -40,7 +40,7 @@ def _better(value: float, best: float | None, direction: Direction) -> bool:
 
 class _Progress:
     """A tqdm bar (trials done, best so far, ETA) by the rule of backtests' bars
-    (`rustybt.engine.progress.wants_progress`): on a terminal or as a widget in a
+    (`rustybt.progress.wants_progress`): on a terminal or as a widget in a
     Jupyter kernel with ipywidgets; off in CI logs and pipes, and with False."""
 
     def __init__(self, enabled: bool | None, total: int | None, label: str) -> None:
