@@ -170,7 +170,7 @@ def test_run_backtest_draws_a_bar_when_asked(panel, capsys) -> None:  # type: ig
 
 
 def test_in_a_kernel_without_ipywidgets_no_bar_is_drawn_unless_asked(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from rustybt.engine import progress
+    from rustybt import progress
 
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     monkeypatch.setattr(progress, "_in_kernel", lambda: True)

@@ -8,6 +8,9 @@ terminal, or the code runs in a Jupyter kernel with ipywidgets installed (a
 notebook). ``progress=True`` in such a kernel draws the text bar anyway, and
 never tqdm's "IProgress not found" warning.
 
+The rule (`wants_progress`) and the tqdm class (`tqdm_class`) live in
+`rustybt.progress`, shared with the optimiser's trial bar and ingestion's steps.
+
 The engine calls the bar once per bar with the bar's number; it only touches tqdm
 every ``total // 1000`` bars (0.1% steps, so it moves smoothly) and tqdm redraws at
 most every 0.1 s, so the per-bar cost is one comparison.
@@ -15,58 +18,16 @@ most every 0.1 s, so the per-bar cost is one comparison.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from rustybt.errors import ConfigError
-from rustybt.install import extra_hint
+from rustybt.progress import SHOW_AFTER, tqdm_class, wants_progress
 
-__all__ = ["BarProgress", "progress_bar", "wants_progress"]
+__all__ = ["BarProgress", "progress_bar", "tqdm_class", "wants_progress"]
 
 _STEPS = 1000  # updates over a whole run: 0.1% each
-_SHOW_AFTER = 0.5  # seconds: a run shorter than this shows no bar at all
-
-
-def _in_kernel() -> bool:
-    if "IPython" not in sys.modules:
-        return False
-    from IPython import get_ipython
-
-    return type(get_ipython()).__name__ == "ZMQInteractiveShell"
-
-
-def wants_progress(setting: bool | None) -> bool:
-    """Whether to show a bar: ``setting`` if given, else only when someone watches."""
-    if setting is not None:
-        return bool(setting)
-    stream = sys.stderr
-    is_tty = bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
-    return is_tty or (_in_kernel() and _widgets())
-
-
-def _widgets() -> bool:
-    return importlib.util.find_spec("ipywidgets") is not None
-
-
-def _tqdm_class(required: bool) -> Any:  # Any: tqdm's class (tqdm is optional, untyped here)
-    try:
-        if _in_kernel() and _widgets():
-            from tqdm.auto import tqdm
-        else:
-            from tqdm.std import tqdm
-    except ImportError as exc:
-        if not required:
-            return None
-        raise ConfigError(
-            "progress bars need tqdm, which is not installed",
-            context={"module": "tqdm"},
-            hint=extra_hint("notebook") + ", or pass progress=False",
-        ) from exc
-    return tqdm
 
 
 class BarProgress:
@@ -88,7 +49,7 @@ class BarProgress:
             unit="bar",
             unit_scale=True,
             mininterval=0.1,
-            delay=_SHOW_AFTER,
+            delay=SHOW_AFTER,
             dynamic_ncols=True,
             leave=True,
         )
@@ -124,7 +85,7 @@ def progress_bar(
     automatic mode quietly shows nothing."""
     if not wants_progress(setting) or len(index) == 0:
         return None
-    tqdm_class = _tqdm_class(required=setting is True)
-    if tqdm_class is None:
+    chosen = tqdm_class(required=setting is True)
+    if chosen is None:
         return None
-    return BarProgress(tqdm_class, index, desc)
+    return BarProgress(chosen, index, desc)

@@ -9,7 +9,8 @@ module adds what must be asked for:
 
 * `start_backtest` -> `BacktestHandle` (``progress``, ``result()``, ``cancel()``,
   ``done()``) and ``await run_backtest_async(...)``: runs in the background of a
-  live kernel.
+  live kernel; `start_optimize` runs a parameter search the same way (progress
+  counts trials, cancel keeps the finished ones).
 * `prepare_display`: what the figures do on their own, for figures made before
   (or without) a rustybt plot call.
 
@@ -20,7 +21,12 @@ from __future__ import annotations
 
 from rustybt.analytics.inline import NOTEBOOK_PLOTLY_RENDERER
 from rustybt.engine.limits import BacktestCancelled
-from rustybt.notebook.background import BacktestHandle, run_backtest_async, start_backtest
+from rustybt.notebook.background import (
+    BacktestHandle,
+    run_backtest_async,
+    start_backtest,
+    start_optimize,
+)
 from rustybt.notebook.display import prepare_display
 
 __all__ = [
@@ -30,4 +36,5 @@ __all__ = [
     "prepare_display",
     "run_backtest_async",
     "start_backtest",
+    "start_optimize",
 ]

@@ -9,13 +9,15 @@ run again: their record is reused under the new trial number.
 from __future__ import annotations
 
 import math
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from rustybt.engine.limits import BacktestCancelled
 from rustybt.optimize.executors import Executor, Task
 from rustybt.optimize.searches import Direction, Search, TPESearch
 from rustybt.optimize.space import Space, params_key
 from rustybt.optimize.trial import TrialRecord, Window
+from rustybt.progress import tqdm_class, wants_progress
 
 __all__ = ["LoopOutcome", "run_loop"]
 
@@ -37,17 +39,18 @@ def _better(value: float, best: float | None, direction: Direction) -> bool:
 
 
 class _Progress:
-    """A tqdm bar (trials done, best so far, ETA) when asked for and on a terminal."""
+    """A tqdm bar (trials done, best so far, ETA) by the rule of backtests' bars
+    (`rustybt.progress.wants_progress`): on a terminal or as a widget in a
+    Jupyter kernel with ipywidgets; off in CI logs and pipes, and with False."""
 
     def __init__(self, enabled: bool | None, total: int | None, label: str) -> None:
         self._bar = None
-        show = sys.stderr.isatty() if enabled is None else enabled
-        if show:
-            try:
-                from tqdm.auto import tqdm  # untyped: mypy config ignores tqdm.*
-            except ImportError:  # tqdm is part of the optimize extra; no bar without it
-                return
-            self._bar = tqdm(total=total, desc=label, unit="trial", leave=False)
+        if wants_progress(enabled):
+            chosen = tqdm_class(required=enabled is True)
+            if chosen is not None:
+                self._bar = chosen(
+                    total=total, desc=label, unit="trial", leave=False, dynamic_ncols=True
+                )
 
     def update(self, best: float | None) -> None:
         if self._bar is not None:
@@ -72,11 +75,22 @@ def run_loop(
     cache: Cache | None = None,
     progress: bool | None = None,
     label: str = "optimize",
+    on_trial: Callable[[int, int | None], None] | None = None,
 ) -> LoopOutcome:
+    """Run the search; ``on_trial(done, total)`` is called after each finished
+    trial (``total`` None for an open-ended search). If it raises
+    `BacktestCancelled` the search stops as on Ctrl-C: finished trials are kept
+    and the outcome says ``interrupted``."""
     cache = {} if cache is None else cache
     search.begin(space, n_trials, direction)
     total = n_trials if n_trials is not None else space.grid_size() if space.finite else None
     bar = _Progress(progress, total, label)
+
+    def finished(value: float | None) -> None:
+        bar.update(value)
+        if on_trial is not None:
+            on_trial(len(outcome.records), total)
+
     outcome = LoopOutcome()
     best: float | None = None
     number = 0
@@ -93,7 +107,7 @@ def run_loop(
                     outcome.records.append(record)
                     search.tell(params, record.value)
                     best = record.value if _better(record.value, best, direction) else best
-                    bar.update(best)
+                    finished(best)
                 else:
                     tasks.append(Task(number, params, window, window_id))
                 number += 1
@@ -102,8 +116,8 @@ def run_loop(
                 cache[params_key(record.params)] = record
                 search.tell(record.params, record.value)
                 best = record.value if _better(record.value, best, direction) else best
-                bar.update(best)
-    except KeyboardInterrupt:
+                finished(best)
+    except (KeyboardInterrupt, BacktestCancelled):
         outcome.interrupted = True
     finally:
         bar.close()

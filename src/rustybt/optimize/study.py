@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +122,7 @@ def optimize(
     progress: bool | None = None,
     resume: pd.DataFrame | str | Path | None = None,
     validate: bool = True,
+    on_trial: Callable[[int, int | None], None] | None = None,
 ) -> OptimizationResult:
     """Search ``space`` for the parameters of ``strategy`` that best meet ``objective``.
 
@@ -138,10 +139,14 @@ def optimize(
         n_trials: how many parameter sets to try (grid: all when None).
         executor: `SerialExecutor` (default), `ProcessExecutor`, `DaskExecutor`.
         config: capital, fill timing, volume limit, cash check of every run.
-        progress: a tqdm bar; None shows it only on a terminal.
+        progress: a tqdm bar; None shows it on a terminal or as a Jupyter widget.
         resume: a previous trials table (DataFrame or ``trials.csv`` path): its
             finished parameter sets are not run again.
         validate: check the bars once before the search (see `run_backtest`).
+        on_trial: called as ``on_trial(done, total)`` after each finished trial
+            (``total`` None for an open-ended search); raising `BacktestCancelled`
+            from it stops the search like Ctrl-C, keeping the finished trials
+            (`rustybt.notebook.start_optimize` uses it).
     """
     if direction not in ("maximize", "minimize"):
         raise ConfigError(f"direction must be 'maximize' or 'minimize', not {direction!r}")
@@ -169,6 +174,7 @@ def optimize(
             direction,
             cache=cache,
             progress=progress,
+            on_trial=on_trial,
         )
     finally:
         runner.close()

@@ -35,6 +35,7 @@ from rustybt.data.validation import ValidationReport as StructuralReport
 from rustybt.durable import file_stamp, fsync_tree, hold_folder, locked, remove_tree
 from rustybt.errors import CatalogError, ConfigError, SchemaError, ValidationError, clip_text
 from rustybt.interface import hint_for
+from rustybt.progress import StepProgress
 from rustybt.security.sanitise import is_valid_symbol
 
 __all__ = ["ROW_GROUP_SIZE", "IngestReport", "ingest"]
@@ -222,6 +223,7 @@ def ingest(
     overwrite: bool = False,
     strict: bool = False,
     validation: ValidationConfig | None = None,
+    progress: bool | None = None,
 ) -> IngestReport:
     """Validate bars and store them as dataset ``name`` in the catalog at ``catalog_dir``.
 
@@ -243,6 +245,10 @@ def ingest(
         overwrite: replace an existing dataset of the same name.
         strict: raise on any rejected row instead of quarantining it.
         validation: validation thresholds (default: `ValidationConfig()`).
+        progress: a tqdm bar over the ingest's steps (read, validate, write,
+            checksum, commit), naming the step running; it does not count rows.
+            None shows it on a terminal or as a Jupyter widget (after 0.5 s),
+            never in pipes or CI logs; False turns it off.
 
     Raises:
         ConfigError: bad name or arguments. CatalogError: the name exists.
@@ -264,7 +270,47 @@ def ingest(
             ),
         )
     asset_class = _asset_class(asset_class)
+    steps = StepProgress(progress, _STEPS, desc=f"ingest {name}")
+    finished = False
+    try:
+        report = _ingest(
+            root,
+            name,
+            source_or_frame,
+            frequency,
+            asset_class,
+            sectors,
+            description,
+            overwrite,
+            strict,
+            validation,
+            steps,
+        )
+        finished = True
+    finally:
+        steps.close(finished)
+    return report
+
+
+_STEPS = ("read", "validate", "write", "checksum", "commit")
+
+
+def _ingest(
+    root: Path,
+    name: str,
+    source_or_frame: Source | pd.DataFrame,
+    frequency: Frequency | str | None,
+    asset_class: AssetClass,
+    sectors: Mapping[str, str] | None,
+    description: str | None,
+    overwrite: bool,
+    strict: bool,
+    validation: ValidationConfig | None,
+    steps: StepProgress,
+) -> IngestReport:
+    steps.step("read")
     frame, freq, source = _resolve_input(source_or_frame, frequency, description)
+    steps.step("validate")
     report = validate(
         frame,
         source=source,
@@ -290,7 +336,9 @@ def ingest(
     try:
         # mkdtemp makes the folder private (0700); a catalog folder is a normal one.
         staging.chmod(0o755)
+        steps.step("write")
         _write_files(report, staging)
+        steps.step("checksum")
         stamps = {path.name: file_stamp(path) for path in sorted(staging.iterdir())}
         fsync_tree(staging)
         crash_point("catalog.ingest.staged")
@@ -312,6 +360,7 @@ def ingest(
             rustybt_version=rustybt.__version__,
             extra={"footer_sha256": footer_sha256(staging / BARS_FILE)},
         )
+        steps.step("commit")
         info = commit(root, staging, info, overwrite=overwrite)
     except BaseException:
         remove_tree(staging)

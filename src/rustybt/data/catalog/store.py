@@ -82,6 +82,7 @@ class Catalog:
         overwrite: bool = False,
         strict: bool = False,
         validation: ValidationConfig | None = None,
+        progress: bool | None = None,
     ) -> IngestReport:
         """`rustybt.data.catalog.ingest` into this catalog."""
         return ingest(
@@ -95,6 +96,7 @@ class Catalog:
             overwrite=overwrite,
             strict=strict,
             validation=validation,
+            progress=progress,
         )
 
     def folder(self, name: str) -> Path:
