@@ -128,3 +128,16 @@ def test_settings_normalise() -> None:
     settings = LogSettings(path="~/x.jsonl", level="debug", when="midnight")  # type: ignore[arg-type]  # str path accepted at run time
     assert settings.path == Path("~/x.jsonl").expanduser()
     assert (settings.level, settings.when, settings.levelno) == ("DEBUG", "MIDNIGHT", 10)
+
+
+def test_retention_holds_when_rollovers_race_the_gzip_workers_prune(tmp_path: Path) -> None:
+    """A rollover between the worker's listing and its count update used to be
+    forgotten, so that file was never pruned (67 of 300 runs kept a file with
+    backup_count=0); the count is now shared under a lock."""
+    for run in range(60):
+        path = tmp_path / f"race{run}.jsonl"
+        writer = RotatingWriter(path, max_bytes=100, backup_count=0)
+        for i in range(5):
+            writer.write(json.dumps({"event": "x", "i": i, "pad": "y" * 60}))
+        writer.close()
+        assert rotated_files(path) == [], run

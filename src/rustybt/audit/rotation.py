@@ -98,6 +98,10 @@ class RotatingWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock_file = self._acquire_lock()
         self._lock = threading.Lock()
+        # Guards the rotated-file count, which the writer raises and the gzip worker's
+        # prune lowers: a rollover between the prune's listing and its update must not be
+        # forgotten (that file would then never be pruned).
+        self._count_lock = threading.Lock()
         # One worker compresses rotated files in order, then prunes: never a file
         # it is still compressing.
         self._pending: queue.Queue[Path | None] = queue.Queue()
@@ -189,7 +193,8 @@ class RotatingWriter:
         self._file.close()
         target = self._rotated_name(now)
         os.replace(self.path, target)
-        self._rotated += 1
+        with self._count_lock:
+            self._rotated += 1
         crash_point("audit.rotate.renamed")
         self._file = open_private(self.path, "ab", buffering=_BUFFER)
         self._size = 0
@@ -267,10 +272,14 @@ class RotatingWriter:
     def _prune(self) -> None:
         # Counted, not listed, until retention is passed: a folder of thousands of
         # rotated files is listed once per prune, not once per rollover.
-        if self._rotated <= self.backup_count:
-            return
+        with self._count_lock:
+            if self._rotated <= self.backup_count:
+                return
         rotated = rotated_files(self.path)
-        excess = len(rotated) - self.backup_count
-        for old in rotated[: max(excess, 0)]:
+        excess = max(len(rotated) - self.backup_count, 0)
+        for old in rotated[:excess]:
             old.unlink(missing_ok=True)
-        self._rotated = min(len(rotated), self.backup_count)
+        with self._count_lock:
+            # What is on disk now: what was listed, less what was deleted, plus any
+            # rollover that happened meanwhile (counted since the listing).
+            self._rotated = max(self._rotated, len(rotated)) - excess
