@@ -271,6 +271,9 @@ class _Run:
         self.run_id = uuid.uuid4().hex[:12]
         self.data_issues: dict[str, object] = {"checked": False}
         self.limits = RunLimits(None, None)
+        self._masks_of: SessionLayout | None = None
+        self._starts: np.ndarray = np.zeros(0, dtype=bool)
+        self._ends: np.ndarray = np.zeros(0, dtype=bool)
         self.history = panel
 
     def _mirror_fill(self, column: int, quantity: Decimal) -> None:
@@ -405,9 +408,16 @@ class _Run:
 
         The backtest loop and the live runner both drive the engine through this."""
         data, blotter, context = self.data, self.blotter, self.context
-        if self._pipelines is not None and self.layout.session_start[bar]:
-            self._pipelines.session = int(self.layout.session_of_bar[bar])
-        if self._before is not None and self.layout.session_start[bar]:
+        layout = self.layout
+        if layout is not self._masks_of:
+            # session_start/_end are computed properties: build them once per layout,
+            # not once per bar (the live runner may swap in a longer layout).
+            self._masks_of = layout
+            self._starts, self._ends = layout.session_start, layout.session_end
+        session_start = self._starts[bar]
+        if self._pipelines is not None and session_start:
+            self._pipelines.session = int(layout.session_of_bar[bar])
+        if self._before is not None and session_start:
             data.bar = bar - 1
             if bar >= self._first_before:
                 data.before_first_session = bar == 0
@@ -431,7 +441,7 @@ class _Run:
             self._call_handle(handle, bar)
         if self._at_close and blotter.open_orders:
             blotter.process_bar(bar, market_at_close=True)
-        if self.layout.session_end[bar]:
+        if self._ends[bar]:
             self.tracker.close_session(bar, len(blotter.fills))
 
     def _check_account(self, bar: int) -> None:
