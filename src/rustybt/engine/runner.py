@@ -311,18 +311,6 @@ class _Run:
     def _when(self) -> object:
         return self.panel.index[self.data.bar] if self.data.bar >= 0 else "start"
 
-    def _call_handle(self, handle: Callable[..., object], bar: int) -> None:
-        try:
-            handle(self.context, self.data)
-        except TimeUp:
-            raise self.limits.reached(
-                f"the run passed its time limit ({self.limits.time_limit:g} s)",
-                self.panel.index[bar],
-                "handle_data",
-            ) from None
-        except USER_EXIT as exc:  # user code: any exception (or exit) is a StrategyError
-            raise strategy_failed(self.strategy, "handle_data", self.panel.index[bar], exc) from exc
-
     def execute(self) -> BacktestResult:
         from rustybt.api import current_context
 
@@ -432,13 +420,13 @@ class _Run:
             self._check_account(bar)
         handle, zipline = self._handle, self._zipline
         if zipline and handle is not None:
-            self._call_handle(handle, bar)
+            self._call("handle_data", handle, context, data)
         if self._any_scheduled[bar]:
             for func, mask in self._scheduled:
                 if mask[bar]:
                     self._call(getattr(func, "__name__", "scheduled"), func, context, data)
         if handle is not None and not zipline:
-            self._call_handle(handle, bar)
+            self._call("handle_data", handle, context, data)
         if self._at_close and blotter.open_orders:
             blotter.process_bar(bar, market_at_close=True)
         if self._ends[bar]:
