@@ -1,15 +1,23 @@
 """Trials on a dask.distributed cluster (the ``[distributed]`` extra).
 
 ``DaskExecutor("tcp://scheduler:8786")`` connects to a running scheduler; with
-no address it starts a `LocalCluster` on 127.0.0.1. The panel and the job are
-scattered to every worker once (``broadcast=True``); each task refers to them
-by future, so only parameters and windows travel per trial. Workers must have
+no address it starts a `LocalCluster` on 127.0.0.1. The bars reach the workers
+in one of two ways, each once per worker, never per trial:
+
+- by default the client scatters its panel to every worker (``broadcast=True``);
+- with ``data_path`` (a catalog directory every worker sees at that path, and
+  ``dataset``) each worker reads the bars itself, once per worker process, and
+  checks them against the client's content hash (`rustybt.optimize.worker_bars`).
+
+The job is scattered once too; each task refers to it and to the bars by
+future, so only parameters and windows travel per trial. Workers must have
 rustybt (and the strategy's module or file) installed at the same paths.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from rustybt.data.bars import BarPanel
@@ -17,6 +25,7 @@ from rustybt.errors import ConfigError
 from rustybt.install import extra_hint
 from rustybt.optimize.executors import Task
 from rustybt.optimize.trial import TrialJob, TrialRecord, run_trial
+from rustybt.optimize.worker_bars import CatalogBars, WorkerBars, run_trial_on_worker_bars
 
 __all__ = ["DaskExecutor"]
 
@@ -33,7 +42,12 @@ def _import_distributed() -> Any:  # Any: dask is an optional extra without stub
 
 
 class DaskExecutor:
-    """Runs trials on a dask cluster: an address, or a LocalCluster when None."""
+    """Runs trials on a dask cluster: an address, or a LocalCluster when None.
+
+    ``data_path``: a catalog directory the workers read the bars from (with
+    ``dataset``, needed when the catalog holds more than one); None scatters
+    the client's bars instead.
+    """
 
     def __init__(
         self,
@@ -41,10 +55,18 @@ class DaskExecutor:
         *,
         n_workers: int = 2,
         processes: bool = True,
+        data_path: str | Path | None = None,
+        dataset: str | None = None,
     ) -> None:
+        if dataset is not None and data_path is None:
+            raise ConfigError(
+                "DaskExecutor got dataset= without data_path=",
+                hint="pass data_path=CATALOG_DIRECTORY as well, or neither",
+            )
         self.address = address
         self.n_workers = n_workers
         self.processes = processes
+        self.source = None if data_path is None else CatalogBars(str(data_path), dataset)
         self._client: Any = None  # Any: distributed.Client (optional dependency)
         self._cluster: Any = None  # Any: distributed.LocalCluster
         self._panel: Any = None  # Any: a distributed.Future of the scattered panel
@@ -71,16 +93,21 @@ class DaskExecutor:
             self._client = distributed.Client(self._cluster)
         else:
             self._client = distributed.Client(self.address)
-        self._panel = self._client.scatter(panel, broadcast=True)
+        if self.source is None:
+            self._panel = self._client.scatter(panel, broadcast=True)
+        else:  # workers read the bars themselves; only the plan and hash travel
+            plan = WorkerBars.for_panel(self.source, panel)
+            self._panel = self._client.scatter(plan, broadcast=True)
         self._job = self._client.scatter(job, broadcast=True)
 
     def run(self, tasks: list[Task]) -> Iterator[TrialRecord]:
         if self._client is None:
             raise ConfigError("DaskExecutor.run called before start")
         distributed = _import_distributed()
+        task = run_trial if self.source is None else run_trial_on_worker_bars
         futures = [
             self._client.submit(
-                run_trial,
+                task,
                 self._job,
                 self._panel,
                 t.number,
