@@ -85,3 +85,32 @@ def test_optimize_errors_are_one_line(tmp_path: Path, extra: list[str], message:
     assert result.exit_code != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_bayes_search_resumes_from_an_optuna_storage(tmp_path: Path) -> None:
+    pytest.importorskip("optuna", reason="optuna is the [optimize] extra")
+    args = ["optimize", STRATEGY, "--param", "fast=5:20:1", "--param", "slow=30:90:1", *SMALL]
+    study = ["--search", "bayes", "--storage", f"sqlite:///{tmp_path / 's.db'}"]
+    study += ["--study-name", "dma", "--seed", "7"]
+    for n_trials in (2, 4):
+        out = tmp_path / f"run{n_trials}"
+        result = runner.invoke(
+            app, [*args, *study, "--n-trials", str(n_trials), "--output", str(out)]
+        )
+        assert result.exit_code == 0, result.stderr
+    first = pd.read_csv(tmp_path / "run2" / "trials.csv", dtype={"final_equity": str})
+    both = pd.read_csv(tmp_path / "run4" / "trials.csv", dtype={"final_equity": str})
+    assert list(both["trial"]) == [0, 1, 2, 3]
+    assert len(set(zip(both["fast"], both["slow"], strict=True))) == 4
+    pd.testing.assert_frame_equal(both.iloc[:2], first)  # the first two were not rerun
+
+
+def test_study_and_worker_catalog_options_need_their_partners(tmp_path: Path) -> None:
+    args = ["optimize", STRATEGY, "--param", "fast=5:10:5", *SMALL, "--output", str(tmp_path)]
+    result = runner.invoke(app, [*args, "--worker-catalog", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "--worker-catalog needs --scheduler" in result.stderr
+    wf = ["--walk-forward", "train=100,test=50", "--storage", "sqlite:///x.db"]
+    result = runner.invoke(app, [*args, *wf, "--study-name", "x"])
+    assert result.exit_code != 0
+    assert "resume a bayes search, not a walk-forward" in result.stderr

@@ -36,6 +36,18 @@ def optimize_command(
     scheduler: Annotated[
         str | None, typer.Option(help="dask scheduler address, e.g. tcp://host:8786.")
     ] = None,
+    worker_catalog: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --scheduler: a catalog directory the dask workers read --data from "
+            "(the same data, checked by hash); by default the bars are scattered.",
+        ),
+    ] = None,
+    storage: Annotated[
+        str | None,
+        typer.Option(help="optuna storage to resume a bayes search, e.g. sqlite:///study.db."),
+    ] = None,
+    study_name: Annotated[str | None, typer.Option(help="Name of the study in --storage.")] = None,
     walk_forward: Annotated[
         str | None, typer.Option(help="train=504,test=126[,step=..][,anchored=1] (sessions).")
     ] = None,
@@ -75,6 +87,9 @@ def optimize_command(
         n_trials=n_trials,
         workers=workers,
         scheduler=scheduler,
+        worker_catalog=worker_catalog,
+        storage=storage,
+        study_name=study_name,
         walk_forward=walk_forward,
         seed=seed,
         commission_bps=commission_bps,

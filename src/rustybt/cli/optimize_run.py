@@ -47,6 +47,9 @@ class OptimizeRequest:
     catalog: Path
     output: Path
     progress: bool | None
+    worker_catalog: Path | None = None
+    storage: str | None = None
+    study_name: str | None = None
 
 
 def _literal(text: str) -> object:
@@ -129,10 +132,21 @@ def _load_panel(request: OptimizeRequest) -> BarPanel:
 
 
 def _executor(request: OptimizeRequest) -> Executor:
+    if request.worker_catalog is not None and (
+        not request.scheduler or request.data in DEMO_DATASETS
+    ):
+        raise ConfigError(
+            "--worker-catalog needs --scheduler and a catalog dataset as --data",
+            hint="e.g. --scheduler tcp://host:8786 --data sp500 --worker-catalog /shared/catalog",
+        )
     if request.scheduler:
         from rustybt.optimize.dask_executor import DaskExecutor
 
-        return DaskExecutor(request.scheduler)
+        if request.worker_catalog is None:
+            return DaskExecutor(request.scheduler)
+        return DaskExecutor(
+            request.scheduler, data_path=request.worker_catalog, dataset=request.data
+        )
     if request.workers > 1:
         from rustybt.optimize.processes import ProcessExecutor
 
@@ -170,6 +184,11 @@ def run_optimize(request: OptimizeRequest) -> Path:
     }
     output = request.output
     output.mkdir(parents=True, exist_ok=True)
+    if request.walk_forward and (request.storage or request.study_name):
+        raise ConfigError(
+            "--storage/--study-name resume a bayes search, not a walk-forward",
+            hint="leave them out with --walk-forward",
+        )
     if request.walk_forward:
         from rustybt.optimize.walk_forward import walk_forward
 
@@ -193,7 +212,14 @@ def run_optimize(request: OptimizeRequest) -> Path:
         return output
     from rustybt.optimize.study import optimize
 
-    found = optimize(request.strategy_file, panel, space, **common)  # type: ignore[arg-type]
+    found = optimize(
+        request.strategy_file,
+        panel,
+        space,
+        storage=request.storage,
+        study_name=request.study_name,
+        **common,  # type: ignore[arg-type]
+    )
     found.save(output)
     best = ", ".join(f"{k}={v}" for k, v in found.best_params.items())
     print(f"trials          {len(found.trials)}{' (interrupted)' if found.interrupted else ''}")

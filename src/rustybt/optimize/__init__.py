@@ -22,9 +22,10 @@ from rustybt.optimize.diagnostics import (
 from rustybt.optimize.executors import Executor, SerialExecutor
 from rustybt.optimize.processes import ProcessExecutor
 from rustybt.optimize.result import OptimizationResult
-from rustybt.optimize.searches import GridSearch, RandomSearch, Search, TPESearch
+from rustybt.optimize.searches import GridSearch, RandomSearch, Search
 from rustybt.optimize.space import Categorical, Float, Integer, Space
 from rustybt.optimize.study import optimize
+from rustybt.optimize.tpe import TPESearch
 from rustybt.optimize.walk_forward import WalkForwardResult, walk_forward
 from rustybt.optimize.windows import WalkForwardWindow, walk_forward_windows
 

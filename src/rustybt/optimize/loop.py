@@ -3,7 +3,8 @@
 Finished trials are kept when the user presses Ctrl-C (the loop stops asking,
 pending work is cancelled, and the result says ``interrupted``). Parameter sets
 already in ``cache`` (a resumed study, or a point TPE proposes twice) are not
-run again: their record is reused under the new trial number.
+run again: their record is reused under the new trial number. A TPE search
+resumed from an optuna storage starts with the study's finished trials.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass, field, replace
 
 from rustybt.engine.limits import BacktestCancelled
 from rustybt.optimize.executors import Executor, Task
-from rustybt.optimize.searches import Direction, Search, TPESearch
+from rustybt.optimize.searches import Direction, Search
 from rustybt.optimize.space import Space, params_key
+from rustybt.optimize.tpe import TPESearch
 from rustybt.optimize.trial import TrialRecord, Window
 from rustybt.progress import tqdm_class, wants_progress
 
@@ -36,6 +38,13 @@ def _better(value: float, best: float | None, direction: Direction) -> bool:
     if best is None:
         return True
     return value > best if direction == "maximize" else value < best
+
+
+def _tell(search: Search, record: TrialRecord) -> None:
+    if isinstance(search, TPESearch):  # keeps the metrics in the study for a resume
+        search.tell_record(record)
+    else:
+        search.tell(record.params, record.value)
 
 
 class _Progress:
@@ -86,37 +95,41 @@ def run_loop(
     total = n_trials if n_trials is not None else space.grid_size() if space.finite else None
     bar = _Progress(progress, total, label)
 
-    def finished(value: float | None) -> None:
-        bar.update(value)
+    outcome = LoopOutcome()
+    best: float | None = None
+
+    def finished(record: TrialRecord) -> None:
+        nonlocal best
+        outcome.records.append(record)
+        best = record.value if _better(record.value, best, direction) else best
+        bar.update(best)
         if on_trial is not None:
             on_trial(len(outcome.records), total)
 
-    outcome = LoopOutcome()
-    best: float | None = None
     number = 0
     # TPE learns from each round, so it asks one trial per worker; grid and random
     # hand over everything at once, so no worker idles at a batch's end.
     batch = max(1, executor.workers) if isinstance(search, TPESearch) else 1_000_000
     try:
+        for record in search.resumed() if isinstance(search, TPESearch) else []:
+            cache.setdefault(params_key(record.params), record)
+            number = record.number + 1
+            finished(record)
         while proposals := search.ask(batch):
             tasks: list[Task] = []
             for params in proposals:
                 known = cache.get(params_key(params))
                 if known is not None:
                     record = replace(known, number=number, window=window_id)
-                    outcome.records.append(record)
-                    search.tell(params, record.value)
-                    best = record.value if _better(record.value, best, direction) else best
-                    finished(best)
+                    _tell(search, record)
+                    finished(record)
                 else:
                     tasks.append(Task(number, params, window, window_id))
                 number += 1
             for record in executor.run(tasks):
-                outcome.records.append(record)
                 cache[params_key(record.params)] = record
-                search.tell(record.params, record.value)
-                best = record.value if _better(record.value, best, direction) else best
-                finished(best)
+                _tell(search, record)
+                finished(record)
     except (KeyboardInterrupt, BacktestCancelled):
         outcome.interrupted = True
     finally:

@@ -24,14 +24,13 @@ from rustybt.engine.result import BacktestResult
 from rustybt.engine.runner import BacktestConfig
 from rustybt.errors import ConfigError
 from rustybt.optimize.diagnostics import degradation
-from rustybt.optimize.executors import Executor, SerialExecutor
+from rustybt.optimize.executors import Executor
 from rustybt.optimize.loop import run_loop
 from rustybt.optimize.result import trials_frame
 from rustybt.optimize.searches import Direction, Search, make_search
+from rustybt.optimize.setup import StrategyInput, opened, set_up
 from rustybt.optimize.space import Dimension, Params, Space
-from rustybt.optimize.strategies import StrategySpec, check_param_names
-from rustybt.optimize.study import StrategyInput, as_space, prepare_panel
-from rustybt.optimize.trial import Objective, TrialJob, TrialRecord, scalar_metrics, score
+from rustybt.optimize.trial import Objective, TrialRecord, scalar_metrics, score
 from rustybt.optimize.windows import WalkForwardWindow, walk_forward_windows
 
 __all__ = ["WalkForwardResult", "walk_forward"]
@@ -128,58 +127,55 @@ def walk_forward(
     arguments are those of `rustybt.optimize.optimize`. Window ``k``'s search is
     seeded with ``seed + k``. The executor is opened once for all windows.
     """
-    chosen_space = as_space(space)
-    spec = StrategySpec.of(strategy)
-    check_param_names(spec, chosen_space.names)
-    panel = prepare_panel(data, None, None, validate)
-    windows = walk_forward_windows(panel, train=train, test=test, step=step, anchored=anchored)
-    job = TrialJob(
-        spec=spec,
+    setup = set_up(
+        strategy,
+        data,
+        space,
         objective=objective,
-        config=config or BacktestConfig(),
+        config=config,
         commission=commission,
         slippage=slippage,
+        validate=validate,
     )
-    runner = executor if executor is not None else SerialExecutor()
-    runner.start(job, panel)
+    job, panel = setup.job, setup.panel
+    windows = walk_forward_windows(panel, train=train, test=test, step=step, anchored=anchored)
     records: list[TrialRecord] = []
     rows: list[dict[str, object]] = []
     runs: list[BacktestResult] = []
     interrupted = False
     equity = job.config.capital
     try:
-        for window in windows:
-            outcome = run_loop(
-                runner,
-                make_search(search, seed + window.number),
-                chosen_space,
-                n_trials,
-                direction,
-                window=(window.train_start, window.train_end),
-                window_id=window.number,
-                progress=progress,
-                label=f"window {window.number + 1}/{len(windows)}",
-            )
-            records.extend(outcome.records)
-            if outcome.interrupted:
-                interrupted = True
-                break
-            best = _best(outcome.records, direction)
-            test_job = replace(job, config=replace(job.config, capital=equity))
-            run = test_job.backtest(panel, best.params, (window.test_start, window.test_end))
-            runs.append(run)
-            rows.append(_row(window, best, run, job.objective))
-            equity = float(run.final_equity)
+        with opened(executor, setup) as runner:
+            for window in windows:
+                outcome = run_loop(
+                    runner,
+                    make_search(search, seed + window.number),
+                    setup.space,
+                    n_trials,
+                    direction,
+                    window=(window.train_start, window.train_end),
+                    window_id=window.number,
+                    progress=progress,
+                    label=f"window {window.number + 1}/{len(windows)}",
+                )
+                records.extend(outcome.records)
+                if outcome.interrupted:
+                    interrupted = True
+                    break
+                best = _best(outcome.records, direction)
+                test_job = replace(job, config=replace(job.config, capital=equity))
+                run = test_job.backtest(panel, best.params, (window.test_start, window.test_end))
+                runs.append(run)
+                rows.append(_row(window, best, run, job.objective))
+                equity = float(run.final_equity)
     except KeyboardInterrupt:
         interrupted = True
-    finally:
-        runner.close()
     if not runs:
         raise ConfigError("walk-forward was stopped before its first test window finished")
     return WalkForwardResult(
         oos_result=_stitch(runs, panel, runs[0]),
         windows=pd.DataFrame(rows),
-        trials=trials_frame(records, chosen_space.names),
+        trials=trials_frame(records, setup.space.names),
         interrupted=interrupted,
     )
 
