@@ -9,7 +9,8 @@ synthetic daily bars (default 100 x 2,520). Measures, in one process:
 * ``processes``: `optimize` with ``ProcessExecutor(--workers)`` (speed-up vs serial:
   target >= 1.8x on 2 cores), sampling each worker's memory and CPU time from
   /proc while it runs (USS = memory private to the worker; the bars are a shared
-  mapped file). ``speedup_if_cores_free`` = serial CPU / the busiest worker's CPU:
+  mapped file: ``bars_rss``/``bars_shared``/``bars_dirty`` are the worker's
+  resident, shared and copied-on-write MB of that mapping). ``speedup_if_cores_free`` = serial CPU / the busiest worker's CPU:
   the wall-clock speed-up on otherwise idle cores.
 
 Usage: ``python benchmarks/optimize_speed.py [--trials 200] [--assets 100]
@@ -61,6 +62,36 @@ def _memory_mb(pid: int) -> dict[str, float]:
     }
 
 
+def _bars_mapping_mb(pid: int) -> dict[str, float]:
+    """Resident, shared and dirty MB of the worker's mapping of the shared ``bars.npy``.
+
+    Clean pages of the mapping are the page cache's one copy of the file (counted
+    as shared once two workers touched them); a copy of its own would show as
+    dirty pages (copy-on-write), which a read-only mapping never gets.
+    """
+    values = {"bars_rss": 0.0, "bars_shared": 0.0, "bars_dirty": 0.0}
+    try:
+        lines = Path(f"/proc/{pid}/smaps").read_text().splitlines()
+    except OSError:  # the worker exited
+        return values
+    inside = False
+    for line in lines:
+        head = line.split()
+        if head and "-" in head[0] and not line.startswith(tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")):
+            inside = line.rstrip().endswith("bars.npy")
+            continue
+        if not inside or len(head) < 3 or head[-1] != "kB":
+            continue
+        key, size = head[0].rstrip(":"), int(head[1]) / 1024
+        if key == "Rss":
+            values["bars_rss"] += size
+        if key in ("Shared_Clean", "Shared_Dirty"):
+            values["bars_shared"] += size
+        if key in ("Private_Dirty", "Shared_Dirty"):
+            values["bars_dirty"] += size
+    return values
+
+
 class MemorySampler(threading.Thread):
     """Peak RSS/PSS/USS of each child process, sampled every 0.2 s."""
 
@@ -72,12 +103,10 @@ class MemorySampler(threading.Thread):
     def run(self) -> None:
         while not self.stop.wait(0.2):
             for child in _children(os.getpid()):
-                sample = _memory_mb(child)
-                peak = self.peaks.setdefault(
-                    child, {"cpu_s": 0.0, "rss": 0.0, "pss": 0.0, "uss": 0.0}
-                )
+                sample = {**_memory_mb(child), **_bars_mapping_mb(child)}
+                peak = self.peaks.setdefault(child, dict.fromkeys(sample, 0.0))
                 for key, value in sample.items():
-                    peak[key] = max(peak[key], value)
+                    peak[key] = max(peak.get(key, 0.0), value)
 
 
 def main() -> None:
