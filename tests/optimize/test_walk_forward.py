@@ -88,3 +88,15 @@ def test_stitched_out_of_sample_result_chains_equity() -> None:
     report = found.degradation()
     assert set(report) == {"is_mean", "oos_mean", "ratio", "slope", "oos_loss_share"}
     assert len(found.trials) == 4 * len(found.windows)
+
+
+def test_a_misspelled_direction_is_an_error_not_a_silent_minimize() -> None:
+    with pytest.raises(ConfigError, match="direction must be 'maximize' or 'minimize'"):
+        walk_forward(
+            HoldWindow,
+            peak_panel(bars=60),
+            {"exit": Integer(2, 8, 2)},
+            train=20,
+            test=10,
+            direction="max",  # type: ignore[arg-type]  # the mistake under test
+        )

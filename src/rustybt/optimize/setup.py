@@ -18,6 +18,7 @@ from rustybt.data.bars import BarPanel
 from rustybt.engine.execution import CommissionModel, SlippageModel
 from rustybt.engine.runner import BacktestConfig
 from rustybt.engine.strategy import Strategy
+from rustybt.errors import ConfigError
 from rustybt.optimize.executors import Executor, SerialExecutor
 from rustybt.optimize.space import Dimension, Space
 from rustybt.optimize.strategies import StrategySpec, check_param_names
@@ -55,6 +56,7 @@ def set_up(
     space: Space | Mapping[str, Dimension],
     *,
     objective: Objective,
+    direction: str,
     config: BacktestConfig | None,
     commission: CommissionModel | None,
     slippage: SlippageModel | None,
@@ -63,7 +65,10 @@ def set_up(
     end: object | None = None,
     validate: bool = True,
 ) -> StudySetup:
-    """Check the parameter names (a typo is an error), validate the bars, build the job."""
+    """Check the direction and parameter names (a typo is an error), validate the
+    bars, build the job."""
+    if direction not in ("maximize", "minimize"):
+        raise ConfigError(f"direction must be 'maximize' or 'minimize', not {direction!r}")
     chosen = space if isinstance(space, Space) else Space(dict(space))
     spec = StrategySpec.of(strategy)
     check_param_names(spec, chosen.names)

@@ -10,7 +10,6 @@ import pandas as pd
 from rustybt.data.bars import BarPanel
 from rustybt.engine.execution import CommissionModel, SlippageModel
 from rustybt.engine.runner import BacktestConfig
-from rustybt.errors import ConfigError
 from rustybt.optimize.executors import Executor
 from rustybt.optimize.loop import run_loop
 from rustybt.optimize.result import OptimizationResult, trials_frame
@@ -75,13 +74,12 @@ def optimize(
             from it stops the search like Ctrl-C, keeping the finished trials
             (`rustybt.notebook.start_optimize` uses it).
     """
-    if direction not in ("maximize", "minimize"):
-        raise ConfigError(f"direction must be 'maximize' or 'minimize', not {direction!r}")
     setup = set_up(
         strategy,
         data,
         space,
         objective=objective,
+        direction=direction,
         config=config,
         commission=commission,
         slippage=slippage,

@@ -132,6 +132,7 @@ def walk_forward(
         data,
         space,
         objective=objective,
+        direction=direction,
         config=config,
         commission=commission,
         slippage=slippage,
