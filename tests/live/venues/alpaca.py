@@ -350,15 +350,7 @@ class AlpacaVenue:
         self, client_id: str, symbol: str, side: str, qty: str, price: str
     ) -> FakeOrder:
         """An order placed outside rustybt (Alpaca's dashboard)."""
-        return self.book.submit(
-            client_id=client_id,
-            symbol=symbol,
-            side=side,
-            type="limit",
-            qty=Decimal(qty),
-            limit=Decimal(price),
-            tif="day",
-        )
+        return self.book.place_external(client_id, symbol, side, qty, price, tif="day")
 
 
 def _not_found() -> Reply:

@@ -397,14 +397,7 @@ class BinanceVenue:
         self, client_id: str, symbol: str, side: str, qty: str, price: str
     ) -> FakeOrder:
         """An order placed outside rustybt (the venue's web page)."""
-        return self.book.submit(
-            client_id=client_id,
-            symbol=symbol,
-            side=side,
-            type="limit",
-            qty=Decimal(qty),
-            limit=Decimal(price),
-        )
+        return self.book.place_external(client_id, symbol, side, qty, price)
 
 
 def _reject_reply(reject: Reject) -> Reply:

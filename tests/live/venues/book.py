@@ -109,6 +109,20 @@ class Book:
         return total
 
     # --- commands ---------------------------------------------------------------
+    def place_external(
+        self, client_id: str, symbol: str, side: str, qty: str, price: str, tif: str = "gtc"
+    ) -> FakeOrder:
+        """A limit order placed outside rustybt (the venue's web page or dashboard)."""
+        return self.submit(
+            client_id=client_id,
+            symbol=symbol,
+            side=side,
+            type="limit",
+            qty=Decimal(qty),
+            limit=Decimal(price),
+            tif=tif,
+        )
+
     def submit(
         self,
         *,

@@ -29,7 +29,7 @@ import pandas as pd
 import structlog
 
 from rustybt import retry
-from rustybt.errors import BrokerError, RateLimited, RustyBTError
+from rustybt.errors import BrokerError, OrderRejected, RateLimited, RustyBTError
 from rustybt.live.broker import (
     CommandResult,
     OrderRequest,
@@ -44,8 +44,11 @@ __all__ = [
     "FailureKind",
     "VenueCallFailed",
     "call_venue",
+    "command",
     "rejected_order",
     "result_for_failure",
+    "status_or_none",
+    "unknown_order",
 ]
 
 T = TypeVar("T")
@@ -151,6 +154,15 @@ def result_for_failure(failure: Failure, request: OrderRequest | None = None) ->
     return CommandResult(Outcome.DONE, order=order, error=failure.error)
 
 
+def command(send: Callable[[], VenueOrder], request: OrderRequest | None = None) -> CommandResult:
+    """A command sent once (``send`` goes through `call_venue`): DONE with the venue's
+    order, or the three-outcome result of its failure (see `result_for_failure`)."""
+    try:
+        return CommandResult(Outcome.DONE, order=send())
+    except VenueCallFailed as failed:
+        return result_for_failure(failed.failure, request)
+
+
 def status_or_none(
     order_status: Callable[[str], VenueOrder | None], venue: str, client_order_id: str
 ) -> VenueOrder | None:
@@ -167,3 +179,14 @@ def status_or_none(
             error=str(unreadable),
         )
         return None
+
+
+def unknown_order(venue: str, client_order_id: str, consequence: str = "") -> CommandResult:
+    """DONE, with the reason: the venue does not know the order, so nothing was done."""
+    return CommandResult(
+        Outcome.DONE,
+        error=OrderRejected(
+            f"{venue} does not know order {client_order_id}{consequence}",
+            context={"client_order_id": client_order_id},
+        ),
+    )

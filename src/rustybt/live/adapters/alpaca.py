@@ -25,14 +25,16 @@ import pandas as pd
 from requests.adapters import HTTPAdapter
 
 from rustybt import retry
-from rustybt.errors import BrokerError, ConfigError, OrderError, OrderRejected
+from rustybt.errors import BrokerError, ConfigError, OrderError
 from rustybt.install import extra_hint
 from rustybt.live.adapters._calls import (
     FailureKind,
     VenueCallFailed,
     call_venue,
+    command,
     result_for_failure,
     status_or_none,
+    unknown_order,
 )
 from rustybt.live.adapters.alpaca_errors import classify_alpaca_error
 from rustybt.live.adapters.alpaca_parse import parse_alpaca_fill, parse_alpaca_order
@@ -186,15 +188,14 @@ class AlpacaBroker:
     # --- commands -----------------------------------------------------------------
     def submit(self, request: OrderRequest) -> CommandResult:
         """Send once; UNKNOWN when Alpaca may have it (resolve with `order_status`)."""
-        try:
-            order = self._call(
+        return command(
+            lambda: self._call(
                 "submit",
                 lambda: self._order(self._client.submit_order(self._order_request(request))),
                 idempotent=False,
-            )
-            return CommandResult(Outcome.DONE, order=order)
-        except VenueCallFailed as failed:
-            return result_for_failure(failed.failure, request)
+            ),
+            request,
+        )
 
     def cancel(self, client_order_id: str) -> CommandResult:
         try:
@@ -202,13 +203,7 @@ class AlpacaBroker:
         except BrokerError as unreadable:
             return CommandResult(Outcome.FAILED, error=unreadable)
         if current is None or current.venue_order_id is None:
-            return CommandResult(
-                Outcome.DONE,
-                error=OrderRejected(
-                    f"alpaca does not know order {client_order_id}; nothing to cancel",
-                    context={"client_order_id": client_order_id},
-                ),
-            )
+            return unknown_order("alpaca", client_order_id, "; nothing to cancel")
         venue_id = current.venue_order_id
         try:
             self._call(
@@ -241,13 +236,7 @@ class AlpacaBroker:
         except BrokerError as unreadable:
             return CommandResult(Outcome.FAILED, error=unreadable)
         if current is None or current.venue_order_id is None:
-            return CommandResult(
-                Outcome.DONE,
-                error=OrderRejected(
-                    f"alpaca does not know order {client_order_id}",
-                    context={"client_order_id": client_order_id},
-                ),
-            )
+            return unknown_order("alpaca", client_order_id)
         fields: dict[str, Any] = {  # Any: alpaca-py's field types
             "qty": int(replacement.quantity),
             "client_order_id": replacement.client_order_id,
@@ -258,8 +247,8 @@ class AlpacaBroker:
         if replacement.stop_price is not None:
             fields["stop_price"] = float(replacement.stop_price)
         venue_id = current.venue_order_id
-        try:
-            order = self._call(
+        return command(
+            lambda: self._call(
                 "modify",
                 lambda: self._order(
                     self._client.replace_order_by_id(
@@ -267,10 +256,8 @@ class AlpacaBroker:
                     )
                 ),
                 idempotent=False,
-            )
-            return CommandResult(Outcome.DONE, order=order)
-        except VenueCallFailed as failed:
-            return result_for_failure(failed.failure)
+            ),
+        )
 
     # --- reads --------------------------------------------------------------------
     def order_status(self, client_order_id: str) -> VenueOrder | None:

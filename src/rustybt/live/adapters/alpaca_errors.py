@@ -23,16 +23,16 @@ import json
 
 from requests import exceptions as requests_errors
 
-from rustybt.errors import (
-    BrokerError,
-    BrokerTimeout,
-    InsufficientFunds,
-    OrderError,
-    OrderRejected,
-    RateLimited,
-)
+from rustybt.errors import BrokerError, InsufficientFunds, OrderError, OrderRejected
 from rustybt.live.adapters._calls import Failure, FailureKind
 from rustybt.live.adapters._network import network_failure, never_sent
+from rustybt.live.adapters.failures import (
+    failed_after_send,
+    rate_limited,
+    timed_out,
+    unreachable,
+    unreadable_reply,
+)
 from rustybt.live.ratelimit import parse_retry_after
 
 __all__ = ["api_error_message", "classify_alpaca_error"]
@@ -62,20 +62,11 @@ def classify_alpaca_error(
             OrderError(f"{venue} order request is invalid: {error}"[:300], context=context),
         )
     if never_sent(error):
-        return Failure(
-            FailureKind.NOT_SENT,
-            BrokerError(
-                f"{venue} is unreachable (connection refused or timed out while connecting)",
-                context=context,
-                transient=True,
-            ),
-        )
+        return unreachable(venue, context)
     if isinstance(error, api_error):
         return _classify_status(error, venue, context)
     if isinstance(error, requests_errors.Timeout):
-        return Failure(
-            FailureKind.UNKNOWN, BrokerTimeout(f"{venue} did not answer in time", context=context)
-        )
+        return timed_out(venue, context)
     if network_failure(error):
         return Failure(
             FailureKind.UNKNOWN,
@@ -85,14 +76,7 @@ def classify_alpaca_error(
                 transient=True,
             ),
         )
-    return Failure(
-        FailureKind.UNKNOWN,
-        BrokerError(
-            f"{venue} reply could not be read after the request was sent",
-            context=context,
-            transient=True,
-        ),
-    )
+    return unreadable_reply(venue, context)
 
 
 def _classify_status(error: Exception, venue: str, context: dict[str, object]) -> Failure:
@@ -103,20 +87,9 @@ def _classify_status(error: Exception, venue: str, context: dict[str, object]) -
     if status == 429:
         headers = getattr(response, "headers", None)
         wait = parse_retry_after(dict(headers) if headers is not None else None)
-        return Failure(
-            FailureKind.REJECTED,
-            RateLimited(f"{venue} rate limit hit", context={**context, "retry_after": wait}),
-            retry_after=wait,
-        )
+        return rate_limited(venue, context, wait)
     if status is None or status >= 500:
-        return Failure(
-            FailureKind.UNKNOWN,
-            BrokerError(
-                f"{venue} failed after the request was sent: {message}",
-                context=context,
-                transient=True,
-            ),
-        )
+        return failed_after_send(venue, context, f": {message}")
     if status == 404:
         return Failure(FailureKind.NOT_FOUND, OrderRejected(f"{venue}: {message}", context=context))
     if status == 403 and "insufficient" in message.lower():

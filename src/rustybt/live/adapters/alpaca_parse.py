@@ -8,12 +8,12 @@ a transient `BrokerError` (treated as "reply could not be read").
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
 from rustybt.errors import BrokerError
-from rustybt.live.adapters.ccxt_parse import decimal_or_none
+from rustybt.live.adapters.records import decimal_or_none, side_of, unreadable_record
 from rustybt.live.broker import VenueFill, VenueOrder, VenueOrderStatus
 
 __all__ = ["parse_alpaca_fill", "parse_alpaca_order"]
@@ -46,14 +46,6 @@ def _value(field: object) -> str | None:
     return str(getattr(field, "value", field))
 
 
-def _side(value: str | None, what: str) -> Literal["buy", "sell"]:
-    if value == "buy":
-        return "buy"
-    if value == "sell":
-        return "sell"
-    raise BrokerError(f"alpaca sent side {value!r} for {what}", transient=True)
-
-
 def _utc(value: object) -> pd.Timestamp | None:
     if value is None:
         return None
@@ -67,11 +59,7 @@ def parse_alpaca_order(raw: Any) -> VenueOrder:  # Any: alpaca-py's Order model
     quantity = decimal_or_none(getattr(raw, "qty", None))
     client_id = getattr(raw, "client_order_id", None)
     if status is None or quantity is None or not client_id or not getattr(raw, "symbol", None):
-        raise BrokerError(
-            "alpaca sent an order rustybt cannot read",
-            context={"order": str(raw)[:300]},
-            transient=True,
-        )
+        raise unreadable_record("alpaca", "an order", raw)
     filled = decimal_or_none(getattr(raw, "filled_qty", None)) or Decimal(0)
     average = decimal_or_none(getattr(raw, "filled_avg_price", None))
     reason = "replaced by " + str(raw.replaced_by) if status_text == "replaced" else None
@@ -79,7 +67,7 @@ def parse_alpaca_order(raw: Any) -> VenueOrder:  # Any: alpaca-py's Order model
         client_order_id=str(client_id),
         venue_order_id=str(raw.id),
         symbol=str(raw.symbol),
-        side=_side(_value(raw.side), f"order {client_id}"),
+        side=side_of(_value(raw.side), "alpaca", f"order {client_id}"),
         quantity=quantity,
         filled_quantity=filled,
         average_price=average if filled else None,
@@ -104,17 +92,13 @@ def parse_alpaca_fill(row: Any) -> VenueFill:  # Any: a JSON record of the activ
     price = decimal_or_none(row.get("price"))
     timestamp = _utc(row.get("transaction_time"))
     if quantity is None or price is None or timestamp is None or not row.get("symbol"):
-        raise BrokerError(
-            "alpaca sent a fill activity rustybt cannot read",
-            context={"record": str(row)[:300]},
-            transient=True,
-        )
+        raise unreadable_record("alpaca", "a fill activity", row)
     return VenueFill(
         trade_id=str(row["id"]),
         client_order_id=None,  # filled in by the broker from the order id
         venue_order_id=str(row["order_id"]) if row.get("order_id") else None,
         symbol=str(row["symbol"]),
-        side=_side(row.get("side"), f"fill {row['id']}"),
+        side=side_of(row.get("side"), "alpaca", f"fill {row['id']}"),
         quantity=quantity,
         price=price,
         commission=Decimal(0),  # Alpaca equities: no per-trade commission

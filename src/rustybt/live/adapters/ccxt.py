@@ -28,8 +28,10 @@ from rustybt.live.adapters._calls import (
     FailureKind,
     VenueCallFailed,
     call_venue,
+    command,
     result_for_failure,
     status_or_none,
+    unknown_order,
 )
 from rustybt.live.adapters.ccxt_client import make_ccxt_client
 from rustybt.live.adapters.ccxt_errors import classify_ccxt_error
@@ -180,8 +182,8 @@ class CCXTBroker:
             params["timeInForce"] = "GTC" if request.time_in_force == "gtc" else "DAY"
         price = str(request.limit_price) if request.limit_price is not None else None
         self._symbol_of[request.client_order_id] = request.symbol
-        try:
-            order = self._call(
+        return command(
+            lambda: self._call(
                 "submit",
                 lambda: self._order(
                     self._client.create_order(
@@ -194,10 +196,9 @@ class CCXTBroker:
                     )
                 ),
                 idempotent=False,
-            )
-            return CommandResult(Outcome.DONE, order=order)
-        except VenueCallFailed as failed:
-            return result_for_failure(failed.failure, request)
+            ),
+            request,
+        )
 
     def cancel(self, client_order_id: str) -> CommandResult:
         """Cancel; a venue "unknown order" is answered with the order's real state."""
@@ -206,13 +207,7 @@ class CCXTBroker:
         except BrokerError as unreadable:
             return CommandResult(Outcome.FAILED, error=unreadable)
         if symbol is None:
-            return CommandResult(
-                Outcome.DONE,
-                error=OrderRejected(
-                    f"{self.name} does not know order {client_order_id}; nothing to cancel",
-                    context={"client_order_id": client_order_id},
-                ),
-            )
+            return unknown_order(self.name, client_order_id, "; nothing to cancel")
         try:
             order = self._call(
                 "cancel",
@@ -259,8 +254,8 @@ class CCXTBroker:
             params["stopPrice"] = str(replacement.stop_price)
         price = str(replacement.limit_price) if replacement.limit_price is not None else None
         self._symbol_of[replacement.client_order_id] = replacement.symbol
-        try:
-            order = self._call(
+        return command(
+            lambda: self._call(
                 "modify",
                 lambda: self._order(
                     self._client.edit_order(
@@ -274,10 +269,8 @@ class CCXTBroker:
                     )
                 ),
                 idempotent=False,
-            )
-            return CommandResult(Outcome.DONE, order=order)
-        except VenueCallFailed as failed:
-            return result_for_failure(failed.failure)
+            ),
+        )
 
     def _cancel_then_submit(self, client_order_id: str, replacement: OrderRequest) -> CommandResult:
         # Venues without an atomic replace: the new order goes out only after the

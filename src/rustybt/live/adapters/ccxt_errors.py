@@ -22,16 +22,16 @@ import re
 from collections.abc import Callable, Mapping
 from types import ModuleType
 
-from rustybt.errors import (
-    BrokerError,
-    BrokerTimeout,
-    InsufficientFunds,
-    OrderError,
-    OrderRejected,
-    RateLimited,
-)
+from rustybt.errors import BrokerError, InsufficientFunds, OrderError, OrderRejected
 from rustybt.live.adapters._calls import Failure, FailureKind
 from rustybt.live.adapters._network import network_failure, never_sent
+from rustybt.live.adapters.failures import (
+    failed_after_send,
+    rate_limited,
+    timed_out,
+    unreachable,
+    unreadable_reply,
+)
 from rustybt.live.ratelimit import parse_retry_after
 
 __all__ = ["classify_ccxt_error"]
@@ -53,7 +53,7 @@ def classify_ccxt_error(
     ``sent`` says whether the call started an HTTP request at all; a ccxt error
     raised before any request (an unknown symbol, a missing argument) is local.
     """
-    context = {
+    context: dict[str, object] = {
         "venue": venue,
         "error": _SIGNATURE.sub(r"\1***", f"{type(error).__name__}: {error}")[:500],
     }
@@ -68,25 +68,9 @@ def classify_ccxt_error(
             BrokerError(f"{venue} call failed before sending", context=context),
         )
     if never_sent(error):
-        return Failure(
-            FailureKind.NOT_SENT,
-            BrokerError(
-                f"{venue} is unreachable (connection refused or timed out while connecting)",
-                context=context,
-                transient=True,
-                hint="check the network and the venue's status page",
-            ),
-        )
+        return unreachable(venue, context)
     if isinstance(error, (ccxt.RateLimitExceeded, ccxt.DDoSProtection)):
-        wait = parse_retry_after(response_headers())
-        return Failure(
-            FailureKind.REJECTED,
-            RateLimited(
-                f"{venue} rate limit hit; waiting {wait if wait is not None else 'a moment'}s",
-                context={**context, "retry_after": wait},
-            ),
-            retry_after=wait,
-        )
+        return rate_limited(venue, context, parse_retry_after(response_headers()))
     if isinstance(error, ccxt.InsufficientFunds):
         return Failure(
             FailureKind.REJECTED,
@@ -117,17 +101,9 @@ def classify_ccxt_error(
             ),
         )
     if isinstance(error, ccxt.RequestTimeout):
-        return Failure(
-            FailureKind.UNKNOWN,
-            BrokerTimeout(f"{venue} did not answer in time", context=context),
-        )
+        return timed_out(venue, context)
     if isinstance(error, ccxt.OperationFailed):  # NetworkError (5xx, resets), BadResponse
-        return Failure(
-            FailureKind.UNKNOWN,
-            BrokerError(
-                f"{venue} failed after the request was sent", context=context, transient=True
-            ),
-        )
+        return failed_after_send(venue, context)
     if isinstance(error, ccxt.ExchangeError) and not network_failure(error):
         # A venue error code in a 4xx reply: the venue answered and did nothing.
         return Failure(
@@ -135,11 +111,4 @@ def classify_ccxt_error(
         )
     # A transport failure ccxt reports as a plain ExchangeError, or a reply that
     # could not be parsed (TypeError, KeyError, ValueError, ...): it may have been applied.
-    return Failure(
-        FailureKind.UNKNOWN,
-        BrokerError(
-            f"{venue} reply could not be read after the request was sent",
-            context=context,
-            transient=True,
-        ),
-    )
+    return unreadable_reply(venue, context)

@@ -3,18 +3,20 @@
 ccxt hands numbers over as floats; each becomes a Decimal through its shortest
 repr (``Decimal(str(x))``), which gives back the venue's decimal string exactly
 for up to 15 significant digits (Binance sends 8 decimals). A record missing
-what an order or fill must have raises a transient `BrokerError`, which the caller treats as
-"reply could not be read" (UNKNOWN after a command).
+what an order or fill must have raises a transient `BrokerError`
+(`rustybt.live.adapters.records`), which the caller treats as "reply could not
+be read" (UNKNOWN after a command).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
 from rustybt.errors import BrokerError
+from rustybt.live.adapters.records import decimal_or_none, side_of, unreadable_record
 from rustybt.live.broker import VenueFill, VenueOrder, VenueOrderStatus
 
 __all__ = ["decimal_or_none", "parse_ccxt_order", "parse_ccxt_trade"]
@@ -28,29 +30,6 @@ _STATUS = {
     "expired": VenueOrderStatus.EXPIRED,
     "rejected": VenueOrderStatus.REJECTED,
 }
-
-
-def decimal_or_none(value: object) -> Decimal | None:
-    """A venue number as a Decimal; None for missing or empty values."""
-    if value is None or value == "":
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation as bad:
-        raise BrokerError(
-            f"the venue sent {value!r} where a number belongs", transient=True
-        ) from bad
-    if not number.is_finite():
-        raise BrokerError(f"the venue sent {value!r} where a number belongs", transient=True)
-    return number
-
-
-def _side(value: object, what: str) -> Literal["buy", "sell"]:
-    if value == "buy":
-        return "buy"
-    if value == "sell":
-        return "sell"
-    raise BrokerError(f"the venue sent side {value!r} for {what}", transient=True)
 
 
 def _timestamp(value: object) -> pd.Timestamp | None:
@@ -73,11 +52,7 @@ def parse_ccxt_order(raw: dict[str, Any], *, venue: str) -> VenueOrder:  # Any: 
     status = _STATUS.get(str(raw.get("status")))
     quantity = decimal_or_none(raw.get("amount"))
     if not client_id or status is None or quantity is None or not raw.get("symbol"):
-        raise BrokerError(
-            f"{venue} sent an order record rustybt cannot read",
-            context={"record": str(raw.get("info", raw))[:300]},
-            transient=True,
-        )
+        raise unreadable_record(venue, "an order record", raw.get("info", raw))
     filled = decimal_or_none(raw.get("filled")) or Decimal(0)
     if status is VenueOrderStatus.OPEN and filled > 0:
         status = VenueOrderStatus.PARTIALLY_FILLED
@@ -92,7 +67,7 @@ def parse_ccxt_order(raw: dict[str, Any], *, venue: str) -> VenueOrder:  # Any: 
         client_order_id=str(client_id),
         venue_order_id=str(raw["id"]) if raw.get("id") is not None else None,
         symbol=str(raw["symbol"]),
-        side=_side(raw.get("side"), f"order {client_id}"),
+        side=side_of(raw.get("side"), venue, f"order {client_id}"),
         quantity=quantity,
         filled_quantity=filled,
         average_price=decimal_or_none(raw.get("average")) if filled else None,
@@ -116,18 +91,14 @@ def parse_ccxt_trade(raw: dict[str, Any], *, venue: str) -> VenueFill:  # Any: c
     price = decimal_or_none(raw.get("price"))
     timestamp = _timestamp(raw.get("timestamp"))
     if quantity is None or price is None or timestamp is None or not raw.get("symbol"):
-        raise BrokerError(
-            f"{venue} sent a trade record rustybt cannot read",
-            context={"record": str(raw)[:300]},
-            transient=True,
-        )
+        raise unreadable_record(venue, "a trade record", raw)
     fee = raw.get("fee") if isinstance(raw.get("fee"), dict) else {}
     return VenueFill(
         trade_id=str(raw["id"]),
         client_order_id=None,  # filled in by the broker from the order id
         venue_order_id=str(raw["order"]) if raw.get("order") is not None else None,
         symbol=str(raw["symbol"]),
-        side=_side(raw.get("side"), f"trade {raw['id']}"),
+        side=side_of(raw.get("side"), venue, f"trade {raw['id']}"),
         quantity=quantity,
         price=price,
         commission=decimal_or_none((fee or {}).get("cost")) or Decimal(0),
