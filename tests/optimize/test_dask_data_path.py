@@ -19,6 +19,7 @@ from rustybt.optimize import Integer, SerialExecutor, Space, optimize
 from rustybt.optimize.worker_bars import (
     CatalogBars,
     WorkerBars,
+    cached_panels,
     loads_in_this_process,
     panel_fingerprint,
 )
@@ -59,19 +60,21 @@ def per_worker_loads(cluster: Any) -> dict[str, int]:  # Any: distributed.LocalC
 def test_workers_read_the_path_and_match_serial(catalog: Path, cluster: Any) -> None:
     panel = Catalog(catalog).load("demo")
     serial = optimize(STRATEGY, panel, SPACE, executor=SerialExecutor(), progress=False)
-    before = per_worker_loads(cluster)
-    for _ in range(2):  # two searches, 8 trials: still one read per worker process
+    for _ in range(2):  # each search: 4 trials, at most one read per worker process
+        before = per_worker_loads(cluster)
         executor = _executor(cluster, catalog)
         found = optimize(STRATEGY, panel, SPACE, executor=executor, progress=False)
         assert list(found.trials["final_equity"]) == list(serial.trials["final_equity"])
         pd.testing.assert_frame_equal(
             found.trials.drop(columns="seconds"), serial.trials.drop(columns="seconds")
         )
-    after = per_worker_loads(cluster)
-    assert len(after) == 2
-    reads = {worker: after[worker] - before.get(worker, 0) for worker in after}
-    assert all(count <= 1 for count in reads.values()), reads
-    assert sum(after.values()) >= 1  # the bars were read on the workers, not shipped
+        after = per_worker_loads(cluster)
+        assert len(after) == 2
+        reads = {worker: after[worker] - before.get(worker, 0) for worker in after}
+        assert all(count <= 1 for count in reads.values()), reads
+        assert sum(reads.values()) >= 1  # the bars were read on the workers, not shipped
+    with distributed.Client(cluster) as client:  # closing the search freed the copies
+        assert set(client.run(cached_panels).values()) == {0}
 
 
 def _executor(cluster: Any, catalog: Path, dataset: str | None = "demo") -> Any:

@@ -6,8 +6,9 @@ in one of two ways, each once per worker, never per trial:
 
 - by default the client scatters its panel to every worker (``broadcast=True``);
 - with ``data_path`` (a catalog directory every worker sees at that path, and
-  ``dataset``) each worker reads the bars itself, once per worker process, and
-  checks them against the client's content hash (`rustybt.optimize.worker_bars`).
+  ``dataset``) each worker reads the bars itself, once per worker process and
+  search, and checks them against the client's content hash
+  (`rustybt.optimize.worker_bars`); closing the executor frees them.
 
 The job is scattered once too; each task refers to it and to the bars by
 future, so only parameters and windows travel per trial. Workers must have
@@ -25,7 +26,12 @@ from rustybt.errors import ConfigError
 from rustybt.install import extra_hint
 from rustybt.optimize.executors import Task
 from rustybt.optimize.trial import TrialJob, TrialRecord, run_trial
-from rustybt.optimize.worker_bars import CatalogBars, WorkerBars, run_trial_on_worker_bars
+from rustybt.optimize.worker_bars import (
+    CatalogBars,
+    WorkerBars,
+    forget_bars,
+    run_trial_on_worker_bars,
+)
 
 __all__ = ["DaskExecutor"]
 
@@ -128,6 +134,9 @@ class DaskExecutor:
 
     def close(self) -> None:
         if self._client is not None:
+            if self.source is not None:
+                # Free the workers' copies; a worker that died has nothing to free.
+                self._client.run(forget_bars, on_error="ignore")
             self._client.close()
             self._client = None
         if self._cluster is not None:

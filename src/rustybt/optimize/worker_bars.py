@@ -4,8 +4,9 @@ On a cluster the bars need not travel from the client: with
 ``DaskExecutor(address, data_path="/shared/catalog", dataset="sp500")`` every
 worker opens the catalog at that path (shared storage, or its own copy at the
 same path), selects the client's symbols and sessions, and keeps the panel for
-every later task in its process. What is scattered is a small `WorkerBars`
-plan; a task carries only its parameters and window.
+every later task of the search in its process (it is dropped when the search
+closes). What is scattered is a small `WorkerBars` plan; a task carries only
+its parameters and window.
 
 A content hash of the client's bars (`panel_fingerprint`) travels in the plan
 and is checked on each worker after reading, so a worker never runs on other
@@ -32,6 +33,8 @@ from rustybt.optimize.trial import TrialJob, TrialRecord, Window, run_trial
 __all__ = [
     "CatalogBars",
     "WorkerBars",
+    "cached_panels",
+    "forget_bars",
     "loads_in_this_process",
     "panel_fingerprint",
     "run_trial_on_worker_bars",
@@ -158,9 +161,20 @@ def panel_for(plan: WorkerBars) -> BarPanel:
         if panel is None:
             panel = plan.read()
             _reads.append(plan)
-            _panels.clear()  # keep one panel: a new search replaces the last one
+            _panels.clear()  # one panel per process: a new search replaces the last one
             _panels[plan] = panel
         return panel
+
+
+def forget_bars() -> None:
+    """Drop this process's panel (run on every worker when a search closes)."""
+    with _lock:
+        _panels.clear()
+
+
+def cached_panels() -> int:
+    """How many panels this process holds (0 between searches, 1 during one)."""
+    return len(_panels)
 
 
 def loads_in_this_process() -> int:
