@@ -35,7 +35,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     panel = demo_panel().select(end="2016-03-31")
     panel = panel.select(assets=panel.symbols[:6])
     root = tmp_path_factory.mktemp("catalog")
-    Catalog(root).ingest(panel.to_frame(), name="demo", frequency="daily")
+    Catalog(root).ingest(panel.to_frame(), name="syn", frequency="daily")
     return root
 
 
@@ -58,7 +58,7 @@ def per_worker_loads(cluster: Any) -> dict[str, int]:  # Any: distributed.LocalC
 
 
 def test_workers_read_the_path_and_match_serial(catalog: Path, cluster: Any) -> None:
-    panel = Catalog(catalog).load("demo")
+    panel = Catalog(catalog).load("syn")
     serial = optimize(STRATEGY, panel, SPACE, executor=SerialExecutor(), progress=False)
     for _ in range(2):  # each search: 4 trials, at most one read per worker process
         before = per_worker_loads(cluster)
@@ -77,15 +77,15 @@ def test_workers_read_the_path_and_match_serial(catalog: Path, cluster: Any) -> 
         assert set(client.run(cached_panels).values()) == {0}
 
 
-def _executor(cluster: Any, catalog: Path, dataset: str | None = "demo") -> Any:
+def _executor(cluster: Any, catalog: Path, dataset: str | None = "syn") -> Any:
     from rustybt.optimize import DaskExecutor
 
     return DaskExecutor(cluster.scheduler_address, data_path=catalog, dataset=dataset)
 
 
 def test_the_plan_is_small_and_the_bars_never_travel(catalog: Path) -> None:
-    panel = Catalog(catalog).load("demo")
-    plan = WorkerBars.for_panel(CatalogBars(str(catalog), "demo"), panel)
+    panel = Catalog(catalog).load("syn")
+    plan = WorkerBars.for_panel(CatalogBars(str(catalog), "syn"), panel)
     assert len(pickle.dumps(plan)) < 1_500 < panel.close.nbytes
     assert plan.read().close.tobytes() == panel.close.tobytes()
 
@@ -93,7 +93,7 @@ def test_the_plan_is_small_and_the_bars_never_travel(catalog: Path) -> None:
 def test_different_bars_on_a_worker_are_an_error_naming_the_path(
     catalog: Path, cluster: Any
 ) -> None:
-    panel = Catalog(catalog).load("demo")
+    panel = Catalog(catalog).load("syn")
     close = panel.close.copy()
     close[10, 2] += 0.01  # one price a cent off: not the data the workers hold
     changed = BarPanel(
@@ -144,7 +144,7 @@ def _with_volume(panel: BarPanel, volume: np.ndarray) -> BarPanel:
 def test_a_missing_catalog_or_an_unnamed_dataset_is_a_clear_error(
     catalog: Path, tmp_path: Path
 ) -> None:
-    panel = Catalog(catalog).load("demo")
+    panel = Catalog(catalog).load("syn")
     with pytest.raises(DataError, match=f"no catalog at {tmp_path}"):
         WorkerBars.for_panel(CatalogBars(str(tmp_path)), panel).read()
     # One dataset: the name may be left out; two: it must be given.
@@ -158,3 +158,21 @@ def test_a_missing_catalog_or_an_unnamed_dataset_is_a_clear_error(
 
     with pytest.raises(ConfigError, match="dataset= without data_path="):
         DaskExecutor(dataset="demo")
+
+
+def test_the_command_line_has_its_workers_read_the_catalog(
+    catalog: Path, cluster: Any, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from rustybt.cli import app
+
+    before = per_worker_loads(cluster)
+    args = ["optimize", str(STRATEGY), "--param", "fast=5:10:5", "--param", "slow=20:30:10"]
+    args += ["--data", "syn", "--catalog", str(catalog), "--no-progress"]
+    args += ["--scheduler", cluster.scheduler_address, "--worker-catalog", str(catalog)]
+    result = CliRunner().invoke(app, [*args, "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert len(pd.read_csv(tmp_path / "trials.csv")) == 4
+    after = per_worker_loads(cluster)
+    assert sum(after.values()) - sum(before.values()) >= 1
