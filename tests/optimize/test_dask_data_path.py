@@ -176,3 +176,60 @@ def test_the_command_line_has_its_workers_read_the_catalog(
     assert len(pd.read_csv(tmp_path / "trials.csv")) == 4
     after = per_worker_loads(cluster)
     assert sum(after.values()) - sum(before.values()) >= 1
+
+
+class _Bars:
+    """A source whose bars hold one the default validation masks (a negative close)."""
+
+    path = "/nowhere"
+    dataset = None
+
+    def __init__(self, panel: BarPanel) -> None:
+        self.panel = panel
+
+    def describe(self) -> str:
+        return self.path
+
+    def load(self, symbols: tuple[str, ...], start: pd.Timestamp, end: pd.Timestamp) -> BarPanel:
+        return self.panel
+
+
+def test_a_client_that_validated_its_bars_matches_a_worker_reading_them_raw() -> None:
+    from rustybt.data.validation import check_panel
+
+    panel = demo_panel().select(end="2016-02-29")
+    close = panel.close.copy()
+    close[5, 1] = -1.0  # an ERROR rule: the client's check_panel masks this bar
+    raw = BarPanel(
+        index=panel.index,
+        assets=panel.assets,
+        open=panel.open,
+        high=panel.high,
+        low=panel.low,
+        close=close,
+        volume=panel.volume,
+    )
+    checked = check_panel(raw).panel
+    assert np.isnan(checked.close[5, 1])
+    source: Any = _Bars(raw)  # Any: a stand-in for CatalogBars
+    plan = WorkerBars(source, raw.symbols, raw.index[0], raw.index[-1], panel_fingerprint(checked))
+    assert panel_fingerprint(plan.read()) == panel_fingerprint(checked)
+    unchecked = WorkerBars(source, raw.symbols, raw.index[0], raw.index[-1], panel_fingerprint(raw))
+    assert plan.read() is not raw
+    assert unchecked.read() is raw  # bars that match as read are used as read
+
+
+@pytest.mark.realdata
+def test_workers_read_the_real_sp500_catalog(sp500_catalog: Path, cluster: Any) -> None:
+    # Real bars with the source's anomalies: NaN opens (DHR), a halved close (LNT),
+    # high below low (AOS). The client validates; the workers read the same bars.
+    symbols = ["AAPL", "AOS", "DHR", "LNT", "MSFT", "XOM"]
+    panel = Catalog(sp500_catalog).load("sp500", symbols=symbols, end="2015-12-31")
+    serial = optimize(STRATEGY, panel, SPACE, executor=SerialExecutor(), progress=False)
+    before = per_worker_loads(cluster)
+    executor = _executor(cluster, sp500_catalog, "sp500")
+    found = optimize(STRATEGY, panel, SPACE, executor=executor, progress=False)
+    assert list(found.trials["final_equity"]) == list(serial.trials["final_equity"])
+    assert found.trials["error"].isna().all()
+    after = per_worker_loads(cluster)
+    assert 1 <= sum(after.values()) - sum(before.values()) <= 2
