@@ -20,6 +20,7 @@ a read is also retried on UNKNOWN, since reading twice changes nothing.
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,6 +44,7 @@ __all__ = [
     "Failure",
     "FailureKind",
     "VenueCallFailed",
+    "VenueCaller",
     "call_venue",
     "command",
     "rejected_order",
@@ -108,6 +110,57 @@ def call_venue(
 
     chosen = policy if policy is not None else retry.DEFAULT_POLICY
     return chosen.call(operation, attempt)
+
+
+class VenueCaller:
+    """One venue connection's calls through `call_venue`, one at a time.
+
+    The client libraries are not thread-safe, so calls hold ``lock``. The
+    adapter's transport calls `mark_sent` when a request leaves this machine;
+    ``classify(error, sent)`` then knows whether the venue may have seen it.
+    """
+
+    def __init__(
+        self,
+        venue: str,
+        classify: Callable[[Exception, bool], Failure],
+        *,
+        limiter: RateLimiter,
+        policy: retry.RetryPolicy | None,
+    ) -> None:
+        self.venue = venue
+        self.lock = threading.RLock()
+        self._classify = classify
+        self._limiter = limiter
+        self._policy = policy
+        self._sent = False
+
+    def mark_sent(self) -> None:
+        self._sent = True
+
+    def call(self, operation: str, fn: Callable[[], T], *, idempotent: bool) -> T:
+        """``fn()`` as `call_venue` runs it; raises `VenueCallFailed`."""
+
+        def attempt() -> T:
+            self._sent = False
+            return fn()
+
+        with self.lock:
+            return call_venue(
+                f"{self.venue} {operation}",
+                attempt,
+                classify=lambda error: self._classify(error, self._sent),
+                limiter=self._limiter,
+                policy=self._policy,
+                idempotent=idempotent,
+            )
+
+    def read(self, operation: str, fn: Callable[[], T]) -> T:
+        """A read: retried on any transient failure; raises the mapped rustybt error."""
+        try:
+            return self.call(operation, fn, idempotent=True)
+        except VenueCallFailed as failed:
+            raise failed.failure.error from failed
 
 
 def _retry_safe(failure: Failure, idempotent: bool) -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import threading
 import warnings
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -29,8 +28,8 @@ from rustybt.errors import BrokerError, ConfigError, OrderError
 from rustybt.install import extra_hint
 from rustybt.live.adapters._calls import (
     FailureKind,
+    VenueCaller,
     VenueCallFailed,
-    call_venue,
     command,
     result_for_failure,
     status_or_none,
@@ -107,20 +106,24 @@ class AlpacaBroker:
     ) -> None:
         client_module, self._requests, self._enums, errors = _alpaca()
         self._api_error: type[Exception] = errors.APIError
+        self._venue = VenueCaller(
+            "alpaca",
+            lambda error, sent: classify_alpaca_error(
+                error, api_error=self._api_error, venue=self.name, sent=sent
+            ),
+            limiter=limiter if limiter is not None else limiter_for("alpaca"),
+            policy=retry_policy,
+        )
         self._client: Any = client_module.TradingClient(  # Any: alpaca-py's client
             api_key=api_key, secret_key=secret_key, paper=paper, url_override=url_override
         )
         # alpaca-py would resend a request on 429/504 after sleeping 3 s; a resent
         # order after a 504 could be a duplicate. Our call_venue decides instead.
         self._client._retry = 0
-        transport = _SendTimeout(timeout, self._mark_sent)
+        transport = _SendTimeout(timeout, self._venue.mark_sent)
         self._client._session.mount("https://", transport)
         self._client._session.mount("http://", transport)
         self.paper = paper
-        self._limiter = limiter if limiter is not None else limiter_for("alpaca")
-        self._policy = retry_policy
-        self._lock = threading.RLock()
-        self._sent = False
         self._client_id_of: dict[str, str] = {}  # venue order id -> client order id
 
     @classmethod
@@ -132,32 +135,12 @@ class AlpacaBroker:
             api_key=secrets("alpaca_api_key"), secret_key=secrets("alpaca_api_secret"), **kwargs
         )
 
-    def _mark_sent(self) -> None:
-        self._sent = True
-
     # --- plumbing ---------------------------------------------------------------
     def _call(self, operation: str, fn: Callable[[], T], *, idempotent: bool) -> T:
-        def attempt() -> T:
-            self._sent = False
-            return fn()
-
-        with self._lock:
-            return call_venue(
-                f"alpaca {operation}",
-                attempt,
-                classify=lambda error: classify_alpaca_error(
-                    error, api_error=self._api_error, venue=self.name, sent=self._sent
-                ),
-                limiter=self._limiter,
-                policy=self._policy,
-                idempotent=idempotent,
-            )
+        return self._venue.call(operation, fn, idempotent=idempotent)
 
     def _read(self, operation: str, fn: Callable[[], T]) -> T:
-        try:
-            return self._call(operation, fn, idempotent=True)
-        except VenueCallFailed as failed:
-            raise failed.failure.error from failed
+        return self._venue.read(operation, fn)
 
     def _order(self, raw: Any) -> VenueOrder:  # Any: alpaca-py's Order model
         order = parse_alpaca_order(raw)
@@ -354,7 +337,7 @@ class AlpacaBroker:
         return {str(account.currency or "USD"): Decimal(str(account.cash))}
 
     def close(self) -> None:
-        with self._lock:
+        with self._venue.lock:
             self._client._session.close()
 
 

@@ -15,7 +15,6 @@ each configured symbol in turn.
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -26,8 +25,8 @@ from rustybt import retry
 from rustybt.errors import BrokerError, OrderRejected
 from rustybt.live.adapters._calls import (
     FailureKind,
+    VenueCaller,
     VenueCallFailed,
-    call_venue,
     command,
     result_for_failure,
     status_or_none,
@@ -95,17 +94,25 @@ class CCXTBroker:
         self.name = f"ccxt:{exchange}"
         self.exchange = exchange
         self.symbols = list(symbols)
-        self._limiter = limiter if limiter is not None else limiter_for(exchange)
-        self._policy = retry_policy
-        self._lock = threading.RLock()
-        self._sent = False
+        self._venue = VenueCaller(
+            self.name,
+            lambda error, sent: classify_ccxt_error(
+                error,
+                ccxt=self._ccxt,
+                venue=self.name,
+                sent=sent,
+                response_headers=lambda: self._client.last_response_headers,
+            ),
+            limiter=limiter if limiter is not None else limiter_for(exchange),
+            policy=retry_policy,
+        )
         self._symbol_of: dict[str, str] = {}  # client order id -> unified symbol
         self._client_id_of: dict[str, str] = {}  # venue order id -> client order id
         self._markets_loaded = False
         fetch = self._client.fetch
 
         def fetch_and_mark(*args: Any, **kwargs: Any) -> Any:  # Any: ccxt's signature
-            self._sent = True
+            self._venue.mark_sent()
             return fetch(*args, **kwargs)
 
         self._client.fetch = fetch_and_mark
@@ -124,40 +131,16 @@ class CCXTBroker:
 
     # --- plumbing ---------------------------------------------------------------
     def _call(self, operation: str, fn: Callable[[], T], *, idempotent: bool) -> T:
-        def attempt() -> T:
-            self._sent = False
-            return fn()
-
-        with self._lock:
-            return call_venue(
-                f"{self.name} {operation}",
-                attempt,
-                classify=lambda error: classify_ccxt_error(
-                    error,
-                    ccxt=self._ccxt,
-                    venue=self.name,
-                    sent=self._sent,
-                    response_headers=lambda: self._client.last_response_headers,
-                ),
-                limiter=self._limiter,
-                policy=self._policy,
-                idempotent=idempotent,
-            )
+        return self._venue.call(operation, fn, idempotent=idempotent)
 
     def _read(self, operation: str, fn: Callable[[], T]) -> T:
         """A read: retried on any transient failure; raises the mapped rustybt error."""
         self._ensure_markets()
-        try:
-            return self._call(operation, fn, idempotent=True)
-        except VenueCallFailed as failed:
-            raise failed.failure.error from failed
+        return self._venue.read(operation, fn)
 
     def _ensure_markets(self) -> None:
         if not self._markets_loaded:
-            try:
-                self._call("load markets", self._client.load_markets, idempotent=True)
-            except VenueCallFailed as failed:
-                raise failed.failure.error from failed
+            self._venue.read("load markets", self._client.load_markets)
             self._markets_loaded = True
 
     def _order(self, raw: CcxtRecord) -> VenueOrder:
@@ -397,7 +380,7 @@ class CCXTBroker:
         return held
 
     def close(self) -> None:
-        with self._lock:
+        with self._venue.lock:
             session = getattr(self._client, "session", None)
             if session is not None:
                 session.close()
