@@ -64,20 +64,17 @@ class _SendTimeout(HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
-def _alpaca() -> tuple[Any, Any, Any, Any]:  # Any: the alpaca-py modules, imported lazily
+def import_alpaca(what: str, *modules: str) -> list[Any]:  # Any: alpaca-py modules
+    """alpaca-py's ``modules``, imported when an Alpaca ``what`` (adapter, feed) is made."""
     try:
         with warnings.catch_warnings():
             # alpaca-py imports websockets' legacy module for its streams, which we do not use.
             warnings.filterwarnings("ignore", "websockets.legacy is deprecated", DeprecationWarning)
-            client = importlib.import_module("alpaca.trading.client")
-        requests = importlib.import_module("alpaca.trading.requests")
-        enums = importlib.import_module("alpaca.trading.enums")
-        errors = importlib.import_module("alpaca.common.exceptions")
+            return [importlib.import_module(name) for name in modules]
     except ImportError as missing:
         raise ConfigError(
-            "the Alpaca adapter needs 'alpaca-py'", hint=extra_hint("live")
+            f"the Alpaca {what} needs 'alpaca-py'", hint=extra_hint("live")
         ) from missing
-    return client, requests, enums, errors
 
 
 class AlpacaBroker:
@@ -104,7 +101,13 @@ class AlpacaBroker:
         limiter: RateLimiter | None = None,
         retry_policy: retry.RetryPolicy | None = None,
     ) -> None:
-        client_module, self._requests, self._enums, errors = _alpaca()
+        client_module, self._requests, self._enums, errors = import_alpaca(
+            "adapter",
+            "alpaca.trading.client",
+            "alpaca.trading.requests",
+            "alpaca.trading.enums",
+            "alpaca.common.exceptions",
+        )
         self._api_error: type[Exception] = errors.APIError
         self._venue = VenueCaller(
             "alpaca",

@@ -7,15 +7,13 @@ and `StockBarsRequest`. Alpaca labels a bar by its open time (``t``), as
 are `PollingFeed`'s, shared with the ccxt feed.
 
 As for the trading client, alpaca-py's own retries are switched off and every
-request gets a timeout; calls go through `call_venue` (the venue's token bucket,
-retries of reads only on transient errors).
+request gets a timeout; calls go through a `VenueCaller` (the venue's token
+bucket, retries of reads only on transient errors).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,9 +21,8 @@ import pandas as pd
 
 from rustybt import retry
 from rustybt.errors import BrokerError, ConfigError
-from rustybt.install import extra_hint
-from rustybt.live.adapters._calls import VenueCallFailed, call_venue
-from rustybt.live.adapters.alpaca import _SendTimeout
+from rustybt.live.adapters._calls import VenueCaller
+from rustybt.live.adapters.alpaca import _SendTimeout, import_alpaca
 from rustybt.live.adapters.alpaca_errors import classify_alpaca_error
 from rustybt.live.polling_feed import Candle, PollingFeed, timeframe_seconds
 from rustybt.live.ratelimit import RateLimiter, limiter_for
@@ -47,19 +44,6 @@ def alpaca_timeframe(timeframe: str) -> tuple[int, str]:
             hint="use 1m-59m, 1h-23h or 1d",
         )
     return amount, name
-
-
-def _data_modules() -> tuple[Any, Any, Any, Any]:  # Any: alpaca-py modules, imported lazily
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "websockets.legacy is deprecated", DeprecationWarning)
-            historical = importlib.import_module("alpaca.data.historical")
-        requests = importlib.import_module("alpaca.data.requests")
-        timeframes = importlib.import_module("alpaca.data.timeframe")
-        errors = importlib.import_module("alpaca.common.exceptions")
-    except ImportError as missing:
-        raise ConfigError("the Alpaca feed needs 'alpaca-py'", hint=extra_hint("live")) from missing
-    return historical, requests, timeframes, errors
 
 
 def _candle(symbol: str, raw: object) -> Candle:
@@ -106,7 +90,13 @@ class AlpacaBars:
         limiter: RateLimiter | None = None,
         retry_policy: retry.RetryPolicy | None = None,
     ) -> None:
-        historical, self._requests, self._timeframes, errors = _data_modules()
+        historical, self._requests, self._timeframes, errors = import_alpaca(
+            "feed",
+            "alpaca.data.historical",
+            "alpaca.data.requests",
+            "alpaca.data.timeframe",
+            "alpaca.common.exceptions",
+        )
         self._api_error: type[Exception] = errors.APIError
         self._client: Any = historical.StockHistoricalDataClient(  # Any: alpaca-py's client
             api_key=api_key, secret_key=secret_key, url_override=url_override, raw_data=True
@@ -116,23 +106,19 @@ class AlpacaBars:
         self._client._session.mount("https://", transport)
         self._client._session.mount("http://", transport)
         self._feed = data_feed
-        self._limiter = limiter if limiter is not None else limiter_for("alpaca")
-        self._policy = retry_policy
+        # Bars are only read: a failure before sending is no invalid order, so every
+        # failure is classified as a failed read (retried when transient), sent or not.
+        self._venue = VenueCaller(
+            "alpaca",
+            lambda error, sent: classify_alpaca_error(
+                error, api_error=self._api_error, venue=self.name, sent=True
+            ),
+            limiter=limiter if limiter is not None else limiter_for("alpaca"),
+            policy=retry_policy,
+        )
 
     def _read(self, operation: str, fn: Callable[[], T]) -> T:
-        try:
-            return call_venue(
-                f"alpaca {operation}",
-                fn,
-                classify=lambda error: classify_alpaca_error(
-                    error, api_error=self._api_error, venue=self.name, sent=True
-                ),
-                limiter=self._limiter,
-                policy=self._policy,
-                idempotent=True,
-            )
-        except VenueCallFailed as failed:
-            raise failed.failure.error from failed
+        return self._venue.read(operation, fn)
 
     def ohlcv(self, symbol: str, timeframe: str, since_ms: int, limit: int) -> list[Candle]:
         """Bars of ``symbol`` opening at or after ``since_ms``, oldest first, at most ``limit``."""
