@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -15,14 +14,9 @@ import pytest
 
 from rustybt import run_backtest
 from rustybt.data.bars import BarPanel
-from rustybt.engine.algorithm import TradingContext
-from rustybt.engine.data_portal import BarData
 from rustybt.engine.result import BacktestResult
 from rustybt.errors import ConfigError, DataError
 from rustybt.live.checker import check_paper_books
-from rustybt.live.feeds import ReplayFeed
-from rustybt.live.paper import PaperBroker
-from rustybt.live.runner import LiveRunner
 from rustybt.live.state import StateStore
 from rustybt.ops.backup import (
     LAST_BACKUP_KEY,
@@ -31,55 +25,8 @@ from rustybt.ops.backup import (
     restore_backup,
     verify_backup,
 )
-from tests.live.strategies import Rebalancer
-
-CAPITAL = 100_000
-DAY = 86_400
-
-
-class CalendarRebalancer(Rebalancer):
-    """`Rebalancer` on the calendar instead of a bar count kept in memory: a restarted
-    process decides each bar as the first one did, so the result can be compared with
-    the backtest to the cent."""
-
-    def handle_data(self, context: TradingContext, data: BarData) -> None:
-        self.bars = int(data.current_dt.dayofyear)
-        if self.bars % self.every:
-            return
-        skip = (self.bars // self.every) % len(context.picks)
-        for i, asset in enumerate(context.picks):
-            context.order_target_percent(asset, 0.0 if i == skip else 0.9 / (self.n - 1))
-
-
-def _runner(panel: BarPanel, state: Path, speed: str) -> tuple[LiveRunner, PaperBroker]:
-    state.mkdir(parents=True, exist_ok=True)
-    broker = PaperBroker(capital=CAPITAL, path=state / "paper.db")
-    runner = LiveRunner(
-        CalendarRebalancer(),
-        broker=broker,
-        feed=ReplayFeed(panel, speed=speed),
-        state=state,
-        capital=CAPITAL,
-        audit_log=state / "audit.jsonl",
-    )
-    return runner, broker
-
-
-def _read_only(db: Path, sql: str) -> object:
-    """One value from a backup's database without changing a byte of it."""
-    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return connection.execute(sql).fetchone()[0]
-    finally:
-        connection.close()
-
-
-def _run(runner: LiveRunner, broker: PaperBroker) -> BacktestResult:
-    try:
-        return runner.run()
-    finally:
-        broker.close()
-        runner.store.close()
+from tests.ops.sessions import CAPITAL, DAY, CalendarRebalancer, read_only, run_session
+from tests.ops.sessions import paper_runner as _runner
 
 
 def _trade_and_back_up(
@@ -102,7 +49,7 @@ def _trade_and_back_up(
 
         runner.on_status = pause
     results: list[BacktestResult] = []
-    trader = threading.Thread(target=lambda: results.append(_run(runner, broker)))
+    trader = threading.Thread(target=lambda: results.append(run_session(runner, broker)))
     trader.start()
     deadline = time.monotonic() + 30
     while runner.metrics.bars < 20 and time.monotonic() < deadline:
@@ -116,7 +63,7 @@ def _trade_and_back_up(
     assert results
     assert bars_at_backup < len(panel.index)  # the backup really was taken mid-session
     assert {"state.db", "paper.db", "audit.jsonl"} <= set(manifest.files)
-    orders_at_backup = _read_only(backup_dir / "state.db", "SELECT COUNT(*) FROM orders")
+    orders_at_backup = read_only(backup_dir / "state.db", "SELECT COUNT(*) FROM orders")
     assert isinstance(orders_at_backup, int)
     assert 0 < orders_at_backup < len(results[0].orders)
     return results[0], orders_at_backup
@@ -126,7 +73,7 @@ def _restore_and_resume(panel: BarPanel, backup_dir: Path, restored: Path) -> Ba
     """The machine is lost: restore the backup into a fresh directory and resume."""
     restore_backup(backup_dir, restored)
     runner, broker = _runner(panel, restored, "max")
-    resumed = _run(runner, broker)
+    resumed = run_session(runner, broker)
     check = check_paper_books(restored, capital=CAPITAL)
     assert check.ok, (check.lost, check.duplicates, check.unresolved, check.books)
     assert check.venue_orders == len(resumed.orders)  # one venue order per intent
@@ -169,7 +116,7 @@ def test_backup_anywhere_in_a_bar_restored_loses_and_duplicates_no_order(
 def backup(demo_window: BarPanel, tmp_path: Path) -> Path:
     state = tmp_path / "state"
     runner, broker = _runner(demo_window.select(end="2016-01-31"), state, "max")
-    _run(runner, broker)
+    run_session(runner, broker)
     with (state / "audit.jsonl").open("a") as log:
         log.write('{"event": "half a line')  # a write in progress is not copied
     target = tmp_path / "backup"
@@ -184,7 +131,7 @@ def test_backup_is_private_verified_and_cuts_a_partial_audit_line(backup: Path) 
     assert (backup / "audit.jsonl").read_bytes().endswith(b"\n")
     lines = (backup / "audit.jsonl").read_text().splitlines()
     assert all(json.loads(line)["event"] for line in lines)
-    session = _read_only(backup / "state.db", "SELECT value FROM meta WHERE key = 'session_id'")
+    session = read_only(backup / "state.db", "SELECT value FROM meta WHERE key = 'session_id'")
     assert manifest.session_id == session
 
 
