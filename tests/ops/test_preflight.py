@@ -26,6 +26,7 @@ from rustybt.ops.checks import (
     check_secrets,
     check_state_dir,
 )
+from rustybt.ops.preflight import PreflightOptions, format_checks, run_preflight
 from rustybt.ops.venue_checks import (
     VenueBooks,
     check_broker,
@@ -311,7 +312,34 @@ def test_latency_budget_known_answers(tmp_path: Path) -> None:
 
 
 def test_decision_latency_is_measured_on_the_live_path() -> None:
-    latencies = measure_decision_latency(bars=30)
+    example = Path(__file__).resolve().parents[2] / "examples" / "dual_moving_average.py"
+    latencies = measure_decision_latency(example, bars=30)
     assert latencies.shape == (30,)
     assert (latencies > 0).all()
     assert latencies.max() < 5.0
+
+
+# -- the whole checklist against the fake Binance ----------------------------------------
+def test_run_preflight_against_a_venue(binance: VenueHarness, tmp_path: Path) -> None:
+    config = _config(tmp_path / "state", broker="ccxt:binance", cash_currency="USDT")
+    options = PreflightOptions(min_free_gb=0)
+    opened: list[object] = []
+
+    def open_broker() -> object:
+        opened.append(binance.broker)
+        return binance.broker
+
+    checks = run_preflight(
+        config,
+        options,
+        open_broker=open_broker,  # type: ignore[arg-type]  # the harness's CCXTBroker
+        latencies=lambda: [0.001] * 50,
+    )
+    names = [c.name for c in checks]
+    assert names == ["secrets", "state", "backup", "risk", "disk", "broker", "clock",
+                     "reconciliation", "latency"]  # fmt: skip
+    assert all(c.ok for c in checks), format_checks(checks)
+    assert format_checks(checks)[-1] == "preflight passed: ready to trade"
+    assert opened == [binance.broker]
+    no_strategy = run_preflight(config, options, open_broker=open_broker)  # type: ignore[arg-type]
+    assert no_strategy[-1].detail == "no strategy file to time: pass --strategy"

@@ -26,11 +26,16 @@ def run_preflight_command(
     config_path: Path, broker_name: str | None, options: PreflightOptions
 ) -> bool:
     """Print one PASS/FAIL line per item; True when every item passed."""
+    from dataclasses import replace
+
+    from rustybt.cli.commands import examples_dir
     from rustybt.cli.live_commands import session_clock
     from rustybt.live.config import load_live_config
     from rustybt.ops.preflight import format_checks, run_preflight
 
     config = session_clock(load_live_config(config_path, broker=broker_name))
+    if options.strategy is None:  # the machine's speed, with the bundled example's work
+        options = replace(options, strategy=examples_dir() / "dual_moving_average.py")
     checks = run_preflight(config, options, open_broker=lambda: open_config_broker(config))
     for line in format_checks(checks):
         print(line)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from rustybt.errors import RustyBTError
 from rustybt.live.broker import Broker
 from rustybt.live.config import LiveConfig
@@ -45,7 +47,7 @@ class PreflightOptions:
     clock_tolerance_s: float = 1.0
     min_free_gb: float = 1.0
     latency_share: float = 0.1  # of the bar interval, for decision + one broker round trip
-    strategy: Path | None = None
+    strategy: Path | None = None  # timed for the latency item (None: the item fails)
     latency_bars: int = 250
 
 
@@ -81,14 +83,15 @@ def run_preflight(
                 checks.append(check_reconciliation(config, books, broker.name))
         finally:
             broker.close()
-    import numpy as np
-
+    measured: object
     try:
-        measured = (
-            latencies()
-            if latencies is not None
-            else measure_decision_latency(options.strategy, bars=options.latency_bars)
-        )
+        if latencies is not None:
+            measured = latencies()
+        elif options.strategy is not None:
+            measured = measure_decision_latency(options.strategy, bars=options.latency_bars)
+        else:
+            checks.append(Check("latency", False, "no strategy file to time: pass --strategy"))
+            return checks
     except RustyBTError as error:
         checks.append(Check("latency", False, f"timing the strategy failed: {error.message}"))
         return checks

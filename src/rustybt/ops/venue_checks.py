@@ -203,24 +203,22 @@ def _compare(config: LiveConfig, store: StateStore, books: VenueBooks, venue: st
     return Check("reconciliation", True, f"{len(ours)} orders; positions and cash agree")
 
 
-def measure_decision_latency(strategy_file: Path | None = None, *, bars: int = 250) -> np.ndarray:
-    """Per-bar decision latencies (seconds) of ``strategy_file`` (default: the bundled
-    dual moving-average example) on this machine: the live runner with the paper broker
-    on ``bars`` bars of the demo data, bar arrival to decision, as ``/metrics`` measures."""
-    from rustybt.cli.commands import examples_dir
+def measure_decision_latency(strategy_file: Path, *, bars: int = 250) -> np.ndarray:
+    """Per-bar decision latencies (seconds) of ``strategy_file`` on this machine: the
+    live runner with the paper broker on ``bars`` bars of the demo data, bar arrival
+    to decision, as ``/metrics`` measures."""
     from rustybt.data.synthetic import demo_panel
     from rustybt.engine.strategy import load_strategy_file
     from rustybt.live.feeds import ReplayFeed
     from rustybt.live.paper import PaperBroker
     from rustybt.live.runner import LiveRunner
 
-    path = strategy_file or examples_dir() / "dual_moving_average.py"
     panel = demo_panel()
     panel = panel.select(start=panel.index[0], end=panel.index[min(bars, len(panel.index)) - 1])
     broker = PaperBroker(capital=1_000_000)
     with tempfile.TemporaryDirectory(prefix="rustybt-preflight-") as state:
         runner = LiveRunner(
-            load_strategy_file(path),
+            load_strategy_file(strategy_file),
             broker=broker,
             feed=ReplayFeed(panel, speed="max"),
             state=state,
