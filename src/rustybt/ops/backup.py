@@ -14,8 +14,9 @@ lock is held (``BEGIN IMMEDIATE``) while both are copied. The trader writes an
 order's intent to the state BEFORE it sends it, so the paper account's copy may be
 ahead of the state's copy by at most what a crash between two state writes leaves
 (an order sent whose answer is not stored, fills not yet booked): exactly what a
-restart's reconciliation resolves. The trader waits on the lock (SQLite's busy
-timeout, 5 s) for the few milliseconds the copy takes.
+restart's reconciliation resolves. Under the lock both are copied into memory only
+(tens of milliseconds for megabytes); they are written to disk after it is released.
+The trader waits on the lock through SQLite's busy timeout (5 s).
 
 A backup is a directory with ``manifest.json`` (sha256 and size of every file);
 `restore_backup` refuses a backup whose files do not match it, and never writes
@@ -108,13 +109,22 @@ def _publish(work: Path, target: Path) -> None:
     target.chmod(_DIR_MODE)
 
 
-def _copy_database(source: sqlite3.Connection, destination: Path) -> None:
+def _snapshot(source: sqlite3.Connection) -> sqlite3.Connection:
+    """A copy of ``source`` in memory: the fast part, done while the lock is held."""
+    memory = sqlite3.connect(":memory:")
+    source.backup(memory)
+    return memory
+
+
+def _write_database(snapshot: sqlite3.Connection, destination: Path) -> None:
+    """Write a snapshot to disk (after the lock is released): one self-contained file."""
     copy = sqlite3.connect(str(destination))
     try:
-        source.backup(copy)
-        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal
+        snapshot.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")  # no -wal file beside the copy
     finally:
         copy.close()
+        snapshot.close()
 
 
 def _copy_audit(state: Path, work: Path) -> None:
@@ -159,17 +169,20 @@ def backup_state(state: str | Path, to: str | Path) -> BackupManifest:
             lock = sqlite3.connect(
                 str(state / STATE_DB), timeout=_BUSY_TIMEOUT_S, isolation_level=None
             )
+            snapshots: dict[str, sqlite3.Connection] = {}
             try:
                 lock.execute("BEGIN IMMEDIATE")  # the trader's next state write waits
-                _copy_database(source, work / STATE_DB)
+                snapshots[STATE_DB] = _snapshot(source)
                 if (state / PAPER_DB).is_file():
                     paper = sqlite3.connect(str(state / PAPER_DB), timeout=_BUSY_TIMEOUT_S)
                     try:
-                        _copy_database(paper, work / PAPER_DB)
+                        snapshots[PAPER_DB] = _snapshot(paper)
                     finally:
                         paper.close()
             finally:
                 lock.close()  # rolls the (empty) transaction back: the lock is released
+            for name, snapshot in snapshots.items():
+                _write_database(snapshot, work / name)
             _copy_audit(state, work)
             meta = dict(source.execute("SELECT key, value FROM meta").fetchall())
             manifest = BackupManifest(
