@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rustybt.errors import ConfigError
 from rustybt.ops.advisories import audit_requirements, is_affected, locked_versions, main
@@ -84,3 +86,14 @@ def test_audit_of_an_exported_lock(tmp_path: Path, capsys: pytest.CaptureFixture
     with pytest.raises(ConfigError, match="no advisory database"):
         audit_requirements(requirements, tmp_path / "nowhere")
     assert main(["--requirements", str(requirements), "--db", str(tmp_path / "nowhere")]) == 2
+
+
+@given(
+    st.lists(st.integers(0, 30), min_size=3, max_size=3),
+    st.integers(0, 30),
+)
+def test_one_introduced_fixed_range_is_a_half_open_interval(bounds: list[int], probe: int) -> None:
+    """Known answer for any single range: introduced <= v < fixed."""
+    low, high = sorted(bounds)[0], sorted(bounds)[2]
+    advisory = _advisory([{"fixed": f"{high}.0"}, {"introduced": f"{low}.0"}])  # any order
+    assert is_affected(advisory, "some-package", f"{probe}.0") is (low <= probe < high)

@@ -73,10 +73,12 @@ def _in_range(events: list[dict[str, str]], version: Version) -> bool:
     (exclusive) or after a ``last_affected`` (inclusive)."""
     from packaging.version import Version
 
-    def key(event: dict[str, str]) -> Version:
-        value = next(iter(event.values()))
+    def key(event: dict[str, str]) -> tuple[Version, int]:
+        # At one version an ``introduced`` comes before the event that ends it, so a
+        # range that is fixed where it starts is empty.
+        kind, value = next(iter(event.items()))
         parsed = _version(value) if value != "0" else None
-        return parsed if parsed is not None else Version("0")
+        return (parsed if parsed is not None else Version("0"), kind != "introduced")
 
     affected = False
     for event in sorted(events, key=key):
