@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test env lint typecheck security audit pytest bench bench-compare docs clean fuzz crash-soak soak
+.PHONY: demo test env lint typecheck security audit advisory-db pytest bench bench-compare docs clean fuzz crash-soak soak
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -42,13 +42,29 @@ typecheck: env
 security: env
 	$(RUN)/bandit -q -r src -c pyproject.toml --severity-level medium --confidence-level medium
 
-# Known vulnerabilities in the locked dependencies. Needs network access to PyPI's
-# vulnerability data, so it is not part of `make test` and cannot pass offline.
+# Known vulnerabilities in the locked dependencies (docs/security.md, "Dependency audit").
+# Both forms audit uv.lock exported with hashes; neither is part of `make test` (network).
+# - With ADVISORY_DB (a checkout of github.com/pypa/advisory-database, or any folder of
+#   OSV records, e.g. fetched by `make advisory-db`): matched offline, no network.
+# - Otherwise pip-audit asks PyPI's per-version JSON API (pypi.org/pypi/NAME/VERSION/json),
+#   which must be reachable.
+ADVISORY_DB ?= $(TOOLS)/advisory-database
+AUDIT_REQUIREMENTS := $(TOOLS)/audit-requirements.txt
 audit: env
 	$(UV) export --locked --all-extras --no-emit-project --format requirements-txt \
-		--quiet --output-file $(TOOLS)/audit-requirements.txt
-	$(RUN)/pip-audit --strict --disable-pip --require-hashes \
-		--requirement $(TOOLS)/audit-requirements.txt
+		--quiet --output-file $(AUDIT_REQUIREMENTS)
+	@if [ -d "$(ADVISORY_DB)" ]; then \
+		echo "auditing against the advisory database in $(ADVISORY_DB)"; \
+		$(RUN)/python -m rustybt.ops.advisories --requirements $(AUDIT_REQUIREMENTS) --db $(ADVISORY_DB); \
+	else \
+		$(RUN)/pip-audit --strict --disable-pip --require-hashes --vulnerability-service pypi \
+			--requirement $(AUDIT_REQUIREMENTS); \
+	fi
+
+# The PyPA advisory database for an offline `make audit` (needs github.com once).
+advisory-db:
+	rm -rf $(ADVISORY_DB)
+	git clone --depth 1 https://github.com/pypa/advisory-database $(ADVISORY_DB)
 
 pytest: env
 	$(RUN)/pytest -n 2

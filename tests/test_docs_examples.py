@@ -42,6 +42,7 @@ PAGES = (
     "docs/live-adapters.md",
     "docs/notebooks.md",
     "docs/soak.md",
+    "docs/deployment.md",
     "examples/README.md",
     "README.md",
 )

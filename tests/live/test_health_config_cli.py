@@ -253,7 +253,13 @@ def test_rustybt_live_wires_config_adapter_risk_and_state(
         'capital = 50000\ncash_currency = "USD"\n[risk]\nmax_order_quantity = 1\n'
     )
     strategy = ROOT / "examples" / "dual_moving_average.py"
-    result = run_live(strategy, "ccxt:binance", config, [])
+    result = run_live(strategy, "ccxt:binance", config, [], tmp_path / "out")
+    # The stopped session's result folder, as `rustybt run` writes it.
+    from rustybt import BacktestResult
+
+    saved = BacktestResult.load(tmp_path / "out" / "dual_moving_average")
+    assert saved.final_equity == result.final_equity
+    assert (tmp_path / "out" / "dual_moving_average" / "report.html").is_file()
     assert seen["keys"] == {}
     assert (tmp_path / "st" / "state.db").is_file()
     assert (tmp_path / "st" / "audit.jsonl").is_file()

@@ -10,6 +10,7 @@ import typer
 
 from rustybt.cli.errors import report_errors
 from rustybt.cli.live import register_live_commands
+from rustybt.cli.ops import register as register_ops
 from rustybt.cli.optimize import optimize_command
 from rustybt.cli.report import register as register_report
 from rustybt.cli.secrets import secrets_app
@@ -28,6 +29,7 @@ app.add_typer(secrets_app, name="secrets")
 register_live_commands(app)
 register_report(app)
 register_soak(app)
+register_ops(app)
 
 DEFAULT_CATALOG = Path("~/.rustybt/catalog")
 DEFAULT_OUTPUT = Path("rustybt_output")

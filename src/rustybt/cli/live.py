@@ -91,12 +91,15 @@ def live(
     broker: Annotated[str, typer.Option(help="'ccxt:<exchange>' (e.g. ccxt:binance) or 'alpaca'.")],
     config: Annotated[Path, typer.Option(help="The live.toml file (see docs/live.md).")],
     param: Annotated[list[str] | None, typer.Option(help="Strategy parameter NAME=VALUE.")] = None,
+    output: Annotated[
+        Path, typer.Option(help="Where the session's result is saved when it stops.")
+    ] = Path("rustybt_output"),
     debug: Debug = False,
 ) -> None:
     """Trade a real account (keys from the secrets store, never the command line)."""
     from rustybt.cli.live_commands import run_live
 
-    report_errors(lambda: run_live(strategy_file, broker, config, param or []), debug=debug)
+    report_errors(lambda: run_live(strategy_file, broker, config, param or [], output), debug=debug)
 
 
 def status(state: StateDir, debug: Debug = False) -> None:

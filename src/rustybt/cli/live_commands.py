@@ -102,13 +102,7 @@ def _drive(runner: LiveRunner, state: Path, quiet: bool) -> BacktestResult:
 
 def run_paper(request: PaperRequest) -> BacktestResult:
     """Paper trade a replayed dataset through the live code path."""
-    from rustybt.cli.commands import (
-        RunRequest,
-        _load_data,
-        _parse_params,
-        _print_result,
-        _save,
-    )
+    from rustybt.cli.commands import RunRequest, _load_data, _parse_params
     from rustybt.engine.execution import FixedBasisPoints, NoSlippage, PerDollar
     from rustybt.engine.strategy import load_strategy_file
     from rustybt.live.feeds import Feed, ReplayFeed
@@ -176,13 +170,17 @@ def run_paper(request: PaperRequest) -> BacktestResult:
         runner.store.close()
     # A paper session resumes from its state folder, so its result replaces the earlier
     # save of the same session rather than starting a numbered folder.
-    _print_result(result, _save(result, request.output, request.strategy_file.stem, overwrite=True))
+    save_session_result(result, request.output, request.strategy_file.stem)
     print(f"live state      {state.resolve()} (state.db, paper.db, {AUDIT_FILE})")
     return result
 
 
 def run_live(
-    strategy_file: Path, broker_name: str, config_path: Path, params: list[str]
+    strategy_file: Path,
+    broker_name: str,
+    config_path: Path,
+    params: list[str],
+    output: Path = Path("rustybt_output"),
 ) -> BacktestResult:
     """Trade a real account: adapters come from ``rustybt.live.adapters`` (the [live] extra)."""
     from rustybt.cli.commands import _parse_params
@@ -217,7 +215,21 @@ def run_live(
         broker.close()
         feed.close()
         runner.store.close()
+    save_session_result(result, output, strategy_file.stem)
     return result
+
+
+def save_session_result(result: BacktestResult, output: Path, name: str) -> Path:
+    """Write the stopped session's result folder (as `rustybt run`: the saved result,
+    tearsheet and report) and say where. A restarted session replaces its earlier save."""
+    from rustybt.cli.commands import _print_result, _save
+    from rustybt.live.health import notify_systemd
+
+    # Under systemd the trading is over: the watchdog must not kill the report writing.
+    notify_systemd("STOPPING=1")
+    saved = _save(result, output, name, overwrite=True)
+    _print_result(result, saved)
+    return saved
 
 
 def session_clock(config: LiveConfig) -> LiveConfig:
