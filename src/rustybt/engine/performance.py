@@ -141,11 +141,12 @@ class PerformanceTracker:
         ]
         if not self._position_parts:
             return pd.DataFrame(columns=columns)
-        sessions = np.concatenate([np.full(len(p[1]), p[0]) for p in self._position_parts])
-        held = np.concatenate([p[1] for p in self._position_parts])
-        quantity = np.concatenate([p[2] for p in self._position_parts])
-        price = np.concatenate([p[3] for p in self._position_parts])
-        basis = np.concatenate([p[4] for p in self._position_parts])
+        parts = self._position_parts
+        held = np.concatenate([p[1] for p in parts])
+        sessions = np.repeat([p[0] for p in parts], [len(p[1]) for p in parts])
+        quantity = np.concatenate([p[2] for p in parts])
+        price = np.concatenate([p[3] for p in parts])
+        basis = np.concatenate([p[4] for p in parts])
         symbols = np.asarray(self._panel.symbols, dtype=object)
         return pd.DataFrame(
             {

@@ -29,13 +29,13 @@ from rustybt.engine.execution import CommissionModel, SlippageModel
 from rustybt.engine.failures import USER_EXIT, strategy_failed
 from rustybt.engine.ledger import Ledger
 from rustybt.engine.limits import RunLimits, TimeUp
-from rustybt.engine.orders import OrderStatus
+from rustybt.engine.orders import OrderStatus, orders_frame
 from rustybt.engine.performance import PerformanceTracker
 from rustybt.engine.progress import BarProgress, progress_bar
 from rustybt.engine.recorder import Recorder
 from rustybt.engine.result import BacktestResult
 from rustybt.engine.run_audit import audit_started, audit_summary, open_trail
-from rustybt.engine.run_metadata import ORDER_COLUMNS, mark_failed, run_metadata
+from rustybt.engine.run_metadata import mark_failed, run_metadata
 from rustybt.engine.scheduling import SessionLayout
 from rustybt.engine.session_calendar import earlier_sessions
 from rustybt.engine.strategy import FunctionStrategy, Strategy
@@ -519,10 +519,7 @@ class _Run:
         return BacktestResult(
             perf=perf,
             transactions=self.blotter.fills.to_frame(self.panel.index),
-            orders=pd.DataFrame(
-                [o.to_record() for o in self.blotter.all_orders],
-                columns=list(ORDER_COLUMNS),
-            ),
+            orders=orders_frame(self.blotter.all_orders),
             positions=tracker.positions_frame(),
             metadata=metadata,
             decisions=self.recorder.decisions_frame(),
