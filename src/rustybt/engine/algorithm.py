@@ -139,18 +139,38 @@ class TradingContext(ContextConfiguration):
         """
         resolved = self._data.asset(asset)
         requested = order_decimal(amount, "amount", resolved.symbol)
-        limit, stop = self._order_prices(resolved, limit_price, stop_price, style)
+        return self._place(resolved, requested, limit_price, stop_price, style, time_in_force)
+
+    def _place(
+        self,
+        resolved: Asset,
+        requested: Decimal,
+        limit_price: object,
+        stop_price: object,
+        style: ExecutionStyle | None,
+        time_in_force: TimeInForce | str | None = None,
+    ) -> Order | None:
+        """`order` once the asset is resolved and the amount is an exact finite Decimal.
+
+        The sizing calls (``order_target*``, ``order_value``, ``order_percent``)
+        enter here directly: their amounts are Decimals they computed, so the
+        resolving and checking `order` does for user input is not repeated."""
+        if limit_price is None and stop_price is None and style is None:
+            limit = stop = None
+            kind = OrderType.MARKET
+        else:
+            limit, stop = self._order_prices(resolved, limit_price, stop_price, style)
+            if limit is not None and stop is not None:
+                kind = OrderType.STOP_LIMIT
+            elif limit is not None:
+                kind = OrderType.LIMIT
+            elif stop is not None:
+                kind = OrderType.STOP
+            else:
+                kind = OrderType.MARKET
         quantity = self._round_quantity(resolved, requested)
         if quantity == 0:
             return None
-        if limit is not None and stop is not None:
-            kind = OrderType.STOP_LIMIT
-        elif limit is not None:
-            kind = OrderType.LIMIT
-        elif stop is not None:
-            kind = OrderType.STOP
-        else:
-            kind = OrderType.MARKET
         data = self._data
         bar = data.bar
         if bar < 0:
@@ -158,13 +178,18 @@ class TradingContext(ContextConfiguration):
                 "orders cannot be placed in initialize() or before the first session",
                 hint="place orders in handle_data or a scheduled function",
             )
-        tif = TimeInForce(time_in_force or self._time_in_force)
+        tif = (
+            self._time_in_force
+            if time_in_force is None
+            else TimeInForce(time_in_force or self._time_in_force)
+        )
         self._next_order_id += 1
+        created = data.timestamp(bar)
         order = Order(
             id=str(self._next_order_id),
             asset=resolved,
             quantity=quantity,
-            created=data.timestamp(bar),
+            created=created,
             created_bar=bar,
             decision_price=float(data._prices[bar, data.column(resolved)]),
             order_type=kind,
@@ -173,12 +198,13 @@ class TradingContext(ContextConfiguration):
             time_in_force=tif,
             expires_bar=self._day_order_expiry(bar) if tif is TimeInForce.DAY else None,
         )
+        blotter = self._blotter
         if math.isnan(order.decision_price):
-            self._blotter.reject(order, order.created, "no price yet for this asset")
+            blotter.reject(order, created, "no price yet for this asset")
             return order
-        refusal = self._blotter.refusal()
+        refusal = blotter.refusal()
         if refusal is not None:
-            self._blotter.reject(order, order.created, refusal)
+            blotter.reject(order, created, refusal)
             return order
         if self._controls.active:
             violation = self._controls.check_order(
@@ -187,15 +213,15 @@ class TradingContext(ContextConfiguration):
                     quantity=quantity,
                     price=order.decision_price,
                     held=self._ledger.quantity(resolved),
-                    when=order.created,
+                    when=created,
                     limit_price=order.limit_price,
                     stop_price=order.stop_price,
                 )
             )
             if violation is not None:
-                self._blotter.reject(order, order.created, f"risk control: {violation.reason}")
+                blotter.reject(order, created, f"risk control: {violation.reason}")
                 return order
-        return self._blotter.submit(order)
+        return blotter.submit(order)
 
     @staticmethod
     def _order_prices(
@@ -248,8 +274,18 @@ class TradingContext(ContextConfiguration):
         """Order as many units as ``value`` (currency; negative sells) buys at the last price."""
         resolved = self._data.asset(asset)
         cash = order_decimal(value, "value", resolved.symbol)
+        return self._order_value(resolved, cash, limit_price, stop_price, style)
+
+    def _order_value(
+        self,
+        resolved: Asset,
+        cash: Decimal,
+        limit_price: object,
+        stop_price: object,
+        style: ExecutionStyle | None,
+    ) -> Order | None:
         amount = cash / to_decimal(self._current_price(resolved))
-        return self.order(resolved, amount, limit_price, stop_price, style)
+        return self._place(resolved, amount, limit_price, stop_price, style)
 
     def order_percent(
         self,
@@ -260,9 +296,11 @@ class TradingContext(ContextConfiguration):
         style: ExecutionStyle | None = None,
     ) -> Order | None:
         """Order ``percent`` (0.1 = 10%) of current portfolio value."""
-        share = order_decimal(percent, "percent", self._data.asset(asset).symbol)
+        resolved = self._data.asset(asset)
+        share = order_decimal(percent, "percent", resolved.symbol)
         value = share * to_decimal(self.portfolio.portfolio_value)
-        return self.order_value(asset, value, limit_price, stop_price, style)
+        cash = order_decimal(value, "value", resolved.symbol)  # NaN equity: a clear error
+        return self._order_value(resolved, cash, limit_price, stop_price, style)
 
     def order_target(
         self,
@@ -276,8 +314,18 @@ class TradingContext(ContextConfiguration):
         (unlike zipline, so calling it every bar does not stack duplicate orders)."""
         resolved = self._data.asset(asset)
         wanted = order_decimal(target, "target", resolved.symbol)
+        return self._order_target(resolved, wanted, limit_price, stop_price, style)
+
+    def _order_target(
+        self,
+        resolved: Asset,
+        wanted: Decimal,
+        limit_price: object,
+        stop_price: object,
+        style: ExecutionStyle | None,
+    ) -> Order | None:
         held = self._ledger.quantity(resolved) + self._blotter.pending(resolved)
-        return self.order(resolved, wanted - held, limit_price, stop_price, style)
+        return self._place(resolved, wanted - held, limit_price, stop_price, style)
 
     def order_target_value(
         self,
@@ -290,10 +338,19 @@ class TradingContext(ContextConfiguration):
         """Order what brings the holding's value to ``target`` at the last price."""
         resolved = self._data.asset(asset)
         wanted = order_decimal(target, "target value", resolved.symbol)
+        return self._order_target_value(resolved, wanted, limit_price, stop_price, style)
+
+    def _order_target_value(
+        self,
+        resolved: Asset,
+        wanted: Decimal,
+        limit_price: object,
+        stop_price: object,
+        style: ExecutionStyle | None,
+    ) -> Order | None:
         units = wanted / to_decimal(self._current_price(resolved))
-        return self.order_target(
-            resolved, self._round_quantity(resolved, units), limit_price, stop_price, style
-        )
+        target = self._round_quantity(resolved, units)
+        return self._order_target(resolved, target, limit_price, stop_price, style)
 
     def order_target_percent(
         self,
@@ -304,9 +361,11 @@ class TradingContext(ContextConfiguration):
         style: ExecutionStyle | None = None,
     ) -> Order | None:
         """Order what brings the holding to ``target`` (0.1 = 10%) of portfolio value."""
-        share = order_decimal(target, "target percent", self._data.asset(asset).symbol)
+        resolved = self._data.asset(asset)
+        share = order_decimal(target, "target percent", resolved.symbol)
         value = share * to_decimal(self.portfolio.portfolio_value)
-        return self.order_target_value(asset, value, limit_price, stop_price, style)
+        wanted = order_decimal(value, "target value", resolved.symbol)  # NaN equity: an error
+        return self._order_target_value(resolved, wanted, limit_price, stop_price, style)
 
     def batch_market_order(self, share_counts: Mapping[AssetLike, object]) -> list[Order | None]:
         """One market order per ``{asset: amount}`` entry (zipline's batch_market_order)."""

@@ -201,39 +201,48 @@ class Blotter:
         (same-bar-close mode, run right after the strategy placed them).
         """
         panel = self.panel
-        when = self.timestamp(bar)
+        columns = self._columns
+        next_close = self.next_close
+        market = OrderType.MARKET
+        # This bar's rows, read once: a 1-d view indexes faster than the 2-d array.
+        opens = panel.open[bar]
+        closes = panel.close[bar]
         still_open: list[Order] = []
         for order in self.open_orders:
             if order.created_bar >= bar and not market_at_close:
                 still_open.append(order)  # placed during this bar: trades from the next one
                 continue
-            if market_at_close and order.order_type is not OrderType.MARKET:
+            kind = order.order_type
+            if market_at_close and kind is not market:
                 still_open.append(order)
                 continue
-            column = self._columns[order.asset]
+            column = columns[order.asset]
+            price: float | None
             if market_at_close:
-                close = float(panel.close[bar, column])
+                close = float(closes[column])
                 price = None if math.isnan(close) else close
-            elif self.next_close:
+            elif next_close:
                 # zipline's daily fills: an order trades at the next bar's close, and
                 # limits and stops are checked against that close only.
-                close = float(panel.close[bar, column])
+                close = float(closes[column])
                 price = None if math.isnan(close) else reference_price(order, close, close, close)
             else:
-                open_ = float(panel.open[bar, column])
+                open_ = float(opens[column])
                 # No bar (halted, not listed): nothing trades, but a day order still expires.
-                price = (
-                    None
-                    if math.isnan(open_)
-                    else reference_price(
+                if math.isnan(open_):
+                    price = None
+                elif kind is market:
+                    price = open_  # what reference_price gives a market order, without the call
+                else:
+                    price = reference_price(
                         order, open_, float(panel.high[bar, column]), float(panel.low[bar, column])
                     )
-                )
             if price is not None:
                 self._fill(order, bar, column, price)
             if order.is_open:
                 if order.expires_bar is not None and order.expires_bar <= bar:
                     self._release(order)
+                    when = self.timestamp(bar)
                     order.close(OrderStatus.EXPIRED, when, "day order not filled in its session")
                     if self.audit is not None:
                         self.audit.order_closed(order, when)
@@ -292,26 +301,29 @@ class Blotter:
 
         The simulated matching above and the live broker blotter (fills reported by a
         venue) both book through here, so a fill changes the same state either way."""
-        self.ledger.apply_fill(order.asset, quantity, price, commission, slippage)
+        asset = order.asset
+        self.ledger.apply_fill(asset, quantity, price, commission, slippage)
         # Opposite open orders can net the pending total to zero (and drop the key)
         # before all of them have filled.
-        left = self._pending.get(order.asset, ZERO) - quantity
+        pending = self._pending
+        left = pending.get(asset, ZERO) - quantity
         if left:
-            self._pending[order.asset] = left
+            pending[asset] = left
         else:
-            self._pending.pop(order.asset, None)
-        order.filled += quantity
+            pending.pop(asset, None)
+        filled = order.filled + quantity
+        order.filled = filled
         order.fill_value += quantity * price
         order.commission += commission
         order.fills += 1
         when = self.timestamp(bar)
-        if order.remaining == 0:
+        if filled == order.quantity:  # nothing remaining
             order.close(OrderStatus.FILLED, when)
         else:
             order.status = OrderStatus.PARTIALLY_FILLED
         log = self.fills
         log.bars.append(bar)
-        log.symbols.append(order.asset.symbol)
+        log.symbols.append(asset.symbol)
         log.quantities.append(quantity)
         log.prices.append(price)
         log.commissions.append(commission)

@@ -18,7 +18,7 @@ from rustybt.errors import OrderError
 from rustybt.money import ZERO
 from rustybt.summary import summary_html
 
-__all__ = ["Order", "OrderStatus", "OrderType", "TimeInForce"]
+__all__ = ["ORDER_COLUMNS", "Order", "OrderStatus", "OrderType", "TimeInForce", "orders_frame"]
 
 
 class OrderType(StrEnum):
@@ -42,9 +42,9 @@ class TimeInForce(StrEnum):
     DAY = "day"
 
 
-_TERMINAL = frozenset(
-    {OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED}
-)
+# A tuple, not a set: membership tests identity first, while hashing an enum member
+# runs Python code (``is_open`` is asked once per resting order per bar).
+_OPEN_STATES = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
 
 
 def _positive(price: Decimal | None) -> bool:
@@ -102,7 +102,7 @@ class Order:
 
     @property
     def is_open(self) -> bool:
-        return self.status not in _TERMINAL
+        return self.status in _OPEN_STATES
 
     @property
     def average_price(self) -> Decimal | None:
@@ -146,23 +146,8 @@ class Order:
             self.reason = reason
 
     def to_record(self) -> dict[str, object]:
-        average = self.average_price
-        return {
-            "order_id": self.id,
-            "symbol": self.asset.symbol,
-            "created": self.created,
-            "type": str(self.order_type),
-            "time_in_force": str(self.time_in_force),
-            "quantity": self.quantity,
-            "limit_price": self.limit_price,
-            "stop_price": self.stop_price,
-            "status": str(self.status),
-            "filled": self.filled,
-            "average_price": average,
-            "commission": self.commission,
-            "closed": self.closed_at,
-            "reason": self.reason,
-        }
+        """The order as one row of `BacktestResult.orders` (keys: `ORDER_COLUMNS`)."""
+        return dict(zip(ORDER_COLUMNS, _row(self), strict=True))
 
     def _summary(self) -> dict[str, str]:
         side = "buy" if self.is_buy else "sell"
@@ -201,3 +186,51 @@ class Order:
 
     def _repr_html_(self) -> str:
         return summary_html("Order", self._summary())
+
+
+# The columns of `BacktestResult.orders`, in order (`_row` gives the values).
+ORDER_COLUMNS = (
+    "order_id",
+    "symbol",
+    "created",
+    "type",
+    "time_in_force",
+    "quantity",
+    "limit_price",
+    "stop_price",
+    "status",
+    "filled",
+    "average_price",
+    "commission",
+    "closed",
+    "reason",
+)
+
+
+def _row(order: Order) -> tuple[object, ...]:
+    filled = order.filled
+    return (
+        order.id,
+        order.asset.symbol,
+        order.created,
+        str(order.order_type),
+        str(order.time_in_force),
+        order.quantity,
+        order.limit_price,
+        order.stop_price,
+        str(order.status),
+        filled,
+        order.fill_value / filled if filled else None,  # the average price
+        order.commission,
+        order.closed_at,
+        order.reason,
+    )
+
+
+def orders_frame(orders: list[Order]) -> pd.DataFrame:
+    """`BacktestResult.orders`: one row per order.
+
+    Rows are tuples, not `Order.to_record` dicts: pandas turns both into columns
+    with the same conversion (Timestamps to datetime64, Decimals kept as objects),
+    and tuples skip building a dict per order (a run can place 10^5 orders)."""
+    return pd.DataFrame.from_records([_row(order) for order in orders], columns=ORDER_COLUMNS)

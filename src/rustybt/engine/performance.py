@@ -75,8 +75,12 @@ class PerformanceTracker:
 
     def close_session(self, bar: int, fills_so_far: int) -> None:
         session = self._session
-        prices = self._prices[bar]
-        values = self._quantities * prices
+        # Only held assets can have a value: the sums below see the same non-zero
+        # values in the same order as over every asset, so they are bit-identical.
+        held = np.flatnonzero(self._quantities)
+        quantities = self._quantities[held]
+        prices = self._prices[bar][held]
+        values = quantities * prices
         long = float(values[values > 0].sum())
         short = float(values[values < 0].sum())
         ledger = self._ledger
@@ -94,11 +98,8 @@ class PerformanceTracker:
         self._fill_counts[session] = fills_so_far
         self._commission_seen = commission
         self._slippage_seen = slippage
-        held = np.flatnonzero(self._quantities)
         if len(held):
-            self._position_parts.append(
-                (session, held, self._quantities[held], prices[held], self._cost_basis[held])
-            )
+            self._position_parts.append((session, held, quantities, prices, self._cost_basis[held]))
         self._session += 1
 
     def frame(self, sessions_closed: int | None = None) -> pd.DataFrame:
@@ -141,11 +142,12 @@ class PerformanceTracker:
         ]
         if not self._position_parts:
             return pd.DataFrame(columns=columns)
-        sessions = np.concatenate([np.full(len(p[1]), p[0]) for p in self._position_parts])
-        held = np.concatenate([p[1] for p in self._position_parts])
-        quantity = np.concatenate([p[2] for p in self._position_parts])
-        price = np.concatenate([p[3] for p in self._position_parts])
-        basis = np.concatenate([p[4] for p in self._position_parts])
+        parts = self._position_parts
+        held = np.concatenate([p[1] for p in parts])
+        sessions = np.repeat([p[0] for p in parts], [len(p[1]) for p in parts])
+        quantity = np.concatenate([p[2] for p in parts])
+        price = np.concatenate([p[3] for p in parts])
+        basis = np.concatenate([p[4] for p in parts])
         symbols = np.asarray(self._panel.symbols, dtype=object)
         return pd.DataFrame(
             {

@@ -10,6 +10,7 @@ import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.data.bars import to_utc_timestamp
+from rustybt.engine.orders import ORDER_COLUMNS
 from rustybt.engine.result import BacktestResult, asset_record
 from rustybt.engine.versions import versions
 from rustybt.errors import StrategyError
@@ -78,21 +79,3 @@ def mark_failed(result: BacktestResult, error: StrategyError, *, bars_run: int) 
         }
     )
     result.metadata["bars_run"] = bars_run
-
-
-ORDER_COLUMNS = (
-    "order_id",
-    "symbol",
-    "created",
-    "type",
-    "time_in_force",
-    "quantity",
-    "limit_price",
-    "stop_price",
-    "status",
-    "filled",
-    "average_price",
-    "commission",
-    "closed",
-    "reason",
-)
