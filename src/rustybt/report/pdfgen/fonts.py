@@ -1,0 +1,87 @@
+"""Fonts of a PDF: DejaVu Sans (regular, bold) embedded as subsets, plus fallbacks.
+
+Every character is drawn with the first font that has a glyph for it: DejaVu
+Sans (shipped with rustybt: Latin, Greek, Cyrillic, Armenian, Georgian,
+Hebrew, Arabic letters, many symbols), then any fallback font found on the
+machine (Droid Sans Fallback covers Chinese, Japanese and Korean). A character
+no font covers is drawn as the empty box, but the text layer still holds it:
+copying or ``pdftotext`` gives back exactly the text that was written.
+
+Each font is a PDF Type 0 font with its own two-byte codes (CIDs) numbered in
+order of first use, a ``CIDToGIDMap`` from code to glyph and a ``ToUnicode``
+map from code to the original character.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from rustybt.report.pdfgen.truetype import TrueTypeFont, load_font
+
+__all__ = ["FALLBACK_FONTS", "FontSet", "PdfFont"]
+
+#: Fallback fonts used when present (TrueType outlines; tried in order).
+FALLBACK_FONTS = (
+    Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+    Path("/usr/share/fonts/truetype/droid/DroidSansFallback.ttf"),
+)
+
+
+def _bundled(name: str) -> Path:
+    return Path(str(resources.files("rustybt.report").joinpath("fonts", name)))
+
+
+@dataclass
+class PdfFont:
+    """One embedded font and the codes given to the characters drawn with it."""
+
+    font: TrueTypeFont
+    resource: str  # the page resource name, "F1"
+    codes: dict[str, int] = field(default_factory=dict)
+
+    def encode(self, text: str) -> str:
+        """``text`` as a PDF hex string of two-byte codes (new characters get new codes)."""
+        out = []
+        for char in text:
+            code = self.codes.get(char)
+            if code is None:
+                code = self.codes[char] = len(self.codes) + 1  # code 0 stays .notdef
+            out.append(f"{code:04X}")
+        return "<" + "".join(out) + ">"
+
+
+class FontSet:
+    """The regular and bold faces with their fallbacks; splits text into runs per font."""
+
+    def __init__(self) -> None:
+        fallbacks = [load_font(path) for path in FALLBACK_FONTS if path.is_file()][:1]
+        self.fonts: list[PdfFont] = []
+        shared = [self._add(font) for font in fallbacks]
+        self.regular = [self._add(load_font(_bundled("DejaVuSans.ttf"))), *shared]
+        self.bold = [self._add(load_font(_bundled("DejaVuSans-Bold.ttf"))), *shared]
+
+    def _add(self, font: TrueTypeFont) -> PdfFont:
+        pdf_font = PdfFont(font, f"F{len(self.fonts) + 1}")
+        self.fonts.append(pdf_font)
+        return pdf_font
+
+    def runs(self, text: str, bold: bool = False) -> list[tuple[PdfFont, str]]:
+        """``text`` cut into (font, piece) runs, each piece drawn by one font."""
+        faces = self.bold if bold else self.regular
+        runs: list[tuple[PdfFont, str]] = []
+        for char in text:
+            face = next((f for f in faces if f.font.covers(char)), faces[0])
+            if runs and runs[-1][0] is face:
+                runs[-1] = (face, runs[-1][1] + char)
+            else:
+                runs.append((face, char))
+        return runs
+
+    def width(self, text: str, size: float, bold: bool = False) -> float:
+        """Width of ``text`` in points at ``size``."""
+        return sum(face.font.width(piece, size) for face, piece in self.runs(text, bold))
+
+    def used(self) -> list[PdfFont]:
+        return [font for font in self.fonts if font.codes]
