@@ -56,11 +56,20 @@ class FontSet:
     """The regular and bold faces with their fallbacks; splits text into runs per font."""
 
     def __init__(self) -> None:
-        fallbacks = [load_font(path) for path in FALLBACK_FONTS if path.is_file()][:1]
         self.fonts: list[PdfFont] = []
-        shared = [self._add(font) for font in fallbacks]
-        self.regular = [self._add(load_font(_bundled("DejaVuSans.ttf"))), *shared]
-        self.bold = [self._add(load_font(_bundled("DejaVuSans-Bold.ttf"))), *shared]
+        self.regular = [self._add(load_font(_bundled("DejaVuSans.ttf")))]
+        self.bold = [self._add(load_font(_bundled("DejaVuSans-Bold.ttf")))]
+        self._fallbacks_loaded = False
+
+    def _load_fallbacks(self) -> None:
+        """Add the first fallback font found (shared by both weights); once, when needed."""
+        self._fallbacks_loaded = True
+        for path in FALLBACK_FONTS:
+            if path.is_file():
+                shared = self._add(load_font(path))
+                self.regular.append(shared)
+                self.bold.append(shared)
+                return
 
     def _add(self, font: TrueTypeFont) -> PdfFont:
         pdf_font = PdfFont(font, f"F{len(self.fonts) + 1}")
@@ -72,6 +81,8 @@ class FontSet:
         faces = self.bold if bold else self.regular
         runs: list[tuple[PdfFont, str]] = []
         for char in text:
+            if not self._fallbacks_loaded and not faces[0].font.covers(char):
+                self._load_fallbacks()
             face = next((f for f in faces if f.font.covers(char)), faces[0])
             if runs and runs[-1][0] is face:
                 runs[-1] = (face, runs[-1][1] + char)
