@@ -208,6 +208,7 @@ def risk_report(
     index_returns: pd.Series[float] | None = None,
     factor_returns: pd.DataFrame | None = None,
     scenarios: Sequence[HistoricalScenario] = HISTORICAL_SCENARIOS,
+    tail_fit: bool = True,
 ) -> RiskReport:
     """Compute the main risk tables at once.
 
@@ -225,6 +226,8 @@ def risk_report(
             (betas are measured against it over the backtest's dates).
         factor_returns: daily factor returns (fractions) for factor stress tests.
         scenarios: the historical windows.
+        tail_fit: fit the GPD tail (``tail.gpd``); False leaves it None and
+            keeps scipy.stats unimported (the report does not show it).
     """
     inputs = _inputs(source, asset_returns, positions, portfolio_value, sectors, benchmark)
     notes: list[str] = []
@@ -294,7 +297,7 @@ def risk_report(
     return RiskReport(
         var=var,
         var_backtest=backtest,
-        tail=tail_risk(inputs.returns, seed=seed),
+        tail=tail_risk(inputs.returns, seed=seed, gpd=tail_fit),
         decomposition=decomposition,
         correlation=correlation,
         average_correlation=average,
