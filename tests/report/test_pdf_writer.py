@@ -165,3 +165,18 @@ def test_content_streams_inflate(tmp_path: Path) -> None:
     data = path.read_bytes()
     for match in re.finditer(rb"/Length (\d+) /Filter /FlateDecode >>\nstream\n", data):
         zlib.decompress(data[match.end() : match.end() + int(match.group(1))])
+
+
+def test_tearsheet_svg_holds_the_report_charts(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    from rustybt.report.tearsheet import LAYOUT
+
+    report = ReportGenerator(_returns(600))
+    path = report.to_tearsheet(tmp_path / "t.svg")
+    root = ET.fromstring(path.read_text())
+    charts = root.findall("{http://www.w3.org/2000/svg}svg")
+    built = {c.key for s in report.build()[0] for c in s.charts}
+    wanted = [key for row in LAYOUT for key in row if key in built]
+    assert len(charts) == len(wanted) >= 5
+    assert "total return" in path.read_text()

@@ -3,7 +3,7 @@
 Every character is drawn with the first font that has a glyph for it: DejaVu
 Sans (shipped with rustybt: Latin, Greek, Cyrillic, Armenian, Georgian,
 Hebrew, Arabic letters, many symbols), then any fallback font found on the
-machine (Droid Sans Fallback covers Chinese, Japanese and Korean). A character
+machine (Droid Sans Fallback covers Chinese and Japanese, not Hangul). A character
 no font covers is drawn as the empty box, but the text layer still holds it:
 copying or ``pdftotext`` gives back exactly the text that was written.
 
