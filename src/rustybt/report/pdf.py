@@ -22,7 +22,7 @@ from rustybt.errors import ConfigError
 from rustybt.report.model import Chart, CustomFigure, Html, Note, Section, Table
 from rustybt.report.pdfgen.document import Document, Page
 from rustybt.report.pdfgen.fonts import FontSet
-from rustybt.report.pdfgen.svgdraw import draw_svg
+from rustybt.report.pdfgen.svgdraw import draw_svg, svg_size
 from rustybt.report.rendering import is_matplotlib_figure
 from rustybt.report.tables import DisplayTable, display_table
 
@@ -138,7 +138,8 @@ class _Layout:
         from rustybt.report.svg import chart_svg
 
         svg = chart_svg(chart, CHART_WIDTH)
-        return Block("chart", chart.height * 100.0 * self.width / CHART_WIDTH + 8.0, svg=svg)
+        box_w, box_h = svg_size(svg)  # a wrapped legend makes a chart taller than asked
+        return Block("chart", box_h * self.width / box_w + 8.0, svg=svg)
 
     def table(self, table: Table) -> list[Block]:
         """The table as chunks of whole rows; a short one (up to 12 rows) is never split."""

@@ -25,6 +25,7 @@ __all__ = ["chart_svg"]
 WIDTH = 900.0
 LEFT, RIGHT, TOP, BOTTOM = 62.0, 16.0, 30.0, 28.0
 LEGEND = 24.0
+LEGEND_ROW = 16.0
 FONT = 'font-family="-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif"'
 Floats = np.ndarray[tuple[int], np.dtype[np.float64]]
 
@@ -141,12 +142,17 @@ class _Frame:
             y, x = 18.0, beside_title  # in the title row, right-aligned: never over the data
         else:
             y, x = TOP + 12.0, LEFT + 10.0  # a long title: top left of the plot
-        for label, color in entries:
+        start = x
+        for (label, color), width in zip(entries, widths, strict=True):
+            if self.chart.legend_below and x > start and x + width > self.width - RIGHT:
+                # A legend wider than the chart wraps: one more row, and the chart grows.
+                x, y = start, y + LEGEND_ROW
+                self.height += LEGEND_ROW
             self.parts.append(
                 f'<rect x="{x:.1f}" y="{y - 8:.1f}" width="14" height="8" fill="{color}"/>'
             )
             self.parts.append(_text(x + 18, y, label, anchor="start", size=10))
-            x += 30.0 + 6.2 * len(label)
+            x += width
 
     def finish(self) -> str:
         title = _text(LEFT - 50, 18, self.chart.title, anchor="start", size=13, fill="#1d2733")
