@@ -1,11 +1,12 @@
-"""The few distribution functions the risk tables need, from `scipy.special` alone.
+"""The few distribution functions the risk tables need, without importing scipy.
 
 ``import scipy.stats`` costs about half a second (it builds every
-distribution's docstring); a report only needs the normal, Student-t,
-chi-squared and F functions below. Each is the very expression scipy.stats
-evaluates (``norm.ppf`` is ``ndtri``, ``t.ppf`` is ``stdtrit``, ``chi2.sf`` is
-``chdtrc``, ``f.logpdf`` is the same log-density formula), so the numbers are
-unchanged; tests compare them with scipy.stats to 1e-12.
+distribution's docstring) and ``scipy.special`` alone 0.2-0.3 s; a report only
+needs the normal, Student-t and chi-squared functions below, computed in pure
+Python by `rustybt.analytics.metrics.special` (``norm.ppf`` is ``ndtri``,
+``t.ppf`` is ``stdtrit``, ``chi2.sf`` is ``chdtrc``). Tests compare them with
+scipy.stats to 1e-12. The F log-density (the Student-t Monte Carlo fit only)
+uses scipy.special, imported when called.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
 from rustybt.analytics.metrics.conventions import FloatArray
+from rustybt.analytics.metrics.special import chdtrc, ndtr, ndtri, stdtrit
 
 __all__ = [
     "chi2_sf",
@@ -33,12 +34,12 @@ _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 def norm_ppf(q: float) -> float:
     """Standard normal quantile (``scipy.stats.norm.ppf``)."""
-    return float(special.ndtri(q))
+    return ndtri(q)
 
 
 def norm_cdf(x: float) -> float:
     """Standard normal distribution function (``scipy.stats.norm.cdf``)."""
-    return float(special.ndtr(x))
+    return ndtr(x)
 
 
 def norm_pdf(x: float) -> float:
@@ -48,12 +49,12 @@ def norm_pdf(x: float) -> float:
 
 def t_ppf(q: float, dof: float) -> float:
     """Student-t quantile with ``dof`` degrees of freedom (``scipy.stats.t.ppf``)."""
-    return float(special.stdtrit(dof, q))
+    return stdtrit(dof, q)
 
 
-def chi2_sf(x: float, dof: float) -> float:
-    """``P(chi2(dof) > x)`` (``scipy.stats.chi2.sf``)."""
-    return float(special.chdtrc(dof, x))
+def chi2_sf(x: float, dof: int) -> float:
+    """``P(chi2(dof) > x)`` for a whole number ``dof`` (``scipy.stats.chi2.sf``)."""
+    return chdtrc(dof, x)
 
 
 def f_logpdf(x: FloatArray, dfn: float, dfd: float) -> FloatArray:
@@ -61,6 +62,8 @@ def f_logpdf(x: FloatArray, dfn: float, dfd: float) -> FloatArray:
 
     ``m/2 ln m + n/2 ln n + (n/2 - 1) ln x - ((n + m)/2) ln(m + n x) - ln B(n/2, m/2)``.
     """
+    from scipy import special  # only the Student-t Monte Carlo fit needs this
+
     n, m = 1.0 * dfn, 1.0 * dfd
     out: FloatArray = (
         m / 2 * np.log(m)

@@ -27,9 +27,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import special
 
 from rustybt.analytics.metrics.conventions import FloatArray, ReturnsInput, prepare_returns
+from rustybt.analytics.metrics.special import xlogy
 from rustybt.analytics.risk.distributions import chi2_sf, norm_ppf, row_kurtosis, row_skew
 from rustybt.analytics.risk.var import (
     VaRMethod,
@@ -77,7 +77,7 @@ def _test(name: str, statistic: float, dof: int, significance: float) -> Coverag
 
 def _ln_bernoulli(zeros: float, ones: float, probability: float) -> float:
     # ln[(1 - p)^zeros p^ones] with 0 ln 0 = 0.
-    return float(special.xlogy(zeros, 1.0 - probability) + special.xlogy(ones, probability))
+    return xlogy(zeros, 1.0 - probability) + xlogy(ones, probability)
 
 
 def kupiec_pof(n: int, breaches: int, level: float, *, significance: float = 0.05) -> CoverageTest:
