@@ -77,6 +77,11 @@ def test_unicode_text_comes_back_exactly(tmp_path: Path) -> None:
     assert "Ωmega ЖΣ" in text
     assert "Stratégie Ω 日本" in text
     assert "Ελλάδα" in text
+    meta = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    assert (
+        f"Title:           {title} report" in meta.stdout
+        or f"Title:           {title}" in meta.stdout
+    )
     info = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
     lines = info.stdout.splitlines()[2:]
     assert lines

@@ -44,9 +44,8 @@ def _color(color: str, opacity: float, stroke: bool) -> str:
 
 
 def _pdf_text(text: str) -> str:
-    """A PDF literal string of plain ASCII (document info)."""
-    safe = text.encode("ascii", "replace").decode("ascii")
-    return "(" + safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
+    """A PDF text string for the document info: UTF-16BE with its byte-order mark, in hex."""
+    return "<FEFF" + text.encode("utf-16-be", "surrogatepass").hex().upper() + ">"
 
 
 @dataclass
