@@ -78,10 +78,7 @@ def test_unicode_text_comes_back_exactly(tmp_path: Path) -> None:
     assert "Stratégie Ω 日本" in text
     assert "Ελλάδα" in text
     meta = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
-    assert (
-        f"Title:           {title} report" in meta.stdout
-        or f"Title:           {title}" in meta.stdout
-    )
+    assert f"Title:           {title}\n" in meta.stdout  # the document info too
     info = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
     lines = info.stdout.splitlines()[2:]
     assert lines
