@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rustybt.report import ReportGenerator
 from rustybt.report.model import Note, Section, Table
@@ -182,3 +184,29 @@ def test_tearsheet_svg_holds_the_report_charts(tmp_path: Path) -> None:
     wanted = [key for row in LAYOUT for key in row if key in built]
     assert len(charts) == len(wanted) >= 5
     assert "total return" in path.read_text()
+
+
+_ALPHABET = "".join(
+    chr(c)
+    for c in [*range(0x21, 0x7F), *range(0xC0, 0x180), *range(0x391, 0x3CA), *range(0x410, 0x450)]
+    if chr(c).isalnum() or chr(c) in "%.,-+()/:€"
+)
+
+
+@needs_poppler
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.text(alphabet=_ALPHABET, min_size=1, max_size=12), min_size=1, max_size=6))
+def test_any_text_round_trips(words: list[str]) -> None:
+    import tempfile
+
+    from rustybt.report.pdfgen.document import Document
+
+    line = " ".join(words)
+    document = Document(PAPER["a4"])
+    page = document.page()
+    page.text(40, 100, line, size=9)
+    page.text(40, 130, line, size=9, bold=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = document.save(Path(tmp) / "t.pdf", title=line)
+        lines = [x.strip() for x in _text(path).splitlines() if x.strip()]
+    assert lines == [line, line]
