@@ -3,7 +3,7 @@
 Every character is drawn with the first font that has a glyph for it: DejaVu
 Sans (shipped with rustybt: Latin, Greek, Cyrillic, Armenian, Georgian,
 Hebrew, Arabic letters, many symbols), then any fallback font found on the
-machine (Droid Sans Fallback covers Chinese and Japanese, not Hangul). A character
+machine (`FALLBACK_FONTS`: Chinese, Japanese, Korean). A character
 no font covers is drawn as the empty box, but the text layer still holds it:
 copying or ``pdftotext`` gives back exactly the text that was written.
 
@@ -22,10 +22,13 @@ from rustybt.report.pdfgen.truetype import TrueTypeFont, load_font
 
 __all__ = ["FALLBACK_FONTS", "FontSet", "PdfFont"]
 
-#: Fallback fonts used when present (TrueType outlines; tried in order).
+#: Fallback fonts used when present, tried in order after DejaVu Sans (TrueType
+#: outlines only: CFF-based .otf and .ttc collections such as Noto CJK are not read).
+#: Droid Sans Fallback (Debian fonts-droid-fallback): Chinese and Japanese;
+#: Nanum Gothic (fonts-nanum): Korean Hangul.
 FALLBACK_FONTS = (
     Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
-    Path("/usr/share/fonts/truetype/droid/DroidSansFallback.ttf"),
+    Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf"),
 )
 
 
@@ -62,14 +65,16 @@ class FontSet:
         self._fallbacks_loaded = False
 
     def _load_fallbacks(self) -> None:
-        """Add the first fallback font found (shared by both weights); once, when needed."""
+        """Add every fallback font found (shared by both weights); once, when first needed.
+
+        A fallback that draws nothing is not written into the file.
+        """
         self._fallbacks_loaded = True
         for path in FALLBACK_FONTS:
             if path.is_file():
                 shared = self._add(load_font(path))
                 self.regular.append(shared)
                 self.bold.append(shared)
-                return
 
     def _add(self, font: TrueTypeFont) -> PdfFont:
         pdf_font = PdfFont(font, f"F{len(self.fonts) + 1}")
