@@ -28,9 +28,11 @@ def test_demo_prints_summary_and_saves_a_loadable_result(tmp_path: Path) -> None
     assert f"final equity    {saved.final_equity:,.2f}" in out
     assert f"orders / fills  {len(saved.orders)} / {len(saved.transactions)}" in out
     assert str((tmp_path / "demo").resolve()) in out
-    tearsheet = tmp_path / "demo" / "tearsheet.png"
+    tearsheet = tmp_path / "demo" / "tearsheet.svg"
     assert f"tearsheet       {tearsheet.resolve()}" in out
-    assert tearsheet.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = tearsheet.read_text()
+    assert svg.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg ')
+    assert svg.count("<svg") == 1 + 9  # the page and its nine charts
     for name in ("report.html", "report.pdf"):  # the full report beside the result
         report = tmp_path / "demo" / name
         assert f"report          {report.resolve()}" in out

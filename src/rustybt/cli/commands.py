@@ -22,7 +22,7 @@ from rustybt.engine.runner import FillAt, run_backtest
 from rustybt.engine.strategy import Strategy, load_strategy_file
 from rustybt.errors import ConfigError, DataNotFound, StrategyError, UnknownSymbol, clip_text
 from rustybt.security import check_symbol
-from rustybt.security.files import SHARED_FILE_MODE, restrict_tree
+from rustybt.security.files import restrict_tree
 
 __all__ = [
     "IngestRequest",
@@ -85,33 +85,14 @@ def _save(result: BacktestResult, output: Path, name: str, *, overwrite: bool) -
     return target
 
 
-def _write_tearsheet(result: BacktestResult, directory: Path) -> Path | None:
-    """The one-page tearsheet PNG beside the saved result (None without matplotlib)."""
-    from rustybt.analytics.plots import tearsheet
-
-    try:
-        figure = tearsheet(result)
-    except ConfigError as error:  # matplotlib is the optional [plot] extra
-        print(f"tearsheet       skipped: {error.message} ({error.hint})")
-        return None
-    path = directory / "tearsheet.png"
-    figure.savefig(path, dpi=90)
-    path.chmod(SHARED_FILE_MODE)  # like the result's other files
-    return path
-
-
 def _print_result(result: BacktestResult, saved: Path) -> None:
     for line in summary_lines(result):
         print(line)
     print(f"saved result    {saved.resolve()}")
     print(f"  load it with  rustybt.BacktestResult.load({str(saved)!r})")
-    if len(result.perf) > 1:
-        tearsheet = _write_tearsheet(result, saved)
-        if tearsheet is not None:
-            print(f"tearsheet       {tearsheet.resolve()}")
     from rustybt.cli.report import write_reports_beside
 
-    write_reports_beside(result, saved)
+    write_reports_beside(result, saved, tearsheet=len(result.perf) > 1)
     # The tearsheet and reports join the saved files: 0640 like them (no access for others).
     restrict_tree(saved)
 

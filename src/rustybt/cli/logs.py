@@ -9,14 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from rustybt.audit.query import (
-    LogQuery,
-    ReadStats,
-    format_table,
-    log_files,
-    parse_time,
-    read_records,
-)
 from rustybt.errors import ConfigError, DataError
 
 __all__ = ["LogsRequest", "show_logs", "with_audit_log"]
@@ -40,6 +32,17 @@ class LogsRequest:
 
 def show_logs(request: LogsRequest) -> int:
     """Print the matching records (JSON lines, or a table); returns how many matched."""
+    # Imported here: `demo`/`run` import this module for --audit-log, and the audit
+    # reader (structlog, gzip) is not needed unless logs are read.
+    from rustybt.audit.query import (
+        LogQuery,
+        ReadStats,
+        format_table,
+        log_files,
+        parse_time,
+        read_records,
+    )
+
     if request.limit is not None and request.limit < 0:
         raise ConfigError("--limit must not be negative", context={"limit": request.limit})
     query = LogQuery(

@@ -9,7 +9,6 @@ import typer
 
 from rustybt.cli.errors import report_errors
 from rustybt.errors import RustyBTError
-from rustybt.install import extra_hint
 
 __all__ = ["register", "write_report", "write_reports_beside"]
 
@@ -31,21 +30,22 @@ def write_report(
     return paths
 
 
-def write_reports_beside(result: object, directory: Path, formats: str = DEFAULT_FORMATS) -> None:
-    """The reports `run` and `demo` write next to the saved result (skipped, with why, if impossible)."""
+def write_reports_beside(
+    result: object, directory: Path, formats: str = DEFAULT_FORMATS, *, tearsheet: bool = True
+) -> None:
+    """The tearsheet and reports `run` and `demo` write next to the saved result.
+
+    Each is skipped, with why, if impossible. None needs matplotlib: the PDF and
+    the SVG tearsheet draw the report's own charts.
+    """
     from rustybt.report import ReportGenerator
 
     try:
         generator = ReportGenerator(result)  # type: ignore[arg-type]  # a BacktestResult from run/demo
-        chosen = formats.split(",")
-        try:
-            import matplotlib  # noqa: F401  (the PDF needs it; HTML alone does without charts)
-        except ImportError:
-            chosen = [f for f in chosen if f != "pdf"]
-            print(
-                "report.pdf      skipped: matplotlib is not installed (" + extra_hint("plot") + ")"
-            )
-        for path in generator.write_all(directory, chosen):
+        if tearsheet:
+            path = generator.to_tearsheet(directory / "tearsheet.svg")
+            print(f"tearsheet       {path.resolve()}")
+        for path in generator.write_all(directory, formats.split(",")):
             print(f"report          {path.resolve()}")
     except RustyBTError as error:  # the result is saved already: a report problem must not lose it
         print(

@@ -225,6 +225,14 @@ class ReportGenerator:
         sections, _ = self.build()
         return write_pdf(sections, _target(path), title=self.title, paper=self.paper)
 
+    def to_tearsheet(self, path: str | Path) -> Path:
+        """Write the one-page SVG tearsheet (the report's main charts); returns its path."""
+        from rustybt.report.tearsheet import tearsheet_svg
+
+        target = _target(path)
+        target.write_text(tearsheet_svg(self), encoding="utf-8")
+        return target
+
     def to_dict(self) -> dict[str, object]:
         """Every number of the report as JSON-ready Python (see `rustybt.report.jsonout`)."""
         from rustybt.report.jsonout import report_dict

@@ -3,8 +3,8 @@
 A `Chart` becomes one ``<svg>`` element with a ``viewBox`` (it scales to the
 page width): a title, grid lines, axis ticks and the marks. Drawing a chart
 takes about a millisecond, where a matplotlib figure takes a hundred, and the
-HTML report works without the plotting extra. The PDF draws the same `Chart`
-with matplotlib (`figures_static`).
+HTML report works without the plotting extra. The PDF draws the very same SVG
+(`rustybt.report.pdfgen.svgdraw`), so both formats show one drawing.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ __all__ = ["chart_svg"]
 WIDTH = 900.0
 LEFT, RIGHT, TOP, BOTTOM = 62.0, 16.0, 30.0, 28.0
 LEGEND = 24.0
+LEGEND_ROW = 16.0
 FONT = 'font-family="-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif"'
 Floats = np.ndarray[tuple[int], np.dtype[np.float64]]
 
@@ -75,8 +76,9 @@ def _times(index: pd.Index) -> Floats:
 class _Frame:
     """Plot area geometry plus the pieces of SVG drawn so far."""
 
-    def __init__(self, chart: Chart) -> None:
+    def __init__(self, chart: Chart, width: float = WIDTH) -> None:
         self.chart = chart
+        self.width = width
         self.height = chart.height * 100.0
         self.bottom = self.height - BOTTOM - (LEGEND if chart.legend_below else 0.0)
         self.parts: list[str] = []
@@ -94,7 +96,7 @@ class _Frame:
         step = ticks[1] - ticks[0] if len(ticks) > 1 else (hi - lo or 1.0)
         for tick in ticks:
             y = scale.one(tick)
-            self.parts.append(_line(LEFT, y, WIDTH - RIGHT, y, "#e3e7ec"))
+            self.parts.append(_line(LEFT, y, self.width - RIGHT, y, "#e3e7ec"))
             label = tick_label(tick, chart.y_format, tick if chart.log_y else step)
             self.parts.append(_text(LEFT - 6, y + 4, label, anchor="end", size=10, fill="#555"))
         return scale
@@ -103,7 +105,7 @@ class _Frame:
         ticks = nice_ticks(lo, hi, 7)
         if ticks:
             lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
-        scale = Scale(lo, hi, LEFT, WIDTH - RIGHT)
+        scale = Scale(lo, hi, LEFT, self.width - RIGHT)
         step = ticks[1] - ticks[0] if len(ticks) > 1 else (hi - lo or 1.0)
         for tick in ticks:
             x = scale.one(tick)
@@ -120,7 +122,7 @@ class _Frame:
         return scale
 
     def x_dates(self, lo: float, hi: float) -> Scale:
-        scale = Scale(lo, hi if hi > lo else lo + 1.0, LEFT, WIDTH - RIGHT)
+        scale = Scale(lo, hi if hi > lo else lo + 1.0, LEFT, self.width - RIGHT)
         start, end = pd.Timestamp(lo, unit="s"), pd.Timestamp(hi, unit="s")
         for stamp, label in date_ticks(start, end):
             x = scale.one(stamp.value / 1e9)
@@ -133,26 +135,31 @@ class _Frame:
             return
         widths = [30.0 + 6.2 * len(label) for label, _ in entries]
         title_end = LEFT - 50 + 7.0 * len(self.chart.title) + 24.0
-        beside_title = WIDTH - RIGHT - sum(widths)
+        beside_title = self.width - RIGHT - sum(widths)
         if self.chart.legend_below:
             y, x = self.height - 8.0, LEFT + 10.0  # in the room reserved under the axes
         elif beside_title >= title_end:
             y, x = 18.0, beside_title  # in the title row, right-aligned: never over the data
         else:
             y, x = TOP + 12.0, LEFT + 10.0  # a long title: top left of the plot
-        for label, color in entries:
+        start = x
+        for (label, color), width in zip(entries, widths, strict=True):
+            if self.chart.legend_below and x > start and x + width > self.width - RIGHT:
+                # A legend wider than the chart wraps: one more row, and the chart grows.
+                x, y = start, y + LEGEND_ROW
+                self.height += LEGEND_ROW
             self.parts.append(
                 f'<rect x="{x:.1f}" y="{y - 8:.1f}" width="14" height="8" fill="{color}"/>'
             )
             self.parts.append(_text(x + 18, y, label, anchor="start", size=10))
-            x += 30.0 + 6.2 * len(label)
+            x += width
 
     def finish(self) -> str:
         title = _text(LEFT - 50, 18, self.chart.title, anchor="start", size=13, fill="#1d2733")
-        axis = _line(LEFT, self.bottom, WIDTH - RIGHT, self.bottom, "#888")
+        axis = _line(LEFT, self.bottom, self.width - RIGHT, self.bottom, "#888")
         body = "".join(self.parts)
         return (
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0f} {self.height:.0f}" '
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width:.0f} {self.height:.0f}" '
             f'role="img" aria-label="{_esc(self.chart.title)}" {FONT}>{title}{body}{axis}</svg>'
         )
 
@@ -225,7 +232,7 @@ def _lines(frame: _Frame, chart: Chart) -> None:
         entries.append((label, color))
     for value in chart.markers.values():
         level = y.one(value)
-        frame.parts.append(_line(LEFT, level, WIDTH - RIGHT, level, "#444", 0.8, "4 3"))
+        frame.parts.append(_line(LEFT, level, frame.width - RIGHT, level, "#444", 0.8, "4 3"))
     frame.legend(entries)
 
 
@@ -235,7 +242,7 @@ def _bars(frame: _Frame, chart: Chart) -> None:
     lo, hi = _bounds([values.ravel()], pad_zero=True)
     y = frame.y_axis(lo, hi)
     slots = max(len(table), 4)
-    slot = (WIDTH - RIGHT - LEFT) / slots
+    slot = (frame.width - RIGHT - LEFT) / slots
     offset = (slots - len(table)) * slot / 2.0
     width = slot * 0.8 / max(table.shape[1], 1)
     zero = y.one(0.0)
@@ -261,7 +268,7 @@ def _bars(frame: _Frame, chart: Chart) -> None:
                 fill="#555",
             )
         )
-    frame.parts.append(_line(LEFT, zero, WIDTH - RIGHT, zero, "#666"))
+    frame.parts.append(_line(LEFT, zero, frame.width - RIGHT, zero, "#666"))
     frame.legend(entries)
 
 
@@ -271,7 +278,7 @@ def _heatmap(frame: _Frame, chart: Chart) -> None:
     finite = values[np.isfinite(values)]
     limit = float(np.max(np.abs(finite))) if finite.size else 1.0
     rows, cols = values.shape
-    cell_w = (WIDTH - RIGHT - LEFT) / max(cols, 1)
+    cell_w = (frame.width - RIGHT - LEFT) / max(cols, 1)
     cell_h = (frame.bottom - TOP) / max(rows, 1)
     for r in range(rows):
         frame.parts.append(
@@ -362,7 +369,7 @@ def _scatter(frame: _Frame, chart: Chart) -> None:
         frame.parts.append(f'<g fill="{color}" fill-opacity="0.65">{dots}</g>')
         entries.append((label, color))
     zero = y.one(0.0)
-    frame.parts.append(_line(LEFT, zero, WIDTH - RIGHT, zero, "#666"))
+    frame.parts.append(_line(LEFT, zero, frame.width - RIGHT, zero, "#666"))
     frame.legend(entries)
 
 
@@ -384,12 +391,12 @@ def _is_empty(chart: Chart) -> bool:
     return not any(len(s.dropna()) for s in chart.series.values())
 
 
-def chart_svg(chart: Chart) -> str:
-    """``chart`` as one inline ``<svg>`` element."""
-    frame = _Frame(chart)
+def chart_svg(chart: Chart, width: float = WIDTH) -> str:
+    """``chart`` as one inline ``<svg>`` element, ``width`` units wide (the PDF draws it narrower)."""
+    frame = _Frame(chart, width)
     if _is_empty(chart):
         frame.parts.append(
-            _text(WIDTH / 2, frame.height / 2, "not enough data to draw", fill="#777")
+            _text(frame.width / 2, frame.height / 2, "not enough data to draw", fill="#777")
         )
     else:
         _DRAWERS[chart.kind](frame, chart)

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr, ndtri
+
+from rustybt.analytics.metrics.special import ndtr, ndtri
 
 __all__ = ["HacFit", "ols_hac"]
 
@@ -67,7 +68,7 @@ def ols_hac(endog: FloatArray, exog: FloatArray, *, maxlags: int, confidence: fl
     cov *= n / float(n - k)
     bse: FloatArray = np.sqrt(np.diag(cov))
     tvalues: FloatArray = params / bse
-    pvalues: FloatArray = ndtr(-np.abs(tvalues)) * 2
+    pvalues: FloatArray = np.array([2.0 * ndtr(-abs(float(t))) for t in tvalues])
     q = ndtri(1 - (1.0 - confidence) / 2)
     bounds: FloatArray = np.column_stack([params - q * bse, params + q * bse])
     ssr = np.dot(resid, resid)

@@ -17,7 +17,6 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtr, ndtri
 
 from rustybt.analytics.metrics.conventions import (
     FloatArray,
@@ -27,6 +26,7 @@ from rustybt.analytics.metrics.conventions import (
 )
 from rustybt.analytics.metrics.distribution import _kurtosis, _skew
 from rustybt.analytics.metrics.risk_adjusted import _ratio, _std
+from rustybt.analytics.metrics.special import ndtr, ndtri
 from rustybt.errors import ConfigError
 
 __all__ = [
@@ -121,7 +121,7 @@ def expected_maximum_sharpe(n_trials: int, sharpe_variance: float) -> float:
             "the variance of the trials' Sharpe ratios must be >= 0",
             context={"sharpe_variance": sharpe_variance},
         )
-    quantiles = ndtri(np.array([1.0 - 1.0 / n_trials, 1.0 - 1.0 / (n_trials * math.e)]))
+    quantiles = [ndtri(1.0 - 1.0 / n_trials), ndtri(1.0 - 1.0 / (n_trials * math.e))]
     return math.sqrt(sharpe_variance) * float(
         (1.0 - EULER_MASCHERONI) * quantiles[0] + EULER_MASCHERONI * quantiles[1]
     )

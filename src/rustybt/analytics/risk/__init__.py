@@ -33,6 +33,11 @@ from rustybt.analytics.risk.figures import (
     stress_figure,
     var_distribution_figure,
 )
+from rustybt.analytics.risk.hypothetical import (
+    PARALLEL_SHOCKS,
+    hypothetical_scenarios,
+    hypothetical_stress,
+)
 from rustybt.analytics.risk.inputs import (
     RiskInputs,
     asset_returns_from_bars,
@@ -70,6 +75,7 @@ from rustybt.data.factors import load_fama_french
 
 __all__ = [
     "HISTORICAL_SCENARIOS",
+    "PARALLEL_SHOCKS",
     "BetaEstimate",
     "CoverageTest",
     "GPDTail",
@@ -104,6 +110,8 @@ __all__ = [
     "from_result",
     "gpd_tail",
     "historical_scenario",
+    "hypothetical_scenarios",
+    "hypothetical_stress",
     "kupiec_pof",
     "load_fama_french",
     "load_index_csv",

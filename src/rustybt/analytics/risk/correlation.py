@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import stats
 
 from rustybt.analytics.metrics.conventions import (
     FloatArray,
@@ -20,6 +19,7 @@ from rustybt.analytics.metrics.conventions import (
     prepare_returns,
 )
 from rustybt.analytics.metrics.rolling import rolling_beta
+from rustybt.analytics.risk.distributions import t_ppf
 from rustybt.analytics.risk.inputs import as_dates, filled_matrix
 from rustybt.errors import ConfigError, DataNotFound
 
@@ -159,7 +159,7 @@ def _ols(y: FloatArray, x: FloatArray, confidence: float) -> BetaEstimate:
     sse = float(residual @ residual)
     syy = float(dy @ dy)
     se = float(np.sqrt(sse / (n - 2) / sxx))
-    half = float(stats.t.ppf(0.5 + confidence / 2.0, n - 2)) * se
+    half = t_ppf(0.5 + confidence / 2.0, n - 2) * se
     with np.errstate(divide="ignore", invalid="ignore"):
         t_stat = beta / se if se > 0 else float("inf") * np.sign(beta)
     r2 = 1.0 - sse / syy if syy > 0 else nan

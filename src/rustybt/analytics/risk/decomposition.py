@@ -34,10 +34,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from rustybt.analytics.metrics.conventions import FloatArray
 from rustybt.analytics.metrics.distribution import value_at_risk
+from rustybt.analytics.risk.distributions import norm_pdf, norm_ppf
 from rustybt.analytics.risk.inputs import held_returns
 from rustybt.analytics.risk.montecarlo import cholesky_factor
 from rustybt.analytics.risk.var import check_level, tail_probability
@@ -122,11 +122,11 @@ def risk_decomposition(
     marginal = sigma_w / volatility if volatility > 0 else np.zeros_like(sigma_w)
     component = weights * marginal
     if method == "parametric":
-        z = float(stats.norm.ppf(alpha))
+        z = norm_ppf(alpha)
         var_parts = weights * mean + z * component
-        cvar_parts = weights * mean - float(stats.norm.pdf(z)) / alpha * component
+        cvar_parts = weights * mean - norm_pdf(z) / alpha * component
         var = float(weights @ mean + z * volatility)
-        cvar = float(weights @ mean - float(stats.norm.pdf(z)) / alpha * volatility)
+        cvar = float(weights @ mean - norm_pdf(z) / alpha * volatility)
     elif method in ("historical", "monte_carlo"):
         scenarios = matrix
         if method == "monte_carlo":

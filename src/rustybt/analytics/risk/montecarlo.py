@@ -27,10 +27,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from rustybt.analytics.metrics.conventions import FloatArray
 from rustybt.analytics.metrics.distribution import conditional_value_at_risk, value_at_risk
+from rustybt.analytics.risk.distributions import f_logpdf
 from rustybt.analytics.risk.inputs import held_returns
 from rustybt.analytics.risk.var import (
     DEFAULT_LEVELS,
@@ -158,8 +158,10 @@ def fit_student_t_dof(matrix: FloatArray) -> float:
     def negative_log_likelihood(nu: float) -> float:
         scale = nu / ((nu - 2.0) * p)
         return -float(
-            np.sum(stats.f.logpdf(distances * scale, p, nu)) + distances.shape[0] * np.log(scale)
+            np.sum(f_logpdf(distances * scale, p, nu)) + distances.shape[0] * np.log(scale)
         )
+
+    from scipy import optimize  # only this fit needs it: kept off the import path
 
     fitted = optimize.minimize_scalar(negative_log_likelihood, bounds=_DOF_BOUNDS, method="bounded")
     return float(fitted.x)

@@ -17,8 +17,10 @@ from rustybt.analytics.risk.correlation import (
 )
 from rustybt.analytics.risk.decomposition import RiskDecomposition, risk_decomposition
 from rustybt.analytics.risk.exposures import estimate_betas, estimate_loadings
+from rustybt.analytics.risk.hypothetical import hypothetical_stress
 from rustybt.analytics.risk.inputs import RiskInputs, from_pandas, from_result
 from rustybt.analytics.risk.montecarlo import MonteCarloMethod, monte_carlo_var
+from rustybt.analytics.risk.scenario_analysis import ScenarioResult
 from rustybt.analytics.risk.scenarios import HISTORICAL_SCENARIOS, HistoricalScenario
 from rustybt.analytics.risk.stress import StressResult, factor_stress_test, stress_test
 from rustybt.analytics.risk.tail import TailRisk, tail_risk
@@ -62,6 +64,8 @@ class RiskReport:
         beta, up_beta, down_beta: against the benchmark.
         stress: historical scenarios through index betas (when index returns given).
         factor_stress: historical scenarios through factor loadings (when factors given).
+        hypothetical: standard what-ifs on the final positions (parallel, market
+            through betas, sector, volatility-scaled; `hypothetical_stress`).
         portfolio_value: the currency base of the currency columns.
         notes: why any piece is missing.
     """
@@ -79,6 +83,7 @@ class RiskReport:
     factor_stress: StressResult | None
     portfolio_value: float
     notes: list[str] = field(default_factory=list)
+    hypothetical: ScenarioResult | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Plain Python (JSON-friendly) view of every table."""
@@ -110,6 +115,8 @@ class RiskReport:
             out["stress"] = _records(self.stress.table)
         if self.factor_stress is not None:
             out["factor_stress"] = _records(self.factor_stress.table)
+        if self.hypothetical is not None:
+            out["hypothetical"] = _records(self.hypothetical.table)
         return out
 
     def __repr__(self) -> str:
@@ -148,6 +155,7 @@ class RiskReport:
         for title, stress in (
             ("Stress tests", self.stress),
             ("Factor stress tests", self.factor_stress),
+            ("Hypothetical scenarios", self.hypothetical),
         ):
             if stress is not None:
                 parts.append(
@@ -208,6 +216,7 @@ def risk_report(
     index_returns: pd.Series[float] | None = None,
     factor_returns: pd.DataFrame | None = None,
     scenarios: Sequence[HistoricalScenario] = HISTORICAL_SCENARIOS,
+    tail_fit: bool = True,
 ) -> RiskReport:
     """Compute the main risk tables at once.
 
@@ -225,13 +234,15 @@ def risk_report(
             (betas are measured against it over the backtest's dates).
         factor_returns: daily factor returns (fractions) for factor stress tests.
         scenarios: the historical windows.
+        tail_fit: fit the GPD tail (``tail.gpd``); False leaves it None and
+            keeps scipy.stats unimported (the report does not show it).
     """
     inputs = _inputs(source, asset_returns, positions, portfolio_value, sectors, benchmark)
     notes: list[str] = []
     value = inputs.portfolio_value
     var = var_table(inputs.returns, levels=levels, horizon=horizon, portfolio_value=value)
     has_assets = inputs.asset_returns is not None and not inputs.positions.empty
-    decomposition = correlation = average = None
+    decomposition = correlation = average = hypothetical = None
     if has_assets:
         assets = inputs.require_assets()
         simulated = monte_carlo_var(
@@ -249,6 +260,19 @@ def risk_report(
         )
         correlation = correlation_matrix(assets)
         average = average_pairwise_correlation(correlation)
+        market_betas = None
+        if inputs.benchmark is not None:
+            try:
+                market_betas = estimate_betas(assets, inputs.benchmark)["beta"]
+            except DataNotFound as exc:
+                notes.append(f"market scenario skipped: {exc.message}")
+        hypothetical = hypothetical_stress(
+            inputs.positions,
+            portfolio_value=value,
+            sectors=inputs.sectors,
+            asset_returns=assets,
+            betas=market_betas,
+        )
     else:
         notes.append(
             "no positions or asset returns: Monte Carlo VaR, decomposition and correlation skipped"
@@ -294,7 +318,7 @@ def risk_report(
     return RiskReport(
         var=var,
         var_backtest=backtest,
-        tail=tail_risk(inputs.returns, seed=seed),
+        tail=tail_risk(inputs.returns, seed=seed, gpd=tail_fit),
         decomposition=decomposition,
         correlation=correlation,
         average_correlation=average,
@@ -305,4 +329,5 @@ def risk_report(
         factor_stress=factor_stress,
         portfolio_value=value,
         notes=notes,
+        hypothetical=hypothetical,
     )

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from rustybt.analytics.metrics.conventions import FloatArray, ReturnsInput, prepare_returns
 from rustybt.analytics.metrics.distribution import kurtosis, skew, tail_ratio
@@ -147,6 +146,8 @@ def gpd_tail(
             context={"exceedances": int(excess.shape[0]), "n": n},
             hint="use a longer history or a lower threshold_quantile",
         )
+    from scipy import stats  # ~0.5 s to import: only the GPD fit needs it
+
     xi, _, beta = (float(v) for v in stats.genpareto.fit(excess, floc=0.0))
     ratio = n / excess.shape[0] * (tail_probability(level))
     if abs(xi) < 1e-9:
@@ -214,17 +215,21 @@ def tail_risk(
     dar_horizon: int = 252,
     n_paths: int = 5_000,
     seed: int | None = 0,
+    gpd: bool = True,
 ) -> TailRisk:
     """Skew, kurtosis, tail ratio, worst 1/5/10/21-period losses, DaR and a GPD fit.
 
     The GPD fit is None (not an error) when there are fewer than 20 losses
-    beyond the 95th percentile (under about 400 observations).
+    beyond the 95th percentile (under about 400 observations), or when
+    ``gpd=False`` (it needs scipy.stats, ~0.5 s to import: the report skips it).
     """
     boot, hist = drawdown_at_risk(returns, level, horizon=dar_horizon, n_paths=n_paths, seed=seed)
-    try:
-        gpd: GPDTail | None = gpd_tail(returns, gpd_level)
-    except DataNotFound:
-        gpd = None  # short histories have no usable tail; the other figures still stand
+    fit: GPDTail | None = None
+    if gpd:
+        try:
+            fit = gpd_tail(returns, gpd_level)
+        except DataNotFound:
+            fit = None  # short histories have no usable tail; the other figures still stand
     return TailRisk(
         skew=skew(returns),
         excess_kurtosis=kurtosis(returns),
@@ -233,5 +238,5 @@ def tail_risk(
         drawdown_at_risk=boot,
         historical_drawdown_at_risk=hist,
         level=level,
-        gpd=gpd,
+        gpd=fit,
     )

@@ -25,7 +25,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from rustybt.analytics.metrics.conventions import FloatArray, ReturnsInput, prepare_returns
 from rustybt.analytics.metrics.distribution import (
@@ -34,6 +33,7 @@ from rustybt.analytics.metrics.distribution import (
     skew,
     value_at_risk,
 )
+from rustybt.analytics.risk.distributions import norm_cdf, norm_pdf, norm_ppf
 from rustybt.errors import ConfigError
 
 __all__ = [
@@ -138,7 +138,7 @@ def _cornish_fisher_tail_mean(a: float, skew: float, excess_kurtosis: float) -> 
     # E[z_cf(Z) | Z < a] with the truncated standard normal moments
     # M0 = Phi(a), M1 = -phi(a), M2 = Phi(a) - a phi(a), M3 = -(a^2 + 2) phi(a).
     s, k = skew, excess_kurtosis
-    big, small = float(stats.norm.cdf(a)), float(stats.norm.pdf(a))
+    big, small = norm_cdf(a), norm_pdf(a)
     m0, m1, m2, m3 = big, -small, big - a * small, -(a * a + 2.0) * small
     total = (
         m1 + (m2 - m0) * s / 6.0 + (m3 - 3.0 * m1) * k / 24.0 - (2.0 * m3 - 5.0 * m1) * s * s / 36.0
@@ -162,10 +162,10 @@ def _estimate(values: FloatArray, level: float, method: VaRMethod, horizon: int)
         return VaREstimate(method, level, horizon, var, cvar, n)
     mu, sigma = _moments(values)
     mu_h, sigma_h = mu * horizon, sigma * np.sqrt(horizon)
-    z = float(stats.norm.ppf(alpha))
+    z = norm_ppf(alpha)
     if method == "parametric":
         var = mu_h + z * sigma_h
-        cvar = mu_h - sigma_h * float(stats.norm.pdf(z)) / alpha
+        cvar = mu_h - sigma_h * norm_pdf(z) / alpha
         return VaREstimate(method, level, horizon, float(var), float(cvar), n)
     if method == "cornish_fisher":
         s, k = skew(values), kurtosis(values)

@@ -27,9 +27,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import special, stats
 
 from rustybt.analytics.metrics.conventions import FloatArray, ReturnsInput, prepare_returns
+from rustybt.analytics.metrics.special import xlogy
+from rustybt.analytics.risk.distributions import chi2_sf, norm_ppf, row_kurtosis, row_skew
 from rustybt.analytics.risk.var import (
     VaRMethod,
     check_level,
@@ -70,13 +71,13 @@ class CoverageTest:
 
 
 def _test(name: str, statistic: float, dof: int, significance: float) -> CoverageTest:
-    p_value = float(stats.chi2.sf(statistic, dof))
+    p_value = chi2_sf(statistic, dof)
     return CoverageTest(name, float(statistic), dof, p_value, bool(p_value < significance))
 
 
 def _ln_bernoulli(zeros: float, ones: float, probability: float) -> float:
     # ln[(1 - p)^zeros p^ones] with 0 ln 0 = 0.
-    return float(special.xlogy(zeros, 1.0 - probability) + special.xlogy(ones, probability))
+    return xlogy(zeros, 1.0 - probability) + xlogy(ones, probability)
 
 
 def kupiec_pof(n: int, breaches: int, level: float, *, significance: float = 0.05) -> CoverageTest:
@@ -130,12 +131,12 @@ def _rolling_forecast(
         return out
     mean = windows.mean(axis=1)
     std = windows.std(axis=1, ddof=1)
-    z = float(stats.norm.ppf(alpha))
+    z = norm_ppf(alpha)
     if method == "parametric":
         return np.asarray(mean + z * std, dtype=np.float64)
     if method == "cornish_fisher":
-        skews = np.atleast_1d(np.asarray(stats.skew(windows, axis=1), dtype=np.float64))
-        kurts = np.atleast_1d(np.asarray(stats.kurtosis(windows, axis=1), dtype=np.float64))
+        skews = row_skew(np.asarray(windows, dtype=np.float64))
+        kurts = row_kurtosis(np.asarray(windows, dtype=np.float64))
         z_cf = np.array(
             [cornish_fisher_quantile(z, s, k) for s, k in zip(skews, kurts, strict=True)]
         )

@@ -20,6 +20,20 @@ _VAR_FORMATS: dict[str, ValueFormat] = {
     "var_currency": "money",
     "cvar_currency": "money",
 }
+_SCENARIO_COLUMNS = {
+    "pnl": "P&L",
+    "return": "return",
+    "positions_shocked": "positions shocked",
+    "worst_position": "worst position",
+    "worst_pnl": "worst position P&L",
+}
+_SCENARIO_FORMATS: dict[str, ValueFormat] = {
+    "P&L": "money",
+    "return": "pct",
+    "positions shocked": "int",
+    "worst position": "text",
+    "worst position P&L": "money",
+}
 _DECOMPOSITION_COLUMNS = {
     "value": "value",
     "weight": "weight",
@@ -109,6 +123,23 @@ def risk_section(inputs: ReportInputs) -> Section:
         }
         items.append(
             Table("stress_windows", "Historical stress windows inside the run", stress, formats)
+        )
+    if risk.hypothetical is not None:
+        items.append(
+            Table(
+                "hypothetical_scenarios",
+                "Hypothetical shocks to the last positions (negative = loss)",
+                risk.hypothetical.table.rename(columns=_SCENARIO_COLUMNS),
+                _SCENARIO_FORMATS,
+            )
+        )
+        items.append(
+            Note(
+                "Each scenario moves the positions held at the end: every holding by the same "
+                "return; the market through each holding's beta to the benchmark; one sector "
+                "at a time; or every holding by 3 times its own daily volatility. Return is "
+                "the P&L over the final equity."
+            )
         )
     if risk.decomposition is not None:
         table = risk.decomposition.table.head(10)[list(_DECOMPOSITION_COLUMNS)].rename(
