@@ -18,7 +18,7 @@ import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.data.bars import BAR_FIELDS, BarPanel, FloatArray, Frequency
-from rustybt.engine.series_view import IndexWindows, series_view, stacked_fields
+from rustybt.engine.series_view import IndexWindows, frame_view, series_view, stacked_fields
 from rustybt.engine.session_bars import SessionBars
 from rustybt.errors import LookaheadError, StrategyError, UnknownSymbol
 
@@ -138,6 +138,8 @@ class BarData:
             return cached[1], cached[2]
         chosen = [self.asset(a) for a in assets]
         columns = [self._columns[a] for a in chosen]
+        if columns == self._all_columns:
+            columns = self._all_columns  # `_window` then knows it by identity, per bar
         labels = pd.Index(chosen, dtype=object)
         if isinstance(assets, list | tuple):
             if len(self._selection_cache) > 64:
@@ -297,7 +299,7 @@ class BarData:
         columns, labels = self._selection(assets)
         blocks = {f: self._window(self._full_array(f), start, end, columns) for f in field_list}
         if isinstance(fields, str):
-            return pd.DataFrame(blocks[fields], index=index, columns=labels, copy=False)
+            return frame_view(blocks[fields], index, labels)
         if self._zipline:
             return stacked_fields(blocks, index, labels, "date" if self._daily else "date_time")
         return pd.concat(
@@ -350,7 +352,7 @@ class BarData:
         if single_asset:
             return pd.DataFrame({f: blocks[f][:, 0] for f in field_list}, index=index)
         if isinstance(fields, str):
-            return pd.DataFrame(blocks[fields], index=index, columns=labels, copy=False)
+            return frame_view(blocks[fields], index, labels)
         if self._zipline:
             return stacked_fields(blocks, index, labels, "date")
         return pd.concat(
@@ -358,7 +360,7 @@ class BarData:
         )
 
     def _window(self, array: FloatArray, start: int, end: int, columns: list[int]) -> FloatArray:
-        if len(columns) == array.shape[1] and columns == self._all_columns:
+        if columns is self._all_columns:
             block = array[max(start, 0) : end]
         else:
             block = array[max(start, 0) : end][:, columns]
