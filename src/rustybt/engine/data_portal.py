@@ -37,8 +37,10 @@ HistoryResult = FloatArray | pd.Series | pd.DataFrame
 
 def _forward_fill(values: FloatArray) -> FloatArray:
     """Carry the last valid value down each column (vectorised)."""
-    valid = ~np.isnan(values)
-    rows = np.where(valid, np.arange(values.shape[0])[:, None], 0)
+    # int32 row numbers when they fit: the index array is the biggest temporary here
+    # (half of a float64 panel field instead of all of it).
+    kind = np.int32 if values.shape[0] < 2**31 else np.int64
+    rows = np.where(~np.isnan(values), np.arange(values.shape[0], dtype=kind)[:, None], 0)
     np.maximum.accumulate(rows, axis=0, out=rows)
     # Rows before an asset's first bar point at row 0, which is NaN for that asset.
     filled: FloatArray = values[rows, np.arange(values.shape[1])]
