@@ -4,6 +4,10 @@ columns, dtypes, values, flags and behaviour under pandas operations."""
 
 from __future__ import annotations
 
+import copy
+import pickle
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +17,7 @@ from hypothesis import strategies as st
 from rustybt.assets import Asset
 from rustybt.engine import series_view as views
 from rustybt.engine.data_portal import BarData
+from rustybt.engine.series_view import LazySeries
 from tests.engine.helpers import make_panel
 
 ASSETS = tuple(Asset(s) for s in ("C", "A", "B"))  # not sorted: order is the user's
@@ -77,7 +82,79 @@ def test_a_zipline_series_is_the_public_constructors_series(
     values = data._full["price"][max(start, 0) : bar + 1, column]
     expected = np.concatenate([np.full(max(-start, 0), np.nan), values])
     index = data._history_index(start, bar + 1)
-    _same(series, pd.Series(expected, index=index, name=ASSETS[column]))
+    public = pd.Series(expected, index=index, name=ASSETS[column])
+    # Not built yet: the values are there at once, the class passes for pd.Series.
+    assert isinstance(series, LazySeries)
+    assert isinstance(series, pd.Series)
+    assert type(series) == pd.Series  # noqa: E721  # what assert_series_equal compares
+    np.testing.assert_array_equal(series.to_numpy(), expected)
+    np.testing.assert_array_equal(series.values, expected)
+    assert series.name == ASSETS[column]
+    assert isinstance(series, LazySeries)
+    pd.testing.assert_series_equal(data.history(ASSETS[column], "price", count), public)
+    assert len(series) == count  # any pandas use builds it: a plain pd.Series from then on
+    _same(series, public)
+
+
+def _lazy() -> tuple[pd.Series, pd.Series]:
+    data = _data(6, zipline=True)
+    series = data.history(ASSETS[1], "close", 5)
+    assert isinstance(series, LazySeries)
+    public = pd.Series(series.to_numpy().copy(), index=data._history_index(2, 7), name=ASSETS[1])
+    return series, public
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda s: s.mean(),
+        lambda s: s.iloc[-1],
+        lambda s: s.rolling(2).mean(),
+        lambda s: s + 1.0,
+        lambda s: s.pct_change(fill_method=None),
+        lambda s: s.index,
+        lambda s: s.dtype,
+        lambda s: repr(s),
+        lambda s: s.copy(),
+        lambda s: copy.deepcopy(s),
+        lambda s: pickle.loads(pickle.dumps(s)),
+        lambda s: np.asarray(s),
+        lambda s: pd.concat([s, s]),
+        lambda s: pd.DataFrame({"x": s}),
+        lambda s: s.to_numpy(dtype=np.float32),
+        lambda s: s.to_numpy(copy=True),
+        lambda s: s.attrs,
+        lambda s: s.flags.allows_duplicate_labels,
+        lambda s: s[s.index[-1]],
+        lambda s: s.loc[s.index[1] :],
+    ],
+)
+def test_any_use_of_a_lazy_series_answers_as_a_public_series_and_builds_it(use: Any) -> None:
+    series, public = _lazy()
+    got, expected = use(series), use(public)
+    assert type(series) is pd.Series  # no longer lazy
+    assert series.__dict__.keys() == public.__dict__.keys()
+    if isinstance(expected, pd.Series | pd.DataFrame):
+        assert type(got) is type(expected)  # results are plain pandas objects
+        assert got.equals(expected)
+    elif isinstance(expected, np.ndarray):
+        np.testing.assert_array_equal(got, expected)
+        assert got.dtype == expected.dtype
+    elif isinstance(expected, pd.Index):
+        assert got.equals(expected)
+    else:
+        assert got == expected or (got != got and expected != expected)  # NaN == NaN
+    pd.testing.assert_series_equal(series, public)
+
+
+def test_a_lazy_series_is_renamed_and_written_like_a_series() -> None:
+    series, _ = _lazy()
+    series.name = "renamed"  # the name needs no internals
+    assert series.name == "renamed"
+    assert isinstance(series, LazySeries)
+    with pytest.raises(ValueError, match="read-only"):
+        series.iloc[0] = 1.0  # the window of the market data stays read-only
+    assert type(series) is pd.Series
 
 
 def test_to_numpy_is_the_read_only_window_of_the_market_data() -> None:

@@ -18,7 +18,13 @@ import pandas as pd
 
 from rustybt.assets import Asset
 from rustybt.data.bars import BAR_FIELDS, BarPanel, FloatArray, Frequency
-from rustybt.engine.series_view import IndexWindows, frame_view, series_view, stacked_fields
+from rustybt.engine.series_view import (
+    IndexWindows,
+    frame_view,
+    lazy_series,
+    series_view,
+    stacked_fields,
+)
 from rustybt.engine.session_bars import SessionBars
 from rustybt.errors import LookaheadError, StrategyError, UnknownSymbol
 
@@ -283,8 +289,10 @@ class BarData:
                 )
             view.flags.writeable = False
             if self._zipline:
-                return series_view(
-                    view, self._history_index(start, end), self._panel.assets[column]
+                # Its index and pandas internals are built only if the strategy uses
+                # more than the values (see `LazySeries`).
+                return lazy_series(
+                    view, self._history_index, start, end, self._panel.assets[column]
                 )
             return view
         index = self._history_index(start, end)

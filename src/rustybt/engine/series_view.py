@@ -14,7 +14,8 @@ missing or differ (another pandas version), the public constructors are used.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from typing import Any, SupportsIndex
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,14 @@ from pandas.arrays import DatetimeArray
 
 from rustybt.data.bars import FloatArray
 
-__all__ = ["IndexWindows", "frame_view", "series_view", "stacked_fields"]
+__all__ = [
+    "IndexWindows",
+    "LazySeries",
+    "frame_view",
+    "lazy_series",
+    "series_view",
+    "stacked_fields",
+]
 
 try:  # pandas' internal constructors: present in pandas 2.x; checked once, here
     from pandas._libs.internals import BlockPlacement  # type: ignore[import-not-found]  # internal, no stubs
@@ -35,6 +43,7 @@ except ImportError:  # a pandas without them: the public constructors below
     _FAST = False
 
 _new = object.__new__
+_NO_DEFAULT = pd.api.extensions.no_default
 _ONE = BlockPlacement(slice(0, 1)) if _FAST else None
 _PLACEMENTS: dict[int, object] = {}
 
@@ -151,3 +160,114 @@ def stacked_fields(
     rows = pd.MultiIndex.from_product([index, assets[order]], names=[time_label, "asset"])
     columns = {field: block[:, order].reshape(-1) for field, block in blocks.items()}
     return pd.DataFrame(columns, index=rows)
+
+
+class _SeriesType(type):
+    """The lazy Series' metaclass: its class compares equal to ``pd.Series``, so
+    ``pd.testing.assert_series_equal`` (``type(left) == type(right)``) accepts a
+    not-yet-built history Series, as it accepts the built one."""
+
+    def __eq__(cls, other: object) -> bool:
+        return other is pd.Series or type.__eq__(cls, other) is True
+
+    def __hash__(cls) -> int:
+        return type.__hash__(cls)
+
+
+class LazySeries(pd.Series, metaclass=_SeriesType):
+    """A history Series whose pandas internals are built on first use.
+
+    zipline-style strategies call ``data.history(asset, field, n)`` on every bar and
+    often only reduce its values with numpy (``.to_numpy()``, ``.values``): those
+    return the read-only window at once. Any other use builds the block manager and
+    the index, and the object turns into a plain ``pd.Series`` (its class is
+    replaced), so from then on it *is* the Series the public constructor builds.
+    Results of pandas operations are plain Series too (``_constructor``).
+    """
+
+    # The attributes NDFrame.__init__ sets: reading any of them builds the Series.
+    @property
+    def _mgr(self) -> object:
+        return _materialise(self)["_mgr"]
+
+    @property
+    def _item_cache(self) -> object:
+        return _materialise(self)["_item_cache"]
+
+    @property
+    def _attrs(self) -> object:
+        return _materialise(self)["_attrs"]
+
+    @property
+    def _flags(self) -> object:
+        return _materialise(self)["_flags"]
+
+    @property
+    def _is_copy(self) -> object:
+        return _materialise(self)["_is_copy"]
+
+    def to_numpy(  # type: ignore[override]  # the same signature as Series.to_numpy
+        self,
+        dtype: object = None,
+        copy: bool = False,
+        na_value: object = _NO_DEFAULT,
+        **kwargs: object,
+    ) -> FloatArray:
+        if dtype is None and not copy and na_value is _NO_DEFAULT and not kwargs:
+            values: FloatArray = self.__dict__["_lazy_values"]
+            return values
+        built: Any = _built(self)  # Any: the arguments pass through to pandas unchanged
+        result: FloatArray = built.to_numpy(dtype=dtype, copy=copy, na_value=na_value, **kwargs)
+        return result
+
+    @property
+    def values(self) -> FloatArray:
+        values: FloatArray = self.__dict__["_lazy_values"]
+        return values
+
+    def __reduce_ex__(
+        self, protocol: SupportsIndex
+    ) -> str | tuple[Any, ...]:  # Any: pickle's protocol
+        return _built(self).__reduce_ex__(protocol)
+
+
+def _materialise(series: pd.Series) -> dict[str, object]:
+    """Build a `LazySeries`' internals and make it a plain ``pd.Series``."""
+    state = series.__dict__
+    if "_lazy_values" in state:
+        values = state.pop("_lazy_values")
+        index_of, start, end = state.pop("_lazy_index")
+        manager = SingleBlockManager(
+            new_block(values, _ONE, ndim=1), index_of(start, end), verify_integrity=False
+        )
+        state["_is_copy"] = None
+        state["_mgr"] = manager
+        state["_item_cache"] = {}
+        state["_attrs"] = {}
+        state["_flags"] = Flags(series, allows_duplicate_labels=True)
+        object.__setattr__(series, "__class__", pd.Series)
+    return state
+
+
+def _built(series: pd.Series) -> pd.Series:
+    _materialise(series)
+    return series
+
+
+def lazy_series(
+    values: FloatArray,
+    index_of: Callable[[int, int], pd.Index],
+    start: int,
+    end: int,
+    name: Hashable,
+) -> pd.Series:
+    """``pd.Series(values, index=index_of(start, end), name=name)``, built on first use
+    (see `LazySeries`); ``values`` must be a float64 window of length ``end - start``."""
+    if not _FAST:
+        return pd.Series(values, index=index_of(start, end), name=name, copy=False)
+    series: pd.Series = _new(LazySeries)
+    state = series.__dict__
+    state["_lazy_values"] = values
+    state["_lazy_index"] = (index_of, start, end)
+    state["_name"] = name
+    return series
