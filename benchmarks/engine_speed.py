@@ -59,6 +59,7 @@ def child(name: str) -> None:
     from rustybt.data.synthetic import benchmark_panel
 
     imported = time.perf_counter()
+    base_mb = _rss_mb()  # interpreter, numpy, pandas, rustybt: what no case can shed
     n_assets, n_bars, frequency = CASES[name]
     asset_class = "crypto" if frequency == "minute" else "equity"
     panel = benchmark_panel(n_assets, n_bars, frequency, asset_class=asset_class)
@@ -78,12 +79,22 @@ def child(name: str) -> None:
                 "data_s": loaded - imported,
                 "run_s": finished - loaded,
                 "run_cpu_s": run_cpu,
+                "base_mb": base_mb,
                 "bars": n_assets * n_bars,
                 "fills": len(result.transactions),
                 "final_equity": str(result.final_equity),
             }
         )
     )
+
+
+def _rss_mb() -> float:
+    """Resident memory now (Linux /proc; 0 elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def measure(name: str) -> dict[str, float | str]:
