@@ -36,6 +36,12 @@ def points(results: dict[str, Any]) -> list[tuple[str, int, float, float, float]
     return sorted(rows, key=lambda row: row[1])
 
 
+def _family(name: str) -> str:
+    if name.startswith("zipline-"):
+        return "zipline"
+    return "minute" if name.endswith("m") else "daily"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("results", type=Path)
@@ -49,25 +55,41 @@ def main() -> None:
     results = json.loads(args.results.read_text())
     machine = results.get("machine", {})
     rows = points(results)
-    fig, (speed, memory) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for label, column, marker in (("run phase", 2, "o"), ("whole process", 3, "s")):
-        speed.plot([r[1] for r in rows], [r[column] for r in rows], marker=marker, label=label)
-    for name, size, run_us, _, _ in rows:
-        speed.annotate(name, (size, run_us), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    speed.set(xscale="log", yscale="log", xlabel="assets x bars", ylabel="CPU µs per bar-asset")
-    speed.legend()
-    speed.grid(True, which="both", alpha=0.3)
-    memory.plot([r[1] for r in rows], [r[4] for r in rows], marker="o")
-    for name, size, _, _, per_bar in rows:
-        memory.annotate(
-            name, (size, per_bar), fontsize=7, xytext=(3, 3), textcoords="offset points"
+    fig, (speed, memory) = plt.subplots(1, 2, figsize=(11, 4.4))
+    # One line per family (daily array path, minute array path, zipline-style), so
+    # a line's slope is the scaling of one kind of run.
+    for family, colour in (("daily", "C0"), ("minute", "C1"), ("zipline", "C2")):
+        chosen = [r for r in rows if _family(r[0]) == family]
+        if not chosen:
+            continue
+        sizes = [r[1] for r in chosen]
+        speed.plot(sizes, [r[2] for r in chosen], "o-", color=colour, label=f"{family}: run")
+        speed.plot(
+            sizes,
+            [r[3] for r in chosen],
+            "s--",
+            color=colour,
+            alpha=0.6,
+            label=f"{family}: whole process",
         )
+        memory.plot(sizes, [r[4] for r in chosen], "o-", color=colour, label=family)
+        for name, size, run_us, _, per_bar in chosen:
+            speed.annotate(
+                name, (size, run_us), fontsize=7, xytext=(3, -9), textcoords="offset points"
+            )
+            memory.annotate(
+                name, (size, per_bar), fontsize=7, xytext=(3, 3), textcoords="offset points"
+            )
+    speed.set(xscale="log", yscale="log", xlabel="assets x bars", ylabel="CPU µs per bar-asset")
+    speed.legend(fontsize=7)
+    speed.grid(True, which="both", alpha=0.3)
     memory.set(
         xscale="log",
         yscale="log",
         xlabel="assets x bars",
         ylabel="peak RSS above start-up, bytes per bar-asset",
     )
+    memory.legend(fontsize=7)
     memory.grid(True, which="both", alpha=0.3)
     fig.suptitle(
         f"engine_speed.py, median of {machine.get('repeat', '?')} runs, "
