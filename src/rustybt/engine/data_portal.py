@@ -87,6 +87,14 @@ class BarData:
             self._full = {f: panel.field(f) for f in BAR_FIELDS}
         self._full["price"] = _forward_fill(self._full["close"])
         self._index_windows = IndexWindows(self._index)
+        # Read-only views of the full arrays for history windows: a slice of one is
+        # read-only already (setting the flag per call cost ~0.3 µs of ~1.2 µs). The
+        # arrays themselves stay writable: the live runner writes arriving bars in.
+        self._read_only: dict[str, FloatArray] = {}
+        for name, values in self._full.items():
+            view = values.view()
+            view.flags.writeable = False
+            self._read_only[name] = view
         self._arrays: dict[str, FloatArray] = {
             f: values[self._offset :] for f, values in self._full.items()
         }
@@ -281,13 +289,14 @@ class BarData:
         start = end - bar_count
         if isinstance(assets, Asset | str) and isinstance(fields, str):
             column = self.column(assets)
+            read_only = self._read_only.get(fields)
+            if read_only is None:
+                read_only = self._full_array(fields)  # raises: an unknown field, with the hint
             if start >= 0:
-                view = self._full_array(fields)[start:end, column]
+                view = read_only[start:end, column]  # read-only as its base: no flag to set
             else:
-                view = np.concatenate(
-                    [np.full(-start, np.nan), self._full_array(fields)[0:end, column]]
-                )
-            view.flags.writeable = False
+                view = np.concatenate([np.full(-start, np.nan), read_only[0:end, column]])
+                view.flags.writeable = False
             if self._zipline:
                 # Its index and pandas internals are built only if the strategy uses
                 # more than the values (see `LazySeries`).
