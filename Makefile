@@ -88,8 +88,9 @@ SEED ?= 1
 soak: env
 	$(RUN)/rustybt soak --seconds $(SECONDS) --seed $(SEED) --json soak-$(SECONDS)s-seed$(SEED).json
 
+# Every engine speed case, the one-year minute case (about a minute per run) included.
 bench: env
-	$(RUN)/python benchmarks/engine_speed.py
+	$(RUN)/python benchmarks/engine_speed.py --all
 
 bench-compare: env
 	$(MAKE) -C benchmarks compare

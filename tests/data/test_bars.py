@@ -48,3 +48,21 @@ def test_duplicates_and_missing_columns_are_schema_errors() -> None:
         BarPanel.from_frame(pd.concat([frame, frame.iloc[:1]]))
     with pytest.raises(SchemaError, match="volume"):
         BarPanel.from_frame(frame.drop(columns="volume"))
+
+
+def test_column_finds_assets_by_object_or_symbol_and_the_first_of_a_repeated_symbol() -> None:
+    panel = BarPanel.from_frame(_frame())
+    assert panel.column("A") == 0
+    assert panel.column(Asset("B")) == 1
+    with pytest.raises(UnknownSymbol, match="'C'"):
+        panel.column("C")
+    twice = BarPanel(
+        index=panel.index,
+        assets=(Asset("A"), Asset("A")),
+        open=panel.open,
+        high=panel.high,
+        low=panel.low,
+        close=panel.close,
+        volume=panel.volume,
+    )
+    assert twice.column("A") == 0  # as the scan it replaced

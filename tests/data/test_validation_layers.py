@@ -361,3 +361,21 @@ def test_nothing_is_lost_and_stored_rows_revalidate_clean(
     again = validate(report.clean, source="p", asset_class=kind, now=NOW)
     assert again.ok
     pd.testing.assert_frame_equal(again.clean, report.clean)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(finite_price, finite_price, finite_price, finite_price), min_size=2),
+    st.floats(0.0, 0.05),
+)
+def test_ohlc_body_masks_with_a_per_asset_tolerance_match_the_scalar_rule(
+    bars: list[tuple[float, ...]], spread: float
+) -> None:
+    # 2-D (time x 2 assets) with one tolerance per asset, as check_panel passes it.
+    o, h, lo, c = (np.array(x).reshape(-1, 1).repeat(2, axis=1) for x in zip(*bars, strict=True))
+    tolerance = np.array([0.0, spread])
+    masks = ohlc_masks(o, h, lo, c, np.ones_like(o), body_tolerance=tolerance)
+    for i, (op, hi, low, cl) in enumerate(bars):
+        for j, tol in enumerate(tolerance):
+            assert masks[Rule.LOW_ABOVE_BODY][i, j] == (low > min(op, cl) * (1.0 + tol))
+            assert masks[Rule.HIGH_BELOW_BODY][i, j] == (hi < max(op, cl) * (1.0 - tol))

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from rustybt import Strategy, run_backtest
-from rustybt.assets import Asset
+from rustybt.assets import Asset, AssetClass
 from rustybt.data.bars import BarPanel
-from rustybt.data.validation import Rule, Severity, Thresholds, ValidationConfig, check_panel
+from rustybt.data.validation import (
+    RULES,
+    Rule,
+    Severity,
+    Thresholds,
+    ValidationConfig,
+    check_panel,
+)
 from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.data_portal import BarData
 
@@ -101,3 +109,22 @@ def test_run_backtest_skips_masked_bars_and_reports_them(caplog: pytest.LogCaptu
     unchecked = run_backtest(BuyA, panel(), volume_limit=None, validate=False)
     assert unchecked.metadata["data_issues"] == {"checked": False}
     assert unchecked.transactions.iloc[0]["price"] == 11.0
+
+
+def test_the_default_check_without_a_config_is_the_default_configs_check() -> None:
+    # check_panel(config=None) skips pydantic; it must mean exactly ValidationConfig().
+    default = ValidationConfig()
+    for asset_class in AssetClass:
+        thresholds = default.for_class(asset_class)
+        assert thresholds.body_tolerance == 0.0
+        for rule in Rule:
+            assert thresholds.severity_of(rule) is RULES[rule].severity
+    mixed = replace(
+        panel(), assets=(Asset("A"), Asset.crypto("B")), low=panel().low * np.array([1.0, 1.2])
+    )
+    for bars in (panel(), mixed):
+        fast = check_panel(bars, now="2024-01-01")
+        configured = check_panel(bars, config=default, now="2024-01-01")
+        assert fast.to_dict() == configured.to_dict()
+        for name in ("open", "high", "low", "close", "volume"):
+            np.testing.assert_array_equal(fast.panel.field(name), configured.panel.field(name))

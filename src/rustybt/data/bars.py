@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -128,12 +129,21 @@ class BarPanel:
         array: FloatArray = getattr(self, name)
         return array
 
+    @cached_property
+    def _column_of(self) -> dict[str, int]:
+        # Built once: a scan per call made selecting 2,000 assets quadratic (0.24 s).
+        # The first column of a symbol wins, as the scan it replaces did.
+        found: dict[str, int] = {}
+        for position, candidate in enumerate(self.assets):
+            found.setdefault(candidate.symbol, position)
+        return found
+
     def column(self, asset: Asset | str) -> int:
         """Column number of an asset (by object or symbol)."""
         symbol = asset.symbol if isinstance(asset, Asset) else asset
-        for position, candidate in enumerate(self.assets):
-            if candidate.symbol == symbol:
-                return position
+        position = self._column_of.get(symbol)
+        if position is not None:
+            return position
         raise UnknownSymbol(
             f"symbol {symbol!r} is not in this data",
             context={"symbol": symbol},

@@ -171,9 +171,13 @@ def run_backtest(
     lookback = data.select(end=data.index[first - 1]) if first > 0 else None
     data_issues: dict[str, object] = {"checked": False}
     if validate is not False:
-        from rustybt.data.validation import ValidationConfig, check_panel
+        from rustybt.data.validation.panel import check_panel
 
-        chosen = validate if isinstance(validate, ValidationConfig) else None
+        chosen = None
+        if not isinstance(validate, bool):  # a config: pydantic is loaded already
+            from rustybt.data.validation.config import ValidationConfig
+
+            chosen = validate if isinstance(validate, ValidationConfig) else None
         checked = check_panel(panel, config=chosen)
         panel, data_issues = checked.panel, checked.to_dict()
         if lookback is not None:

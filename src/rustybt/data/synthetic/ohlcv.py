@@ -76,17 +76,20 @@ def build_bars(
     n_bars, n_assets = returns.shape
     local_vol = vol_multiplier[:, None] * bar_vol
 
-    log_close = np.cumsum(returns, axis=0)
-    log_close += np.log(first_price)
-    close = np.exp(log_close)
-    previous = np.empty_like(close)
-    previous[0] = first_price
-    previous[1:] = close[:-1]
+    # Memory: at most one (bars x assets) temporary beyond the five outputs lives at
+    # a time (100 x 98,280 minutes: ~80 MB each; the old version held eleven). The
+    # arithmetic is the same operations on the same values, so the bars are bit for
+    # bit those of before.
+    close = np.cumsum(returns, axis=0)
+    close += np.log(first_price)
+    np.exp(close, out=close)
 
-    gap = gap_rng.standard_normal((n_bars, n_assets))
-    gap *= local_vol
-    gap *= shape.gap_scale
-    open_ = previous * np.exp(gap, out=gap)
+    open_ = gap_rng.standard_normal((n_bars, n_assets))
+    open_ *= local_vol
+    open_ *= shape.gap_scale
+    np.exp(open_, out=open_)
+    open_[0] *= first_price  # the previous close of the first bar is the first price
+    open_[1:] *= close[:-1]
 
     high = _extension(high_rng, local_vol, shape.range_scale)
     high *= np.maximum(open_, close)
@@ -126,7 +129,8 @@ def _volume(
     noise *= shape.volume_noise
     noise -= 0.5 * shape.volume_noise**2
     volume = np.exp(noise, out=noise)
-    move = np.abs(returns - expected_return)
+    move = np.subtract(returns, expected_return)
+    np.abs(move, out=move)
     move *= shape.volume_sensitivity / bar_vol
     move += 1.0
     volume *= move

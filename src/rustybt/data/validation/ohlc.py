@@ -36,12 +36,17 @@ def ohlc_masks(
     """
     with np.errstate(invalid="ignore"):
         non_positive = (open_ <= 0) | (high <= 0) | (low <= 0) | (close <= 0)
-        body_low = np.minimum(open_, close)
-        body_high = np.maximum(open_, close)
+        # One float temporary for both body rules (a 100 x 98,280 panel: 79 MB, where
+        # the min, the max and their scaled copies took four); same values as before.
+        body = np.minimum(open_, close)
+        body *= 1.0 + body_tolerance
+        low_above_body = low > body
+        np.maximum(open_, close, out=body)
+        body *= 1.0 - body_tolerance
         return {
             Rule.NON_POSITIVE_PRICE: non_positive,
             Rule.NEGATIVE_VOLUME: volume < 0,
             Rule.HIGH_BELOW_LOW: high < low,
-            Rule.LOW_ABOVE_BODY: low > body_low * (1.0 + body_tolerance),
-            Rule.HIGH_BELOW_BODY: high < body_high * (1.0 - body_tolerance),
+            Rule.LOW_ABOVE_BODY: low_above_body,
+            Rule.HIGH_BELOW_BODY: high < body,
         }

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from rustybt.data.bars import BAR_FIELDS, BarPanel, FloatArray, Frequency
-from rustybt.data.validation.config import ValidationConfig
 from rustybt.data.validation.ohlc import ohlc_masks
 from rustybt.data.validation.rules import RULES, Rule, Severity
+
+if TYPE_CHECKING:  # pydantic, behind the config, is imported only when a config is given
+    from rustybt.data.validation.config import ValidationConfig
 
 __all__ = ["PanelCheck", "check_panel"]
 
@@ -95,11 +98,16 @@ def check_panel(
     ``future_timestamp``, with each asset's severities from ``config`` (by its
     class and symbol). Warnings are counted, not masked.
     """
-    config = config or ValidationConfig()
     clock = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)  # type: ignore[arg-type]  # any date scalar
     clock = clock.tz_localize("UTC") if clock.tzinfo is None else clock.tz_convert("UTC")
-    thresholds = [config.thresholds(a.symbol, a.asset_class) for a in panel.assets]
-    tolerance = np.asarray([t.body_tolerance for t in thresholds], dtype=np.float64)
+    if config is None:
+        # Every class's defaults: no body tolerance and the registry's severities (a
+        # test pins this against ValidationConfig()), without importing pydantic.
+        tolerance: FloatArray | float = 0.0
+        thresholds = None
+    else:
+        thresholds = [config.thresholds(a.symbol, a.asset_class) for a in panel.assets]
+        tolerance = np.asarray([t.body_tolerance for t in thresholds], dtype=np.float64)
     present = ~np.isnan(panel.close)
     masks = ohlc_masks(
         panel.open, panel.high, panel.low, panel.close, panel.volume, body_tolerance=tolerance
@@ -118,10 +126,13 @@ def check_panel(
         hit = masks[rule] & present
         if not hit.any():
             continue
-        is_error = np.asarray(
-            [t.severity_of(rule) is Severity.ERROR for t in thresholds], dtype=bool
-        )
-        errors = hit & is_error[None, :]
+        if thresholds is None:
+            is_error: BoolArray | bool = RULES[rule].severity is Severity.ERROR
+        else:
+            is_error = np.asarray(
+                [t.severity_of(rule) is Severity.ERROR for t in thresholds], dtype=bool
+            )[None, :]
+        errors = hit & is_error
         bad |= errors
         counts[rule.value] = int(hit.sum())
         severities[rule.value] = (Severity.ERROR if errors.any() else Severity.WARNING).value
