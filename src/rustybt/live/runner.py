@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from rustybt.data.bars import FloatArray
 from rustybt.engine.controls import RiskLimits
 from rustybt.engine.execution import CommissionModel, SlippageModel
 from rustybt.engine.result import BacktestResult
@@ -35,7 +36,7 @@ from rustybt.engine.run_audit import audit_summary, open_trail
 from rustybt.engine.runner import BacktestConfig, FillAt, _Run
 from rustybt.engine.strategy import Strategy
 from rustybt.errors import BrokerError, ConfigError
-from rustybt.live.bar_writer import write_bar
+from rustybt.live.bar_writer import write_bar, write_history
 from rustybt.live.breaker import Breaker
 from rustybt.live.broker import Broker
 from rustybt.live.broker_blotter import BrokerBlotter
@@ -44,7 +45,7 @@ from rustybt.live.events import LiveEvents, LiveMetrics
 from rustybt.live.feeds import Feed, FeedBar, empty_like
 from rustybt.live.health import HealthServer, notify_systemd
 from rustybt.live.reconcile import ReconciliationReport, baseline, reconcile
-from rustybt.live.restore import restore_state, save_session
+from rustybt.live.restore import BoolArray, restore_state, save_session
 from rustybt.live.state import StateStore
 
 if TYPE_CHECKING:
@@ -243,7 +244,7 @@ class _Session:
                 check_cash=blotter.check_cash,
             )
         start_bar = int(getattr(runner.feed, "start_bar", 0))
-        resume = restore_state(run, blotter, store, runner.feed, start_bar, self._write)
+        resume = restore_state(run, blotter, store, runner.feed, start_bar, self._write_history)
         self.last_bar = resume - 1
         self.first_bar = resume
         if store.get_json("baseline") is None:
@@ -324,6 +325,9 @@ class _Session:
 
     def _write(self, item: FeedBar) -> None:
         write_bar(self.run, item, self.events, validate=self.runner.validate)
+
+    def _write_history(self, start: int, rows: dict[str, FloatArray], present: BoolArray) -> None:
+        write_history(self.run, start, rows, present, self.events, validate=self.runner.validate)
 
     def _check_stale(self, item: FeedBar) -> None:
         limit = self.runner.stale_after
