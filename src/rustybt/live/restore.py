@@ -17,15 +17,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rustybt.data.bars import FloatArray
 from rustybt.engine.orders import Order, OrderStatus
 from rustybt.engine.runner import _Run
 from rustybt.live.broker_blotter import BrokerBlotter, order_from_record
 from rustybt.live.broker_modify import restore_replacement
-from rustybt.data.bars import FloatArray
 from rustybt.live.feeds import Feed, history_rows
 from rustybt.live.state import CLOSED, NOT_SENT, StateStore
 
-__all__ = ["restore_state", "save_session"]
+__all__ = ["restore_sessions", "restore_state", "save_session"]
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -62,7 +62,7 @@ def save_session(store: StateStore, run: _Run) -> None:
     )
 
 
-def _restore_sessions(store: StateStore, run: _Run) -> None:
+def restore_sessions(store: StateStore, run: _Run) -> None:
     tracker = run.tracker
     rows = store.sessions()
     for session, row in sorted(rows.items()):
@@ -158,5 +158,5 @@ def restore_state(
     run.tracker._session = max(run.tracker._session, first)
     if last is not None:
         _restore_orders(store, blotter)
-        _restore_sessions(store, run)
+        restore_sessions(store, run)
     return resume

@@ -44,9 +44,11 @@ from rustybt.live.crashpoints import crash_point
 from rustybt.live.events import LiveEvents, LiveMetrics
 from rustybt.live.feeds import Feed, FeedBar, empty_like
 from rustybt.live.health import HealthServer, notify_systemd
+from rustybt.live.leader import LeaderLock, StoodBy
 from rustybt.live.reconcile import ReconciliationReport, baseline, reconcile
 from rustybt.live.restore import BoolArray, restore_state, save_session
 from rustybt.live.state import StateStore
+from rustybt.live.warm import WarmRestore
 
 if TYPE_CHECKING:
     from rustybt.audit import AuditLog
@@ -88,6 +90,11 @@ class LiveRunner:
             any free port, see ``runner.health.port``; None: no server).
         blotter_factory: the order router (tests swap in a deliberately naive one to
             prove the recovery checker catches duplicates).
+        leader: a `LeaderLock` on the state directory for a warm standby: `run` (or
+            `wait_for_leadership`) builds the engine, then waits for the lock, then
+            restores and trades; intents and sends are fenced by its epoch.
+        async_broker: move broker I/O off the decision path (`AsyncBrokerBlotter`):
+            a bar never waits for the venue; sends and polls run on a worker thread.
     """
 
     def __init__(
@@ -114,6 +121,8 @@ class LiveRunner:
         on_status: Callable[[LiveStatus], None] | None = None,
         blotter_factory: type[BrokerBlotter] = BrokerBlotter,
         health_port: int | None = None,
+        leader: LeaderLock | None = None,
+        async_broker: bool = False,
     ) -> None:
         self.strategy = strategy() if isinstance(strategy, type) else strategy
         if not isinstance(self.strategy, Strategy):
@@ -139,11 +148,17 @@ class LiveRunner:
         self.cancel_on_stop = cancel_on_stop
         self.cash_currency = cash_currency
         self.on_status = on_status
+        if async_broker and blotter_factory is BrokerBlotter:
+            from rustybt.live.async_blotter import AsyncBrokerBlotter
+
+            blotter_factory = AsyncBrokerBlotter
         self.blotter_factory = blotter_factory
         self.health_port = health_port
         self.health: HealthServer | None = None
         self.metrics = LiveMetrics()
         self.last_reconciliation: ReconciliationReport | None = None
+        self.leader = leader
+        self._prepared: _Run | None = None
         self._stop = threading.Event()
         self._stop_reason = "feed finished"
 
@@ -153,30 +168,60 @@ class LiveRunner:
         self._stop_reason = reason
         self._stop.set()
 
+    def _await_session(self) -> None:
+        """A standby needs the session id: wait until a leader wrote it, or lead."""
+        leader = self.leader
+        assert leader is not None
+        while self.store.get("session_id") is None and not leader.held:
+            if leader.try_acquire():
+                leader.lead(self.store)
+                return
+            if self._stop.is_set():
+                raise StoodBy("stopped before any leader started the session")
+            time.sleep(leader.poll)
+
     async def run_async(self) -> BacktestResult:
         """The asyncio form: the loop runs in a worker thread (broker clients are sync)."""
         import asyncio  # only the asyncio form needs it (start-up time)
 
         return await asyncio.to_thread(self.run)
 
-    def run(self) -> BacktestResult:
-        """Trade until the feed finishes or `stop` is called; returns the session's result."""
-        store = self.store
-        session_id = store.get("session_id")
-        restart = session_id is not None
-        if session_id is None:
-            session_id = uuid.uuid4().hex[:12]
-            store.set("session_id", session_id)
-        panel = empty_like(self.feed)
-        run = _Run(
+    def prepare(self) -> None:
+        """Build the engine for this session (imports, panel, calendar layout) without
+        touching the state: a warm standby does this before it waits for the lock."""
+        if self._prepared is not None:
+            return
+        if self.validate:  # imported now, not on the first bar after a takeover
+            import rustybt.data.validation  # noqa: F401
+        self._prepared = _Run(
             self.strategy,
-            panel,
+            empty_like(self.feed),
             self.config,
             self.benchmark,
             self.commission,
             self.slippage,
             blotter_factory=self.blotter_factory,
         )
+
+    def run(self) -> BacktestResult:
+        """Trade until the feed finishes or `stop` is called; returns the session's result.
+
+        With a ``leader`` lock, a process that does not get the lock at once is a warm
+        standby: it builds the engine, keeps it restored (`WarmRestore`) and trades
+        from the moment it holds the lock; stopped before that, it raises `StoodBy`.
+        """
+        self.prepare()
+        if self.leader is not None:
+            self._await_session()
+        store = self.store
+        session_id = store.get("session_id")
+        restart = session_id is not None
+        if session_id is None:
+            session_id = uuid.uuid4().hex[:12]
+            store.set("session_id", session_id)
+        run, self._prepared = self._prepared, None  # one session per prepared engine
+        assert run is not None  # built by prepare()
+        panel = run.panel
         run.run_id = session_id
         trail = open_trail(self.audit_log, run_id=session_id, strategy_id=self.strategy.name)
         blotter = run.blotter
@@ -201,6 +246,8 @@ class LiveRunner:
 
 class _Session:
     """One process lifetime of a live session (start or restart → stop)."""
+
+    TAIL_EVERY = 0.05  # seconds between a standby's catch-ups with its leader
 
     def __init__(
         self,
@@ -228,7 +275,7 @@ class _Session:
 
     def _execute(self) -> BacktestResult:
         runner, run, blotter, store = self.runner, self.run, self.blotter, self.runner.store
-        broker = runner.broker
+        broker = blotter.broker  # the runner's broker (locked when a worker shares it)
         attach = getattr(broker, "attach", None)
         if attach is not None:  # the paper broker trades on the live panel
             attach(run.panel, run._day_order_expiry)
@@ -244,7 +291,11 @@ class _Session:
                 check_cash=blotter.check_cash,
             )
         start_bar = int(getattr(runner.feed, "start_bar", 0))
-        resume = restore_state(run, blotter, store, runner.feed, start_bar, self._write_history)
+        leader = runner.leader
+        if leader is not None and not leader.held:
+            resume = self._stand_by(leader, start_bar)
+        else:
+            resume = restore_state(run, blotter, store, runner.feed, start_bar, self._write_history)
         self.last_bar = resume - 1
         self.first_bar = resume
         if store.get_json("baseline") is None:
@@ -252,6 +303,9 @@ class _Session:
             store.set("capital", str(runner.config.capital))
         self.breaker.load()
         self._reconcile()
+        start_worker = getattr(blotter, "start_worker", None)
+        if start_worker is not None:  # broker I/O moves off the decision path from here
+            start_worker()
         self.events.emit(
             "info",
             "live.started",
@@ -275,7 +329,32 @@ class _Session:
         finally:
             if runner.health is not None:
                 runner.health.close()
+        stop_worker = getattr(blotter, "stop_worker", None)
+        if stop_worker is not None:  # finish queued sends and book their outcomes
+            stop_worker()
         return self._stop()
+
+    def _stand_by(self, leader: LeaderLock, start_bar: int) -> int:
+        """Wait for the lock, keeping the engine restored; the bar to resume at."""
+        runner = self.runner
+        if leader.try_acquire():  # nobody leads: a plain (cold) restart
+            leader.lead(runner.store)
+            return restore_state(
+                self.run, self.blotter, runner.store, runner.feed, start_bar, self._write_history
+            )
+        warm = WarmRestore(self.run, self.blotter, runner.store, runner.feed, self._write_history)
+        next_tail = 0.0
+        while not leader.try_acquire():
+            if runner._stop.is_set():
+                raise StoodBy("stopped while standing by; this process traded nothing")
+            now = time.monotonic()
+            if now >= next_tail:
+                warm.tail()
+                next_tail = now + self.TAIL_EVERY
+            time.sleep(leader.poll)
+        leader.lead(runner.store)
+        self.restart = True
+        return warm.finish(start_bar)
 
     def _reconcile(self) -> None:
         runner = self.runner
@@ -290,7 +369,7 @@ class _Session:
     def _loop(self) -> None:
         runner, run, blotter, store = self.runner, self.run, self.blotter, self.runner.store
         feed, metrics = runner.feed, runner.metrics
-        on_bar = getattr(runner.broker, "on_bar", None)
+        on_bar = getattr(blotter.broker, "on_bar", None)
         session_end = run.layout.session_end
         while not runner._stop.is_set():
             item = feed.next_bar(timeout=0.5)
@@ -359,7 +438,7 @@ class _Session:
         self.breaker.load()
         if "outage" in self.blotter.halt_reasons:
             try:
-                self.runner.broker.open_orders()
+                self.blotter.broker.open_orders()
             except BrokerError:
                 return
             self._reconnected(None)
