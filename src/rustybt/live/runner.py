@@ -48,6 +48,7 @@ from rustybt.live.leader import LeaderLock, StoodBy
 from rustybt.live.reconcile import ReconciliationReport, baseline, reconcile
 from rustybt.live.restore import BoolArray, restore_state, save_session
 from rustybt.live.state import StateStore
+from rustybt.live.strategy_state import StrategyState
 from rustybt.live.warm import WarmRestore
 
 if TYPE_CHECKING:
@@ -279,6 +280,7 @@ class _Session:
         attach = getattr(broker, "attach", None)
         if attach is not None:  # the paper broker trades on the live panel
             attach(run.panel, run._day_order_expiry)
+        self.strategy_state = StrategyState(run, store, self.events)  # before initialize
         run.begin()
         run.context._controls.extend(runner.limits)
         run.context._controls.on_violation = self.breaker.violation
@@ -298,6 +300,8 @@ class _Session:
             resume = restore_state(run, blotter, store, runner.feed, start_bar, self._write_history)
         self.last_bar = resume - 1
         self.first_bar = resume
+        if self.restart:  # after initialize: the strategy's own state as it was
+            self.strategy_state.restore()
         if store.get_json("baseline") is None:
             store.set_json("baseline", baseline(blotter))
             store.set("capital", str(runner.config.capital))
@@ -394,6 +398,7 @@ class _Session:
                 self._outage(error)
             self.breaker.load()  # an operator's reset takes effect while running
             run.step(bar)
+            self.strategy_state.save(bar)
             latency = time.perf_counter() - arrived
             metrics.observe_latency(latency)
             if session_end[bar]:

@@ -13,6 +13,9 @@ What is kept, and why:
   them in arrival order after a restart.
 - ``sessions``: each closed session's performance row, so the result after a
   restart still covers the whole session history.
+- ``snapshots``: the strategy's own state after the last decided bar
+  (`rustybt.live.strategy_state`), so a restarted strategy decides as one that
+  never stopped.
 
 Each write is its own transaction, committed before the caller goes on.
 """
@@ -77,6 +80,7 @@ CREATE TABLE IF NOT EXISTS fills (
     timestamp TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sessions (session INTEGER PRIMARY KEY, row TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshots (name TEXT PRIMARY KEY, bar INTEGER NOT NULL, blob BLOB NOT NULL);
 """
 
 # Order states of the intent log (not the engine's OrderStatus): where in the
@@ -409,6 +413,23 @@ class StateStore:
             )
             for r in rows
         ]
+
+    # -- snapshots (the strategy's own state) -------------------------------------------
+    def put_snapshot(self, name: str, bar: int, blob: bytes) -> None:
+        """Replace snapshot ``name`` (taken after ``bar``) in one fenced transaction."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            self.check_fence()
+            db.execute("INSERT OR REPLACE INTO snapshots VALUES(?, ?, ?)", (name, bar, blob))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def snapshot(self, name: str) -> tuple[int, bytes] | None:
+        row = self._db.execute("SELECT bar, blob FROM snapshots WHERE name = ?", (name,)).fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
 
     # -- sessions ------------------------------------------------------------------
     def add_session(self, session: int, row: dict[str, object]) -> None:
