@@ -75,6 +75,13 @@ class AsyncBrokerBlotter(BrokerBlotter):
         for item in worker.take():
             if isinstance(item, Outcomes):
                 self._apply_outcome(item)
+        # Unknown outcomes are settled now, by asking the venue (the worker is gone):
+        # a stopping process leaves no order it could have resolved unresolved.
+        when = self.timestamp(max(self.synced_bar, 0))
+        for order in list(self.open_orders):
+            coid = self.coid(order)
+            if self.states.get(coid) == UNKNOWN:
+                self.resolve(coid, order, when)
 
     # -- orders --------------------------------------------------------------------
     def submit(self, order: Order) -> Order:
