@@ -42,6 +42,7 @@ PAGES = (
     "docs/live-adapters.md",
     "docs/notebooks.md",
     "docs/soak.md",
+    "docs/uptime.md",
     "examples/README.md",
     "README.md",
 )

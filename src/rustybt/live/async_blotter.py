@@ -72,9 +72,19 @@ class AsyncBrokerBlotter(BrokerBlotter):
             return
         worker.close()
         self.worker = None
-        for item in worker.take():
+        for item in worker.take():  # what the worker learned last, in order
             if isinstance(item, Outcomes):
                 self._apply_outcome(item)
+            elif isinstance(item, Poll):
+                self._apply_poll(item)
+            elif not isinstance(item, BrokerError):
+                raise item  # Fenced or a worker bug
+        # The venue's last fills and closures, asked directly (the worker is gone), so a
+        # stopped session's books are the inline blotter's.
+        try:
+            super().sync(self.synced_bar, force=True)
+        except BrokerError as error:
+            self.events.emit("warning", "broker.final_sync_failed", {"error": error.message})
         # Unknown outcomes are settled now, by asking the venue (the worker is gone):
         # a stopping process leaves no order it could have resolved unresolved.
         when = self.timestamp(max(self.synced_bar, 0))
