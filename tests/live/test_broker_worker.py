@@ -16,7 +16,6 @@ import pytest
 
 from rustybt.data.bars import BarPanel
 from rustybt.engine.result import BacktestResult
-from rustybt.live.async_blotter import AsyncBrokerBlotter
 from rustybt.errors import BrokerTimeout
 from rustybt.live.broker import CommandResult, OrderRequest, Outcome
 from rustybt.live.broker_worker import BrokerWorker
