@@ -85,8 +85,9 @@ crash-soak: env
 # SECONDS of bars; exits non-zero unless no order was lost or duplicated (docs/soak.md).
 SECONDS ?= 1800
 SEED ?= 1
+STANDBYS ?= 0
 soak: env
-	$(RUN)/rustybt soak --seconds $(SECONDS) --seed $(SEED) --json soak-$(SECONDS)s-seed$(SEED).json
+	$(RUN)/rustybt soak --seconds $(SECONDS) --seed $(SEED) --standbys $(STANDBYS) --json soak-$(SECONDS)s-seed$(SEED).json
 
 # Every engine speed case, the one-year minute case (about a minute per run) included.
 bench: env

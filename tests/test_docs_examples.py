@@ -43,6 +43,7 @@ PAGES = (
     "docs/notebooks.md",
     "docs/soak.md",
     "docs/deployment.md",
+    "docs/uptime.md",
     "examples/README.md",
     "README.md",
 )

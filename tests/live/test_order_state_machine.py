@@ -17,16 +17,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from rustybt.assets import Asset
+from rustybt.data.bars import FloatArray
 from rustybt.engine.runner import BacktestConfig, _Run
 from rustybt.engine.strategy import FunctionStrategy
-from rustybt.live.bar_writer import write_bar
+from rustybt.live.bar_writer import write_bar, write_history
 from rustybt.live.broker_blotter import BrokerBlotter
 from rustybt.live.checker import check_paper_books
 from rustybt.live.events import LiveEvents, LiveMetrics
 from rustybt.live.feeds import ReplayFeed, empty_like
 from rustybt.live.paper import PaperBroker
 from rustybt.live.reconcile import baseline, reconcile
-from rustybt.live.restore import restore_state
+from rustybt.live.restore import BoolArray, restore_state
 from rustybt.live.state import StateStore
 from tests.engine.helpers import make_panel
 from tests.live.faulty import FaultyBroker
@@ -72,7 +73,10 @@ class OrderMachine(RuleBasedStateMachine):
         self.broker.attach(run.panel, run._day_order_expiry)
         run.begin()
         self.run, self.blotter = run, blotter
-        write = lambda item: write_bar(run, item, blotter.events, validate=False)  # noqa: E731
+
+        def write(start: int, rows: dict[str, FloatArray], present: BoolArray) -> None:
+            write_history(run, start, rows, present, blotter.events, validate=False)
+
         if restart:
             self.store.set("last_bar", str(self.bar))
         resume = restore_state(run, blotter, self.store, feed, 0, write)

@@ -1,4 +1,4 @@
-"""`rustybt soak --seconds N --seed S --json OUT [--naive]`: the soak harness (issue 9).
+"""`rustybt soak --seconds N --seed S --json OUT [--naive] [--standby]`: the soak harness (issue 9).
 
 Exits 0 only when every assertion holds (no lost or duplicate order, no unrecovered
 error, books equal to the broker's to the cent, the strategy shown no bad bar,
@@ -56,6 +56,22 @@ def register(app: typer.Typer) -> None:
         max_miss_per_fault: Annotated[
             float, typer.Option(help="Ceiling on seconds of bars missed per fault.")
         ] = 4.0,
+        standby: Annotated[
+            bool,
+            typer.Option(
+                "--standby", help="Run a warm standby trader beside the leader (fast failover)."
+            ),
+        ] = False,
+        standbys: Annotated[
+            int, typer.Option(help="Warm standbys beside the leader (overrides --standby).")
+        ] = 0,
+        inline_broker: Annotated[
+            bool,
+            typer.Option(
+                "--inline-broker",
+                help="Call the broker inside the bar loop (the old design, for comparison).",
+            ),
+        ] = False,
         debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
     ) -> None:
         """Run the trader under crashes and broker faults; check nothing was lost or duplicated."""
@@ -67,6 +83,8 @@ def register(app: typer.Typer) -> None:
 
             if not seconds > 0 or not interval_ms > 0:
                 raise ConfigError("--seconds and --interval-ms must be positive")
+            if not 0 <= standbys <= 4:
+                raise ConfigError(f"--standbys must be 0 to 4, not {standbys}")
             plan = SoakPlan(
                 seconds=seconds,
                 seed=seed,
@@ -74,6 +92,8 @@ def register(app: typer.Typer) -> None:
                 interval=interval_ms / 1000,
                 deadline=deadline,
                 kill_every=_range(fault_every),
+                standbys=standbys or int(standby),
+                inline_broker=inline_broker,
             )
             floors = Floors(min_availability, max_mttr_p99, max_miss_per_fault)
             report = run_soak(plan, workdir=workdir, floors=floors)

@@ -122,6 +122,7 @@ class BrokerBlotter(Blotter):
         self.states[coid] = INTENT
         crash_point("after_persist_before_send")
         super().submit(order)  # open locally and audit order.submitted
+        self.store.check_fence()  # a stale leader stops here, before the send
         result = self.broker.submit(_request(order, coid))
         crash_point("after_send_before_ack")
         self._outcome(order, coid, result, when)
@@ -156,6 +157,7 @@ class BrokerBlotter(Blotter):
         if self.states.get(coid) == INTENT:  # never sent: nothing to cancel at the venue
             self._close(order, coid, OrderStatus.CANCELLED, when, reason, state=NOT_SENT)
             return
+        self.store.check_fence()
         result = self.broker.cancel(coid)
         self.events.command("cancel", coid, result)
         if result.outcome is Outcome.DONE and result.order is not None:
@@ -318,6 +320,12 @@ class BrokerBlotter(Blotter):
         except BrokerError as error:
             self.events.resolve_failed(coid, error)
             return
+        self.resolved(coid, order, when, venue)
+
+    def resolved(
+        self, coid: str, order: Order, when: pd.Timestamp, venue: VenueOrder | None
+    ) -> None:
+        """Apply the venue's answer about ``coid`` (None: it does not know the id)."""
         if venue is None:
             if coid in self.replaces and self.states.get(coid) in (UNKNOWN, INTENT):
                 from rustybt.live.broker_modify import replacement_missing

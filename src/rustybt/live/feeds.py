@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from rustybt.assets import Asset
-from rustybt.data.bars import BarPanel, FloatArray, Frequency, to_utc_timestamp
+from rustybt.data.bars import BAR_FIELDS, BarPanel, FloatArray, Frequency, to_utc_timestamp
 from rustybt.errors import ConfigError
 
-__all__ = ["Feed", "FeedBar", "ReplayFeed", "empty_like", "parse_speed"]
+__all__ = ["Feed", "FeedBar", "ReplayFeed", "empty_like", "history_rows", "parse_speed"]
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,11 @@ class ReplayFeed:
     def history(self, bar: int) -> FeedBar | None:
         return self._row(bar, None) if 0 <= bar < len(self.index) else None
 
+    def history_block(self, start: int, stop: int) -> dict[str, FloatArray]:
+        """Bars ``start .. stop - 1`` at once (a restart's history; see `history_rows`)."""
+        panel = self._panel
+        return {name: panel.field(name)[start:stop].copy() for name in BAR_FIELDS}
+
     def next_bar(self, timeout: float) -> FeedBar | None:
         if self.finished:
             return None
@@ -174,6 +180,32 @@ class ReplayFeed:
 
     def close(self) -> None:
         return None
+
+
+def history_rows(
+    feed: Feed, start: int, stop: int
+) -> tuple[dict[str, FloatArray], npt.NDArray[np.bool_]]:
+    """Bars ``start .. stop - 1`` as arrays, and which of them the feed could give.
+
+    A feed with ``history_block(start, stop)`` (every row present) answers in one call;
+    any other is asked bar by bar through `Feed.history` (a None row stays absent).
+    """
+    count = max(stop - start, 0)
+    block = getattr(feed, "history_block", None)
+    if block is not None:
+        rows: dict[str, FloatArray] = block(start, stop)
+        return rows, np.ones(count, dtype=bool)
+    width = len(feed.assets)
+    rows = {name: np.full((count, width), np.nan) for name in BAR_FIELDS}
+    present = np.zeros(count, dtype=bool)
+    for offset in range(count):
+        item = feed.history(start + offset)
+        if item is None:
+            continue
+        present[offset] = True
+        for name in BAR_FIELDS:
+            rows[name][offset] = getattr(item, name)
+    return rows, present
 
 
 def empty_like(feed: Feed) -> BarPanel:

@@ -14,16 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from rustybt.data.bars import FloatArray
 from rustybt.engine.orders import Order, OrderStatus
 from rustybt.engine.runner import _Run
 from rustybt.live.broker_blotter import BrokerBlotter, order_from_record
 from rustybt.live.broker_modify import restore_replacement
-from rustybt.live.feeds import Feed, FeedBar
+from rustybt.live.feeds import Feed, history_rows
 from rustybt.live.state import CLOSED, NOT_SENT, StateStore
 
-__all__ = ["restore_state", "save_session"]
+__all__ = ["restore_sessions", "restore_state", "save_session"]
+
+BoolArray = npt.NDArray[np.bool_]
 
 _SNAPSHOT = ("portfolio_value", "cash", "positions_value", "long_exposure", "short_exposure")
 
@@ -58,7 +62,7 @@ def save_session(store: StateStore, run: _Run) -> None:
     )
 
 
-def _restore_sessions(store: StateStore, run: _Run) -> None:
+def restore_sessions(store: StateStore, run: _Run) -> None:
     tracker = run.tracker
     rows = store.sessions()
     for session, row in sorted(rows.items()):
@@ -137,15 +141,14 @@ def restore_state(
     store: StateStore,
     feed: Feed,
     start_bar: int,
-    write: Callable[[FeedBar], None],
+    write: Callable[[int, dict[str, FloatArray], BoolArray], None],
 ) -> int:
     """Rebuild after a restart (no-op on a first start); returns the bar to resume at."""
     last = store.get("last_bar")
     resume = start_bar if last is None else int(last) + 1
-    for bar in range(resume):  # history: already-closed bars, never traded on again
-        item = feed.history(bar)
-        if item is not None:
-            write(item)
+    # History: already-closed bars, never traded on again, written as one block.
+    rows, present = history_rows(feed, 0, resume)
+    write(0, rows, present)
     run.data.bar = resume - 1
     run.context._next_order_id = store.max_seq()
     if last is None:
@@ -155,5 +158,5 @@ def restore_state(
     run.tracker._session = max(run.tracker._session, first)
     if last is not None:
         _restore_orders(store, blotter)
-        _restore_sessions(store, run)
+        restore_sessions(store, run)
     return resume

@@ -22,7 +22,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,34 +33,21 @@ from rustybt.engine.result import BacktestResult
 from rustybt.engine.run_audit import audit_summary, open_trail
 from rustybt.engine.runner import BacktestConfig, FillAt, _Run
 from rustybt.engine.strategy import Strategy
-from rustybt.errors import BrokerError, ConfigError
-from rustybt.live.bar_writer import write_bar
-from rustybt.live.breaker import Breaker
+from rustybt.errors import ConfigError
 from rustybt.live.broker import Broker
 from rustybt.live.broker_blotter import BrokerBlotter
-from rustybt.live.crashpoints import crash_point
 from rustybt.live.events import LiveEvents, LiveMetrics
-from rustybt.live.feeds import Feed, FeedBar, empty_like
-from rustybt.live.health import HealthServer, notify_systemd
-from rustybt.live.reconcile import ReconciliationReport, baseline, reconcile
-from rustybt.live.restore import restore_state, save_session
+from rustybt.live.feeds import Feed, empty_like
+from rustybt.live.health import HealthServer
+from rustybt.live.leader import LeaderLock, StoodBy
+from rustybt.live.reconcile import ReconciliationReport
+from rustybt.live.session import LiveSession, LiveStatus
 from rustybt.live.state import StateStore
 
 if TYPE_CHECKING:
     from rustybt.audit import AuditLog
 
 __all__ = ["LiveRunner", "LiveStatus"]
-
-
-@dataclass(frozen=True)
-class LiveStatus:
-    """What the status line shows after each bar."""
-
-    bar_time: pd.Timestamp
-    equity: float
-    open_orders: int
-    latency_s: float
-    halted: str | None
 
 
 class LiveRunner:
@@ -87,6 +73,11 @@ class LiveRunner:
             any free port, see ``runner.health.port``; None: no server).
         blotter_factory: the order router (tests swap in a deliberately naive one to
             prove the recovery checker catches duplicates).
+        leader: a `LeaderLock` on the state directory for a warm standby: `run` (or
+            `wait_for_leadership`) builds the engine, then waits for the lock, then
+            restores and trades; intents and sends are fenced by its epoch.
+        async_broker: move broker I/O off the decision path (`AsyncBrokerBlotter`):
+            a bar never waits for the venue; sends and polls run on a worker thread.
     """
 
     def __init__(
@@ -113,6 +104,8 @@ class LiveRunner:
         on_status: Callable[[LiveStatus], None] | None = None,
         blotter_factory: type[BrokerBlotter] = BrokerBlotter,
         health_port: int | None = None,
+        leader: LeaderLock | None = None,
+        async_broker: bool = False,
     ) -> None:
         self.strategy = strategy() if isinstance(strategy, type) else strategy
         if not isinstance(self.strategy, Strategy):
@@ -138,11 +131,17 @@ class LiveRunner:
         self.cancel_on_stop = cancel_on_stop
         self.cash_currency = cash_currency
         self.on_status = on_status
+        if async_broker and blotter_factory is BrokerBlotter:
+            from rustybt.live.async_blotter import AsyncBrokerBlotter
+
+            blotter_factory = AsyncBrokerBlotter
         self.blotter_factory = blotter_factory
         self.health_port = health_port
         self.health: HealthServer | None = None
         self.metrics = LiveMetrics()
         self.last_reconciliation: ReconciliationReport | None = None
+        self.leader = leader
+        self._prepared: _Run | None = None
         self._stop = threading.Event()
         self._stop_reason = "feed finished"
 
@@ -152,30 +151,60 @@ class LiveRunner:
         self._stop_reason = reason
         self._stop.set()
 
+    def _await_session(self) -> None:
+        """A standby needs the session id: wait until a leader wrote it, or lead."""
+        leader = self.leader
+        assert leader is not None
+        while self.store.get("session_id") is None and not leader.held:
+            if leader.try_acquire():
+                leader.lead(self.store)
+                return
+            if self._stop.is_set():
+                raise StoodBy("stopped before any leader started the session")
+            time.sleep(leader.poll)
+
     async def run_async(self) -> BacktestResult:
         """The asyncio form: the loop runs in a worker thread (broker clients are sync)."""
         import asyncio  # only the asyncio form needs it (start-up time)
 
         return await asyncio.to_thread(self.run)
 
-    def run(self) -> BacktestResult:
-        """Trade until the feed finishes or `stop` is called; returns the session's result."""
-        store = self.store
-        session_id = store.get("session_id")
-        restart = session_id is not None
-        if session_id is None:
-            session_id = uuid.uuid4().hex[:12]
-            store.set("session_id", session_id)
-        panel = empty_like(self.feed)
-        run = _Run(
+    def prepare(self) -> None:
+        """Build the engine for this session (imports, panel, calendar layout) without
+        touching the state: a warm standby does this before it waits for the lock."""
+        if self._prepared is not None:
+            return
+        if self.validate:  # imported now, not on the first bar after a takeover
+            import rustybt.data.validation  # noqa: F401
+        self._prepared = _Run(
             self.strategy,
-            panel,
+            empty_like(self.feed),
             self.config,
             self.benchmark,
             self.commission,
             self.slippage,
             blotter_factory=self.blotter_factory,
         )
+
+    def run(self) -> BacktestResult:
+        """Trade until the feed finishes or `stop` is called; returns the session's result.
+
+        With a ``leader`` lock, a process that does not get the lock at once is a warm
+        standby: it builds the engine, keeps it restored (`WarmRestore`) and trades
+        from the moment it holds the lock; stopped before that, it raises `StoodBy`.
+        """
+        self.prepare()
+        if self.leader is not None:
+            self._await_session()
+        store = self.store
+        session_id = store.get("session_id")
+        restart = session_id is not None
+        if session_id is None:
+            session_id = uuid.uuid4().hex[:12]
+            store.set("session_id", session_id)
+        run, self._prepared = self._prepared, None  # one session per prepared engine
+        assert run is not None  # built by prepare()
+        panel = run.panel
         run.run_id = session_id
         trail = open_trail(self.audit_log, run_id=session_id, strategy_id=self.strategy.name)
         blotter = run.blotter
@@ -183,7 +212,7 @@ class LiveRunner:
         blotter.audit = trail
         events = LiveEvents(trail, self.metrics)
         blotter.attach(self.broker, store, session_id, events)
-        session = _Session(self, run, blotter, events, restart)
+        session = LiveSession(self, run, blotter, events, restart)
         if trail is None:
             return session.execute()
         started = {
@@ -196,221 +225,3 @@ class LiveRunner:
             "assets": len(panel.assets),
         }
         return trail.run(session.execute, started=started, summary=audit_summary)
-
-
-class _Session:
-    """One process lifetime of a live session (start or restart → stop)."""
-
-    def __init__(
-        self,
-        runner: LiveRunner,
-        run: _Run,
-        blotter: BrokerBlotter,
-        events: LiveEvents,
-        restart: bool,
-    ) -> None:
-        self.runner, self.run, self.blotter, self.events = runner, run, blotter, events
-        self.restart = restart
-        self.breaker = Breaker(runner.store, blotter, events, runner.limits)
-        self.last_bar = -1
-        self.first_bar = 0
-        self._last_watchdog = 0.0
-
-    def execute(self) -> BacktestResult:
-        from rustybt.api import current_context
-
-        token = current_context.set(self.run.context)
-        try:
-            return self._execute()
-        finally:
-            current_context.reset(token)
-
-    def _execute(self) -> BacktestResult:
-        runner, run, blotter, store = self.runner, self.run, self.blotter, self.runner.store
-        broker = runner.broker
-        attach = getattr(broker, "attach", None)
-        if attach is not None:  # the paper broker trades on the live panel
-            attach(run.panel, run._day_order_expiry)
-        run.begin()
-        run.context._controls.extend(runner.limits)
-        run.context._controls.on_violation = self.breaker.violation
-        configure = getattr(broker, "configure", None)
-        if configure is not None:
-            configure(
-                slippage=blotter.slippage,
-                commission=blotter.commission,
-                volume_limit=blotter.volume_limit,
-                check_cash=blotter.check_cash,
-            )
-        start_bar = int(getattr(runner.feed, "start_bar", 0))
-        resume = restore_state(run, blotter, store, runner.feed, start_bar, self._write)
-        self.last_bar = resume - 1
-        self.first_bar = resume
-        if store.get_json("baseline") is None:
-            store.set_json("baseline", baseline(blotter))
-            store.set("capital", str(runner.config.capital))
-        self.breaker.load()
-        self._reconcile()
-        self.events.emit(
-            "info",
-            "live.started",
-            {
-                "broker": broker.name,
-                "session_id": blotter.session_id,
-                "restart": self.restart,
-                "resume_bar_time": (
-                    run.panel.index[resume].isoformat() if resume < len(run.panel) else None
-                ),
-            },
-        )
-        runner.feed.seek(resume)
-        if runner.health_port is not None:
-            runner.health = HealthServer(
-                runner.metrics, port=runner.health_port, stale_after=runner.stale_after
-            ).start()
-        notify_systemd("READY=1")
-        try:
-            self._loop()
-        finally:
-            if runner.health is not None:
-                runner.health.close()
-        return self._stop()
-
-    def _reconcile(self) -> None:
-        runner = self.runner
-        start = runner.store.get_json("baseline")
-        self.runner.last_reconciliation = reconcile(
-            self.blotter,
-            self.last_bar,
-            cash_currency=runner.cash_currency,
-            start=start if isinstance(start, dict) else {},
-        )
-
-    def _loop(self) -> None:
-        runner, run, blotter, store = self.runner, self.run, self.blotter, self.runner.store
-        feed, metrics = runner.feed, runner.metrics
-        on_bar = getattr(runner.broker, "on_bar", None)
-        session_end = run.layout.session_end
-        while not runner._stop.is_set():
-            item = feed.next_bar(timeout=0.5)
-            if item is None:
-                if feed.finished:
-                    return
-                self._idle()
-                continue
-            arrived = time.perf_counter()
-            bar = item.bar
-            self._write(item)
-            # Begun: a restart resumes after this bar, so no bar is decided twice.
-            store.set_many({"last_bar": str(bar), "last_bar_time": item.timestamp.isoformat()})
-            self._check_stale(item)
-            try:
-                if on_bar is not None:
-                    on_bar(bar)
-                blotter.sync(bar)
-                if "outage" in blotter.halt_reasons:
-                    self._reconnected(None)
-            except BrokerError as error:
-                self._outage(error)
-            self.breaker.load()  # an operator's reset takes effect while running
-            run.step(bar)
-            latency = time.perf_counter() - arrived
-            metrics.observe_latency(latency)
-            if session_end[bar]:
-                save_session(store, run)
-            self.last_bar = bar
-            self._publish(bar, latency)
-            crash_point("after_bar")
-
-    def _write(self, item: FeedBar) -> None:
-        write_bar(self.run, item, self.events, validate=self.runner.validate)
-
-    def _check_stale(self, item: FeedBar) -> None:
-        limit = self.runner.stale_after
-        blotter = self.blotter
-        blotter.halt_reasons.pop("stale", None)
-        if limit is None or item.due is None:
-            return
-        lateness = time.monotonic() - item.due
-        if lateness > limit:
-            blotter.halt_reasons["stale"] = f"stale bar ({lateness:.1f}s late)"
-            self.events.bar_stale(item.timestamp, lateness, limit)
-
-    def _outage(self, error: BrokerError) -> None:
-        blotter = self.blotter
-        if "outage" not in blotter.halt_reasons:
-            self._outage_since = time.monotonic()
-            blotter.halt_reasons["outage"] = f"broker unreachable: {error.message}"
-            self.events.emit("error", "broker.unreachable", {"error": error.message})
-
-    def _reconnected(self, error: str | None) -> None:
-        outage = time.monotonic() - getattr(self, "_outage_since", time.monotonic())
-        self.blotter.halt_reasons.pop("outage", None)
-        self.events.reconnected(outage, error)
-        self._reconcile()
-
-    def _idle(self) -> None:
-        """No bar yet: check a lost broker connection and an operator's breaker reset."""
-        self._watchdog()
-        self.breaker.load()
-        if "outage" in self.blotter.halt_reasons:
-            try:
-                self.runner.broker.open_orders()
-            except BrokerError:
-                return
-            self._reconnected(None)
-
-    def _watchdog(self) -> None:
-        now = time.monotonic()
-        if now - self._last_watchdog >= 1.0:  # systemd's WatchdogSec is seconds, not bars
-            self._last_watchdog = now
-            notify_systemd("WATCHDOG=1")
-
-    def _publish(self, bar: int, latency: float) -> None:
-        self._watchdog()
-        run, runner, metrics = self.run, self.runner, self.runner.metrics
-        equity = run.context.portfolio.portfolio_value
-        when = run.panel.index[bar]
-        with metrics.lock:
-            metrics.bars += 1
-            metrics.last_bar_time = when.isoformat()
-            metrics.last_bar_wall = time.time()
-            metrics.equity = f"{equity:.2f}"
-            metrics.open_orders = len(self.blotter.open_orders)
-        if runner.on_status is not None:
-            runner.on_status(
-                LiveStatus(
-                    when, equity, len(self.blotter.open_orders), latency, self.blotter.halted
-                )
-            )
-
-    def _stop(self) -> BacktestResult:
-        runner, blotter = self.runner, self.blotter
-        cancelled = 0
-        reason = runner._stop_reason if runner._stop.is_set() else "feed finished"
-        if runner.cancel_on_stop and runner._stop.is_set():
-            when = self.run.panel.index[max(self.last_bar, 0)]
-            for order in list(blotter.open_orders):
-                blotter.cancel(order, when, "cancelled on stop")
-                cancelled += 1
-        self.events.emit(
-            "info",
-            "live.stopped",
-            {
-                "reason": reason,
-                "cancelled_orders": cancelled,
-                "last_bar_time": (
-                    self.run.panel.index[self.last_bar].isoformat() if self.last_bar >= 0 else None
-                ),
-            },
-        )
-        if self.last_bar < 0:
-            raise ConfigError(
-                "the live session ended before its first bar",
-                hint="check the feed (dates, --from) and the state directory",
-            )
-        # A restart that finds every bar already decided (the process was killed after
-        # the last bar, before it wrote its result) rebuilds the result from the state
-        # store: nothing is decided twice, and the finished session is not lost.
-        finished = self.last_bar == len(self.run.panel) - 1
-        return self.run.finish(None if finished else self.last_bar)

@@ -13,6 +13,9 @@ What is kept, and why:
   them in arrival order after a restart.
 - ``sessions``: each closed session's performance row, so the result after a
   restart still covers the whole session history.
+- ``snapshots``: the strategy's own state after the last decided bar
+  (`rustybt.live.strategy_state`), so a restarted strategy decides as one that
+  never stopped.
 
 Each write is its own transaction, committed before the caller goes on.
 """
@@ -21,13 +24,24 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from rustybt.errors import ConfigError
+from rustybt.errors import ConfigError, RustyBTError
+from rustybt.live.state_records import FillRecord, OrderRecord, _order_record, _text
 
-__all__ = ["FillRecord", "OrderRecord", "StateStore"]
+__all__ = ["Fenced", "FillRecord", "OrderRecord", "StateStore"]
+
+
+class Fenced(RustyBTError):
+    """This process is no longer the leader of the session (a newer leader took over).
+
+    Raised before anything is persisted or sent: a stale leader stops, it never trades
+    beside the new one (see `rustybt.live.leader`).
+    """
+
+    exit_code = 7
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -66,6 +80,7 @@ CREATE TABLE IF NOT EXISTS fills (
     timestamp TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sessions (session INTEGER PRIMARY KEY, row TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshots (name TEXT PRIMARY KEY, bar INTEGER NOT NULL, blob BLOB NOT NULL);
 """
 
 # Order states of the intent log (not the engine's OrderStatus): where in the
@@ -76,55 +91,6 @@ UNKNOWN = "unknown"  # sent, outcome unknown: resolve by query, never resend
 CLOSED = "closed"  # terminal at the venue (filled, cancelled, expired, rejected)
 NOT_SENT = "not_sent"  # the intent was never sent (crash before send, refused locally)
 REPLACED = "replaced"  # a venue order replaced by a modification (its row ``replaces`` it)
-
-
-@dataclass(frozen=True)
-class OrderRecord:
-    """One row of ``orders``."""
-
-    client_order_id: str
-    seq: int
-    engine_id: str
-    symbol: str
-    quantity: Decimal
-    order_type: str
-    limit_price: Decimal | None
-    stop_price: Decimal | None
-    time_in_force: str
-    created: str
-    created_bar: int
-    decision_price: float
-    state: str
-    status: str
-    venue_order_id: str | None = None
-    reason: str | None = None
-    closed: str | None = None
-    external: bool = False
-    replaces: str | None = None  # a modification: the client order id it replaces
-
-
-@dataclass(frozen=True)
-class FillRecord:
-    """One row of ``fills`` (quantity signed: positive buys)."""
-
-    trade_id: str
-    client_order_id: str | None
-    symbol: str
-    quantity: Decimal
-    price: Decimal
-    commission: Decimal
-    slippage: Decimal
-    reference: float
-    bar: int
-    timestamp: str
-
-
-def _dec(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 class StateStore:
@@ -153,6 +119,44 @@ class StateStore:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(orders)")}
         if "replaces" not in columns:  # a state file written before modifications existed
             self._db.execute("ALTER TABLE orders ADD COLUMN replaces TEXT")
+        self._epoch: int | None = None  # the leadership epoch this process writes under
+
+    # -- leadership (warm standby) ------------------------------------------------------
+    def take_leadership(self) -> int:
+        """The next fencing epoch, committed: every older leader is fenced from now on."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'leader_epoch'").fetchone()
+            epoch = (int(row[0]) if row else 0) + 1
+            self.set("leader_epoch", str(epoch))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return epoch
+
+    @property
+    def fence_epoch(self) -> int | None:
+        """The epoch this process writes under (None: not fenced)."""
+        return self._epoch
+
+    def fence(self, epoch: int | None) -> None:
+        """Write under ``epoch`` from now on: intents and begun bars check it (None: off)."""
+        self._epoch = epoch
+
+    def check_fence(self) -> None:
+        """Raise `Fenced` if a newer leader took the session (no-op when not fenced)."""
+        if self._epoch is None:
+            return
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'leader_epoch'").fetchone()
+        current = int(row[0]) if row else 0
+        if current != self._epoch:
+            raise Fenced(
+                f"this process led epoch {self._epoch}, but epoch {current} has taken over",
+                hint="a newer leader trades this session; this process stops without sending",
+                context={"epoch": self._epoch, "current": current},
+            )
 
     def close(self) -> None:
         self._db.close()
@@ -170,10 +174,11 @@ class StateStore:
         )
 
     def set_many(self, values: dict[str, str]) -> None:
-        """Several meta keys in one transaction (one fsync)."""
+        """Several meta keys in one transaction (one fsync); fenced (see `fence`)."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
+            self.check_fence()
             for key, value in values.items():
                 self.set(key, value)
             db.execute("COMMIT")
@@ -190,7 +195,21 @@ class StateStore:
 
     # -- orders --------------------------------------------------------------------
     def add_order(self, record: OrderRecord) -> None:
-        """Persist an intent (or an adopted external order); committed on return."""
+        """Persist an intent (or an adopted external order); committed on return.
+
+        Fenced: the epoch check and the insert are one transaction, so a stale leader
+        cannot persist an intent once a newer leader has taken the session."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            self.check_fence()
+            self._insert_order(record)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _insert_order(self, record: OrderRecord) -> None:
         self._db.execute(
             "INSERT INTO orders VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
@@ -235,30 +254,25 @@ class StateStore:
 
     def orders(self) -> list[OrderRecord]:
         rows = self._db.execute("SELECT * FROM orders ORDER BY seq, client_order_id").fetchall()
-        return [
-            OrderRecord(
-                client_order_id=r[0],
-                seq=int(r[1]),
-                engine_id=r[2],
-                symbol=r[3],
-                quantity=Decimal(r[4]),
-                order_type=r[5],
-                limit_price=_dec(r[6]),
-                stop_price=_dec(r[7]),
-                time_in_force=r[8],
-                created=r[9],
-                created_bar=int(r[10]),
-                decision_price=float(r[11]),
-                state=r[12],
-                status=r[13],
-                venue_order_id=r[14],
-                reason=r[15],
-                closed=r[16],
-                external=bool(r[17]),
-                replaces=r[18],
-            )
-            for r in rows
-        ]
+        return [_order_record(r) for r in rows]
+
+    def orders_after(self, rowid: int) -> list[tuple[int, OrderRecord]]:
+        """Orders stored after SQLite row ``rowid``, in the order they were written."""
+        rows = self._db.execute(
+            "SELECT rowid, * FROM orders WHERE rowid > ? ORDER BY rowid", (rowid,)
+        ).fetchall()
+        return [(int(r[0]), _order_record(r[1:])) for r in rows]
+
+    def orders_by_id(self, client_order_ids: list[str]) -> list[OrderRecord]:
+        """The current records of these client order ids (unknown ids are skipped)."""
+        records = []
+        for coid in client_order_ids:
+            row = self._db.execute(
+                "SELECT * FROM orders WHERE client_order_id = ?", (coid,)
+            ).fetchone()
+            if row is not None:
+                records.append(_order_record(row))
+        return records
 
     def max_seq(self) -> int:
         row = self._db.execute("SELECT MAX(seq) FROM orders WHERE external = 0").fetchone()
@@ -299,25 +313,50 @@ class StateStore:
         return row is not None
 
     def fills(self) -> list[FillRecord]:
+        return [fill for _row, fill in self.fills_after(0)]
+
+    def fills_after(self, row: int) -> list[tuple[int, FillRecord]]:
+        """Fills stored after row ``row`` (the table's autoincrement key), in arrival order."""
         rows = self._db.execute(
-            "SELECT trade_id, client_order_id, symbol, quantity, price, commission, slippage,"
-            " reference, bar, timestamp FROM fills ORDER BY row"
+            "SELECT row, trade_id, client_order_id, symbol, quantity, price, commission,"
+            " slippage, reference, bar, timestamp FROM fills WHERE row > ? ORDER BY row",
+            (row,),
         ).fetchall()
         return [
-            FillRecord(
-                trade_id=r[0],
-                client_order_id=r[1],
-                symbol=r[2],
-                quantity=Decimal(r[3]),
-                price=Decimal(r[4]),
-                commission=Decimal(r[5]),
-                slippage=Decimal(r[6]),
-                reference=float(r[7]),
-                bar=int(r[8]),
-                timestamp=r[9],
+            (
+                int(r[0]),
+                FillRecord(
+                    trade_id=r[1],
+                    client_order_id=r[2],
+                    symbol=r[3],
+                    quantity=Decimal(r[4]),
+                    price=Decimal(r[5]),
+                    commission=Decimal(r[6]),
+                    slippage=Decimal(r[7]),
+                    reference=float(r[8]),
+                    bar=int(r[9]),
+                    timestamp=r[10],
+                ),
             )
             for r in rows
         ]
+
+    # -- snapshots (the strategy's own state) -------------------------------------------
+    def put_snapshot(self, name: str, bar: int, blob: bytes) -> None:
+        """Replace snapshot ``name`` (taken after ``bar``) in one fenced transaction."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            self.check_fence()
+            db.execute("INSERT OR REPLACE INTO snapshots VALUES(?, ?, ?)", (name, bar, blob))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def snapshot(self, name: str) -> tuple[int, bytes] | None:
+        row = self._db.execute("SELECT bar, blob FROM snapshots WHERE name = ?", (name,)).fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
 
     # -- sessions ------------------------------------------------------------------
     def add_session(self, session: int, row: dict[str, object]) -> None:

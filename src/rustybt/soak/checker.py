@@ -128,17 +128,19 @@ def _process(
     starts = {int(str(e["pid"])): float(str(e["t"])) for e in events if e["event"] == "start"}
     exits = {int(str(e["pid"])): e for e in events if e["event"] == "exit"}
     report.trader_starts = len(starts)
-    alive = 0.0
     t0 = min(starts.values(), default=0.0)
     t1 = max((float(str(e["t"])) for e in events), default=t0)
     kill_times = []
+    lives = []
     for pid, started in starts.items():
         end = exits.get(pid)
         stopped = float(str(end["t"])) if end else t1
-        alive += stopped - started
+        lives.append((started, stopped))
         if end is None:
             continue
         rc, cause = int(str(end["rc"])), str(end.get("cause"))
+        if cause == "retire" and rc in (0, -15):
+            continue  # the standby stopped once the session was done: not a fault
         if cause == "kill":
             report.kills_random += 1
         elif cause == "crash_point" and rc == -9:
@@ -153,7 +155,7 @@ def _process(
             continue
         elif rc != 0:
             report.unrecovered_errors.append(f"trader pid {pid} exited with code {rc}")
-    report.liveness = alive / (t1 - t0) if t1 > t0 else 0.0
+    report.liveness = _covered(lives) / (t1 - t0) if t1 > t0 else 0.0
     report.broker_restarts = sum(1 for e in events if e["event"] == "venue_restart")
     times = sorted(r[2] for r in rows)
     repairs = []
@@ -165,6 +167,16 @@ def _process(
         report.mttr_p50_s = round(float(np.percentile(repairs, 50)), 3)
         report.mttr_p99_s = round(float(np.percentile(repairs, 99)), 3)
         report.mttr_max_s = round(max(repairs), 3)
+
+
+def _covered(lives: list[tuple[float, float]]) -> float:
+    """Seconds at least one trader process was running (a standby overlaps its leader)."""
+    total, reach = 0.0, float("-inf")
+    for start, stop in sorted(lives):
+        if stop > reach:
+            total += stop - max(start, reach)
+            reach = stop
+    return total
 
 
 def _faults(report: SoakReport, directory: Path) -> None:

@@ -42,14 +42,22 @@ class _Reply:
 
 
 class SoakBroker:
-    """See the module docstring; ``index`` maps the venue's bar numbers to bar times."""
+    """See the module docstring; ``index`` maps the venue's bar numbers to bar times and
+    ``clock`` (epoch, interval) bar times to the venue's wall-clock stamps."""
 
     name = "soak-venue"
 
     def __init__(
-        self, port: int, index: pd.DatetimeIndex, *, timeout: float = 0.3, naive: bool = False
+        self,
+        port: int,
+        index: pd.DatetimeIndex,
+        *,
+        timeout: float = 0.3,
+        naive: bool = False,
+        clock: tuple[float, float] | None = None,
     ) -> None:
         self.port, self.index, self.timeout, self.naive = port, index, timeout, naive
+        self.clock = clock  # (epoch, seconds per bar): maps bar times to the venue's wall time
         self.errors = 0  # raw errors seen (refused, 5xx, 429, timeouts)
         self._open: http.client.HTTPConnection | None = None
 
@@ -197,8 +205,15 @@ class SoakBroker:
         return [self._order(o) for o in _list(self._get("/orders?open=1").body)]
 
     def recent_orders(self, since: pd.Timestamp) -> list[VenueOrder]:
-        # The venue stamps orders with wall time; bar times are market time, so ask for all.
-        return [self._order(o) for o in _list(self._get("/orders?since=0").body)]
+        # The venue stamps orders with wall time; bar times are market time: bar n is
+        # due at epoch + n * interval (a second earlier for safety). Without the clock,
+        # ask for all (a long session's whole order book: slow, but complete).
+        wall = 0.0
+        if self.clock is not None:
+            epoch, interval = self.clock
+            bar = int(self.index.searchsorted(since))
+            wall = max(epoch + bar * interval - 1.0, 0.0)
+        return [self._order(o) for o in _list(self._get(f"/orders?since={wall}").body)]
 
     def fills_since(self, cursor: str | None) -> tuple[list[VenueFill], str | None]:
         after = int(cursor or 0)

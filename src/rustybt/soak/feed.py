@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 
+from rustybt.data.bars import FloatArray
 from rustybt.live.feeds import FeedBar
 from rustybt.soak.market import Market
 
@@ -52,6 +53,30 @@ class SoakFeed:
 
     def history(self, bar: int) -> FeedBar | None:
         return self._row(bar) if 0 <= bar < len(self.index) else None
+
+    def history_block(self, start: int, stop: int) -> dict[str, FloatArray]:
+        """Bars ``start .. stop - 1`` at once, corrupted exactly as `_row` corrupts each."""
+        market = self.market
+        rows = {
+            "open": market.open[start:stop].copy(),
+            "high": market.high[start:stop].copy(),
+            "low": market.low[start:stop].copy(),
+            "close": market.close[start:stop].copy(),
+            "volume": market.volume[start:stop].copy(),
+        }
+        for bar, kind in market.bad.kinds.items():
+            if not start <= bar < stop:
+                continue
+            row = bar - start
+            if kind == "gap":
+                for values in rows.values():
+                    values[row] = np.nan
+            elif kind == "nan":
+                rows["close"][row, 0] = np.nan
+            elif kind == "high_low":
+                high, low = rows["high"][row, 0], rows["low"][row, 0]
+                rows["high"][row, 0], rows["low"][row, 0] = low - 0.5, high + 0.5
+        return rows
 
     def _row(self, bar: int, due: float | None = None) -> FeedBar:
         market = self.market

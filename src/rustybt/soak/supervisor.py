@@ -53,6 +53,8 @@ class SoakPlan:
     every: int = 5  # the strategy rebalances every n bars
     capital: str = "100000"
     rates: FaultRates = field(default_factory=FaultRates)
+    standbys: int = 0  # warm standbys beside the leader (`soak.standby`; 0: single process)
+    inline_broker: bool = False  # broker calls in the bar loop (the old design, to compare)
 
     @property
     def bars(self) -> int:
@@ -145,6 +147,7 @@ class Supervisor:
                     "naive": self.plan.naive,
                     "every": self.plan.every,
                     "stale_after": self.plan.deadline,
+                    "inline_broker": self.plan.inline_broker,
                 }
             )
         )
@@ -169,6 +172,10 @@ class Supervisor:
             signal.signal(signal.SIGTERM, _interrupted)
         self._start_venue()
         try:
+            if plan.standbys:
+                from rustybt.soak.standby import run_with_standby
+
+                run_with_standby(self, bound)
             while not (self.dir / "done").exists() and time.time() < bound:
                 self._one_life(bound)
                 if not (self.dir / "done").exists():
@@ -183,10 +190,7 @@ class Supervisor:
 
     def _one_life(self, bound: float) -> None:
         """One trader process from start to exit, with the faults scheduled meanwhile."""
-        plan, rng = self.plan, self.rng
-        crash_at = None
-        if rng.random() < plan.crash_point_share:
-            crash_at = f"{rng.choice(_EXACT_POINTS)}:{rng.randint(1, 4)}"
+        crash_at = self.crash_point_for_start()
         trader = self._start_trader(crash_at)
         try:
             self._watch(trader, crash_at, bound)
@@ -194,6 +198,20 @@ class Supervisor:
             if trader.poll() is None:
                 trader.kill()
                 trader.wait(timeout=30)
+
+    def crash_point_for_start(self) -> str | None:
+        """The ``RUSTYBT_CRASH_AT`` a new trader carries (a share of starts), or None."""
+        rng = self.rng
+        if rng.random() < self.plan.crash_point_share:
+            return f"{rng.choice(_EXACT_POINTS)}:{rng.randint(1, 4)}"
+        return None
+
+    def restart_venue(self) -> None:
+        """Kill the broker (SIGKILL), leave it down a moment, start it again."""
+        self._stop_venue(signal.SIGKILL)
+        self._event("venue_restart")
+        time.sleep(self.rng.uniform(0.1, 0.5))  # connection refused meanwhile
+        self._start_venue()
 
     def _watch(self, trader: subprocess.Popen[bytes], crash_at: str | None, bound: float) -> None:
         plan, rng = self.plan, self.rng
@@ -212,10 +230,7 @@ class Supervisor:
                     # nothing about recovery, however short or slow the run is.
                     kind = "kill"
                 if kind == "venue":
-                    self._stop_venue(signal.SIGKILL)
-                    self._event("venue_restart")
-                    time.sleep(rng.uniform(0.1, 0.5))  # connection refused meanwhile
-                    self._start_venue()
+                    self.restart_venue()
                     next_fault = time.time() + rng.uniform(*plan.kill_every)
                     continue
                 trader.send_signal(signal.SIGKILL if kind == "kill" else signal.SIGTERM)

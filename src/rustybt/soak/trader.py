@@ -6,6 +6,11 @@ it appends one line to ``decisions.log`` (one ``write`` per line, so a SIGKILL
 loses nothing already written): pid, bar, wall time, bad bars the strategy saw,
 bars the runner rejected. SIGTERM stops gracefully after the current bar; the
 ``done`` file marks a session that decided its last bar.
+
+Every trader takes the state directory's `LeaderLock` before it restores and trades:
+started beside a leader (``rustybt soak --standby``), it is a warm standby that has
+imported everything and built the engine, and takes over the moment the leader dies.
+The leader's pid is in ``state/leader.lock`` (the supervisor's fault target).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pathlib import Path
 from rustybt import Strategy
 from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.data_portal import BarData
+from rustybt.live.leader import LeaderLock, StoodBy
 from rustybt.live.runner import LiveRunner, LiveStatus
 from rustybt.soak.client import SoakBroker
 from rustybt.soak.feed import SoakFeed
@@ -59,7 +65,8 @@ def main(argv: list[str]) -> int:
     directory = Path(config["dir"])
     market = Market(int(config["seed"]), int(config["bars"]))
     feed = SoakFeed(market, epoch=float(config["epoch"]), interval=float(config["interval"]))
-    broker = SoakBroker(int(config["port"]), market.index, naive=bool(config["naive"]))
+    clock = (float(config["epoch"]), float(config["interval"]))
+    broker = SoakBroker(int(config["port"]), market.index, naive=bool(config["naive"]), clock=clock)
     strategy = SoakStrategy(every=int(config["every"]))
     log = (directory / "decisions.log").open("a", buffering=1)
     pid = os.getpid()
@@ -80,9 +87,14 @@ def main(argv: list[str]) -> int:
         volume_limit=None,
         stale_after=float(config["stale_after"]),
         on_status=decided,
+        leader=LeaderLock(directory / "state"),
+        async_broker=not bool(config.get("inline_broker", False)),
     )
     signal.signal(signal.SIGTERM, lambda _s, _f: runner.stop("SIGTERM"))
-    runner.run()
+    try:
+        runner.run()  # beside a leader: a warm standby until the lock is free
+    except StoodBy:
+        return 0  # a standby told to stop: it never traded
     log.close()
     if feed.finished and not runner._stop.is_set():
         (directory / "done").write_text(str(pid))

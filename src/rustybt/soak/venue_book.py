@@ -67,6 +67,8 @@ class VenueBook:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(_SCHEMA)
+        # (capital, last fill seq folded, cash, positions): see `books`
+        self._books: tuple[Decimal, int, Decimal, dict[str, Decimal]] | None = None
 
     def close(self) -> None:
         with self.lock:
@@ -159,14 +161,23 @@ class VenueBook:
         return [_fill_dict(r) for r in rows]
 
     def books(self, capital: Decimal) -> tuple[Decimal, dict[str, Decimal]]:
-        """Cash and signed positions from every fill (the truth the ledger must equal)."""
-        cash, positions = capital, dict[str, Decimal]()
-        for fill in self.fills(0, limit=10**9):
+        """Cash and signed positions from every fill (the truth the ledger must equal).
+
+        Folded incrementally (the fills since the last call), so a long session's
+        ``/positions`` does not re-read every fill: a slow venue would lengthen the
+        trader's reconciliations, which is the harness's cost, not the trader's."""
+        if self._books is None or self._books[0] != capital:
+            self._books = (capital, 0, capital, {})
+        _, seen, cash, positions = self._books
+        positions = dict(positions)
+        for fill in self.fills(seen, limit=10**9):
             sign = 1 if fill["side"] == "buy" else -1
             quantity, price = Decimal(str(fill["quantity"])), Decimal(str(fill["price"]))
             cash -= sign * quantity * price + Decimal(str(fill["commission"]))
             symbol = str(fill["symbol"])
             positions[symbol] = positions.get(symbol, Decimal(0)) + sign * quantity
+            seen = max(seen, int(str(fill["seq"])))
+        self._books = (capital, seen, cash, positions)
         return cash, {s: q for s, q in positions.items() if q}
 
 

@@ -1,0 +1,193 @@
+"""`AsyncBrokerBlotter`: the `BrokerBlotter` with its broker I/O on a worker thread.
+
+Same order protocol, same state store, same ledger booking; only the waiting moves
+off the decision path (`rustybt.live.broker_worker`):
+
+- submit: the intent is persisted (fenced) exactly as before, then queued for the
+  worker; the order is open locally in state ``intent`` until the outcome arrives;
+- sync (each bar): the worker's inbox is applied in order: send outcomes (accepted,
+  rejected, unknown: the base class's `_outcome`), polls (fills persisted then
+  booked, the fills cursor, closures of orders the venue no longer lists), venue
+  faults (raised as `BrokerError`: the runner halts new orders until a poll
+  succeeds); then the next poll is asked for;
+- a forced sync (reconciliation) applies the inbox, then asks the venue directly
+  (through the shared lock), as the inline blotter does;
+- fail closed: while a send has waited longer than ``send_timeout`` the blotter
+  refuses new orders (halt reason ``sender``): it does not trade on a state it
+  cannot confirm;
+- cancel: an order whose send is still queued or in flight is cancelled after its
+  outcome is known (never closed as "not sent" while the worker may be sending it).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pandas as pd
+
+from rustybt.engine.orders import Order
+from rustybt.errors import BrokerError, RustyBTError
+from rustybt.live.broker import Broker
+from rustybt.live.broker_blotter import BrokerBlotter, _record, _request
+from rustybt.live.broker_worker import BrokerWorker, LockedBroker, Outcomes, Poll
+from rustybt.live.crashpoints import crash_point
+from rustybt.live.events import LiveEvents
+from rustybt.live.state import INTENT, SENT, UNKNOWN, StateStore
+
+__all__ = ["AsyncBrokerBlotter"]
+
+
+class AsyncBrokerBlotter(BrokerBlotter):
+    """See the module docstring."""
+
+    send_timeout = 2.0  # seconds a queued send may wait before new orders are refused
+
+    def attach(
+        self, broker: Broker, store: StateStore, session_id: str, events: LiveEvents
+    ) -> None:
+        if not isinstance(broker, LockedBroker):
+            broker = LockedBroker(broker, threading.Lock())
+        self.wire_lock = broker.lock
+        super().attach(broker, store, session_id, events)
+        self.worker: BrokerWorker | None = None
+
+    def start_worker(self) -> None:
+        """Start the broker thread (after restore and the first reconciliation)."""
+        if self.worker is not None:
+            return
+        fence_store = StateStore(self.store.path)
+        fence_store.fence(self.store.fence_epoch)
+        assert isinstance(self.broker, LockedBroker)
+        self.worker = BrokerWorker(
+            self.broker.inner,
+            self.wire_lock,
+            cursor=self.store.get("fills_cursor"),
+            fence=fence_store.check_fence,
+        )
+
+    def stop_worker(self) -> None:
+        """Finish the queued sends, apply their outcomes, stop the thread."""
+        worker = self.worker
+        if worker is None:
+            return
+        worker.close()
+        self.worker = None
+        for item in worker.take():  # what the worker learned last, in order
+            if isinstance(item, Outcomes):
+                self._apply_outcome(item)
+            elif isinstance(item, Poll):
+                self._apply_poll(item)
+            elif not isinstance(item, BrokerError):
+                raise item  # Fenced or a worker bug
+        # The venue's last fills and closures, asked directly (the worker is gone), so a
+        # stopped session's books are the inline blotter's.
+        try:
+            super().sync(self.synced_bar, force=True)
+        except BrokerError as error:
+            self.events.emit("warning", "broker.final_sync_failed", {"error": error.message})
+        # Unknown outcomes are settled now, by asking the venue (the worker is gone):
+        # a stopping process leaves no order it could have resolved unresolved.
+        when = self.timestamp(max(self.synced_bar, 0))
+        for order in list(self.open_orders):
+            coid = self.coid(order)
+            if self.states.get(coid) == UNKNOWN:
+                self.resolve(coid, order, when)
+
+    # -- orders --------------------------------------------------------------------
+    def submit(self, order: Order) -> Order:
+        if self.worker is None:  # before the worker runs (restore): the inline path
+            return super().submit(order)
+        when = order.created
+        refusal = self.refusal()
+        if refusal is not None:
+            self.reject(order, when, refusal)
+            return order
+        coid = self.coid(order)
+        self.store.add_order(_record(order, coid, state=INTENT))
+        self.coids[coid] = order
+        self.states[coid] = INTENT
+        crash_point("after_persist_before_send")
+        super(BrokerBlotter, self).submit(order)  # the engine's Blotter: open locally, audit
+        self.worker.send(_request(order, coid))
+        return order
+
+    def cancel(
+        self, order: Order, when: pd.Timestamp, reason: str = "cancelled by strategy"
+    ) -> None:
+        worker = self.worker
+        if worker is not None and worker.in_flight(self.coid(order)):
+            # Its send may be on the wire: learn the outcome first, never "not sent".
+            if worker.wait_sent(self.coid(order), timeout=10.0):
+                self._drain()
+            else:
+                return  # unresolved: the order stays open; the next sync settles it
+        super().cancel(order, when, reason)
+
+    # -- the worker's inbox ----------------------------------------------------------
+    def sync(self, bar: int, *, force: bool = False) -> None:
+        if self.worker is None:
+            super().sync(bar, force=force)
+            return
+        if force:  # reconciliation: the venue's fills now, not at the next poll
+            self._drain()
+            super().sync(bar, force=True)
+            self.worker.cursor = self.store.get("fills_cursor")
+            return
+        if bar == self.synced_bar:
+            return
+        self.synced_bar = bar
+        try:
+            self._drain()
+        finally:
+            waited = self.worker.oldest_send_age() if self.worker is not None else 0.0
+            if waited > self.send_timeout:
+                self.halt_reasons["sender"] = f"a send unconfirmed for {waited:.1f}s"
+            else:
+                self.halt_reasons.pop("sender", None)
+            if self.worker is not None:
+                self.worker.poll(self._watched())
+
+    def _watched(self) -> frozenset[str]:
+        """Open orders the venue may have closed: asked about when it stops listing them."""
+        pairs = ((self.coid(order), order) for order in self.open_orders)
+        return frozenset(c for c, _ in pairs if self.states.get(c) in (SENT, UNKNOWN))
+
+    def _drain(self) -> None:
+        assert self.worker is not None
+        fault: BrokerError | None = None
+        for item in self.worker.take():
+            if isinstance(item, Outcomes):
+                self._apply_outcome(item)
+            elif isinstance(item, Poll):
+                fault = None  # a later poll answered: the venue is back
+                self._apply_poll(item)
+            elif isinstance(item, BrokerError):
+                fault = item
+            else:
+                assert isinstance(item, RustyBTError)
+                raise item  # Fenced or a worker bug: this process must stop
+        if fault is not None:
+            raise fault
+
+    def _apply_outcome(self, item: Outcomes) -> None:
+        order = self.coids.get(item.client_order_id)
+        if order is None:
+            return
+        self._outcome(order, item.client_order_id, item.result, order.created)
+
+    def _apply_poll(self, poll: Poll) -> None:
+        bar = self.synced_bar
+        if poll.fills:
+            crash_point("after_fill_before_persist")
+        for fill in poll.fills:
+            self.apply_fill(fill, bar)
+        if poll.cursor is not None:
+            self.store.set("fills_cursor", poll.cursor)
+        when = self.timestamp(bar)
+        for order in list(self.open_orders):
+            coid = self.coid(order)
+            if not order.is_open or coid in poll.venue_open or coid not in poll.statuses:
+                continue
+            if self.states.get(coid) not in (SENT, UNKNOWN):
+                continue
+            self.resolved(coid, order, when, poll.statuses[coid])

@@ -1,0 +1,309 @@
+"""`LiveSession`: one process lifetime of a live session (start or restart -> stop).
+
+`LiveRunner.run` builds the engine and hands it here. Start: restore (a cold
+restart from the state store, or a warm standby's takeover), reconcile with the
+venue, start the broker worker (``async_broker``); then the bar loop (per bar:
+validate and write the bar, mark it begun, book the venue's news, run the engine's
+step, keep the strategy's state); stop: finish sends, cancel if asked, build the
+result. See `rustybt.live.runner` for the per-bar order of things.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from rustybt.data.bars import FloatArray
+from rustybt.engine.result import BacktestResult
+from rustybt.engine.runner import _Run
+from rustybt.errors import BrokerError, ConfigError
+from rustybt.live.bar_writer import write_bar, write_history
+from rustybt.live.breaker import Breaker
+from rustybt.live.broker_blotter import BrokerBlotter
+from rustybt.live.crashpoints import crash_point
+from rustybt.live.events import LiveEvents
+from rustybt.live.feeds import FeedBar
+from rustybt.live.health import HealthServer, notify_systemd
+from rustybt.live.leader import LeaderLock, StoodBy
+from rustybt.live.reconcile import baseline, reconcile
+from rustybt.live.restore import BoolArray, restore_state, save_session
+from rustybt.live.strategy_state import StrategyState
+from rustybt.live.warm import WarmRestore
+
+if TYPE_CHECKING:
+    from rustybt.live.runner import LiveRunner
+
+__all__ = ["LiveSession", "LiveStatus"]
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """What the status line shows after each bar."""
+
+    bar_time: pd.Timestamp
+    equity: float
+    open_orders: int
+    latency_s: float
+    halted: str | None
+
+
+class LiveSession:
+    """One process lifetime of a live session (start or restart → stop)."""
+
+    TAIL_EVERY = 0.05  # seconds between a standby's catch-ups with its leader
+
+    def __init__(
+        self,
+        runner: LiveRunner,
+        run: _Run,
+        blotter: BrokerBlotter,
+        events: LiveEvents,
+        restart: bool,
+    ) -> None:
+        self.runner, self.run, self.blotter, self.events = runner, run, blotter, events
+        self.restart = restart
+        self.breaker = Breaker(runner.store, blotter, events, runner.limits)
+        self.last_bar = -1
+        self.first_bar = 0
+        self._last_watchdog = 0.0
+
+    def execute(self) -> BacktestResult:
+        from rustybt.api import current_context
+
+        token = current_context.set(self.run.context)
+        try:
+            return self._execute()
+        finally:
+            current_context.reset(token)
+
+    def _execute(self) -> BacktestResult:
+        runner, run, blotter, store = self.runner, self.run, self.blotter, self.runner.store
+        broker = blotter.broker  # the runner's broker (locked when a worker shares it)
+        attach = getattr(broker, "attach", None)
+        if attach is not None:  # the paper broker trades on the live panel
+            attach(run.panel, run._day_order_expiry)
+        self.strategy_state = StrategyState(run, store, self.events)  # before initialize
+        run.begin()
+        run.context._controls.extend(runner.limits)
+        run.context._controls.on_violation = self.breaker.violation
+        configure = getattr(broker, "configure", None)
+        if configure is not None:
+            configure(
+                slippage=blotter.slippage,
+                commission=blotter.commission,
+                volume_limit=blotter.volume_limit,
+                check_cash=blotter.check_cash,
+            )
+        start_bar = int(getattr(runner.feed, "start_bar", 0))
+        leader = runner.leader
+        if leader is not None and not leader.held:
+            resume = self._stand_by(leader, start_bar)
+        else:
+            resume = restore_state(run, blotter, store, runner.feed, start_bar, self._write_history)
+        self.last_bar = resume - 1
+        self.first_bar = resume
+        if self.restart:  # after initialize: the strategy's own state as it was
+            self.strategy_state.restore()
+        if store.get_json("baseline") is None:
+            store.set_json("baseline", baseline(blotter))
+            store.set("capital", str(runner.config.capital))
+        self.breaker.load()
+        self._reconcile()
+        start_worker = getattr(blotter, "start_worker", None)
+        if start_worker is not None:  # broker I/O moves off the decision path from here
+            start_worker()
+        self.events.emit(
+            "info",
+            "live.started",
+            {
+                "broker": broker.name,
+                "session_id": blotter.session_id,
+                "restart": self.restart,
+                "resume_bar_time": (
+                    run.panel.index[resume].isoformat() if resume < len(run.panel) else None
+                ),
+            },
+        )
+        runner.feed.seek(resume)
+        if runner.health_port is not None:
+            runner.health = HealthServer(
+                runner.metrics, port=runner.health_port, stale_after=runner.stale_after
+            ).start()
+        notify_systemd("READY=1")
+        try:
+            self._loop()
+        finally:
+            if runner.health is not None:
+                runner.health.close()
+        stop_worker = getattr(blotter, "stop_worker", None)
+        if stop_worker is not None:  # finish queued sends and book their outcomes
+            stop_worker()
+        return self._stop()
+
+    def _stand_by(self, leader: LeaderLock, start_bar: int) -> int:
+        """Wait for the lock, keeping the engine restored; the bar to resume at."""
+        runner = self.runner
+        if leader.try_acquire():  # nobody leads: a plain (cold) restart
+            leader.lead(runner.store)
+            return restore_state(
+                self.run, self.blotter, runner.store, runner.feed, start_bar, self._write_history
+            )
+        warm = WarmRestore(self.run, self.blotter, runner.store, runner.feed, self._write_history)
+        next_tail = 0.0
+        while not leader.try_acquire():
+            if runner._stop.is_set():
+                raise StoodBy("stopped while standing by; this process traded nothing")
+            now = time.monotonic()
+            if now >= next_tail:
+                warm.tail()
+                next_tail = now + self.TAIL_EVERY
+            time.sleep(leader.poll)
+        leader.lead(runner.store)
+        self.restart = True
+        return warm.finish(start_bar)
+
+    def _reconcile(self) -> None:
+        runner = self.runner
+        start = runner.store.get_json("baseline")
+        self.runner.last_reconciliation = reconcile(
+            self.blotter,
+            self.last_bar,
+            cash_currency=runner.cash_currency,
+            start=start if isinstance(start, dict) else {},
+        )
+
+    def _loop(self) -> None:
+        runner, run, blotter, store = self.runner, self.run, self.blotter, self.runner.store
+        feed, metrics = runner.feed, runner.metrics
+        on_bar = getattr(blotter.broker, "on_bar", None)
+        session_end = run.layout.session_end
+        while not runner._stop.is_set():
+            item = feed.next_bar(timeout=0.5)
+            if item is None:
+                if feed.finished:
+                    return
+                self._idle()
+                continue
+            arrived = time.perf_counter()
+            bar = item.bar
+            self._write(item)
+            # Begun: a restart resumes after this bar, so no bar is decided twice.
+            store.set_many({"last_bar": str(bar), "last_bar_time": item.timestamp.isoformat()})
+            self._check_stale(item)
+            try:
+                if on_bar is not None:
+                    on_bar(bar)
+                blotter.sync(bar)
+                if "outage" in blotter.halt_reasons:
+                    self._reconnected(None)
+            except BrokerError as error:
+                self._outage(error)
+            self.breaker.load()  # an operator's reset takes effect while running
+            run.step(bar)
+            self.strategy_state.save(bar)
+            latency = time.perf_counter() - arrived
+            metrics.observe_latency(latency)
+            if session_end[bar]:
+                save_session(store, run)
+            self.last_bar = bar
+            self._publish(bar, latency)
+            crash_point("after_bar")
+
+    def _write(self, item: FeedBar) -> None:
+        write_bar(self.run, item, self.events, validate=self.runner.validate)
+
+    def _write_history(self, start: int, rows: dict[str, FloatArray], present: BoolArray) -> None:
+        write_history(self.run, start, rows, present, self.events, validate=self.runner.validate)
+
+    def _check_stale(self, item: FeedBar) -> None:
+        limit = self.runner.stale_after
+        blotter = self.blotter
+        blotter.halt_reasons.pop("stale", None)
+        if limit is None or item.due is None:
+            return
+        lateness = time.monotonic() - item.due
+        if lateness > limit:
+            blotter.halt_reasons["stale"] = f"stale bar ({lateness:.1f}s late)"
+            self.events.bar_stale(item.timestamp, lateness, limit)
+
+    def _outage(self, error: BrokerError) -> None:
+        blotter = self.blotter
+        if "outage" not in blotter.halt_reasons:
+            self._outage_since = time.monotonic()
+            blotter.halt_reasons["outage"] = f"broker unreachable: {error.message}"
+            self.events.emit("error", "broker.unreachable", {"error": error.message})
+
+    def _reconnected(self, error: str | None) -> None:
+        outage = time.monotonic() - getattr(self, "_outage_since", time.monotonic())
+        self.blotter.halt_reasons.pop("outage", None)
+        self.events.reconnected(outage, error)
+        self._reconcile()
+
+    def _idle(self) -> None:
+        """No bar yet: check a lost broker connection and an operator's breaker reset."""
+        self._watchdog()
+        self.breaker.load()
+        if "outage" in self.blotter.halt_reasons:
+            try:
+                self.blotter.broker.open_orders()
+            except BrokerError:
+                return
+            self._reconnected(None)
+
+    def _watchdog(self) -> None:
+        now = time.monotonic()
+        if now - self._last_watchdog >= 1.0:  # systemd's WatchdogSec is seconds, not bars
+            self._last_watchdog = now
+            notify_systemd("WATCHDOG=1")
+
+    def _publish(self, bar: int, latency: float) -> None:
+        self._watchdog()
+        run, runner, metrics = self.run, self.runner, self.runner.metrics
+        equity = run.context.portfolio.portfolio_value
+        when = run.panel.index[bar]
+        with metrics.lock:
+            metrics.bars += 1
+            metrics.last_bar_time = when.isoformat()
+            metrics.last_bar_wall = time.time()
+            metrics.equity = f"{equity:.2f}"
+            metrics.open_orders = len(self.blotter.open_orders)
+        if runner.on_status is not None:
+            runner.on_status(
+                LiveStatus(
+                    when, equity, len(self.blotter.open_orders), latency, self.blotter.halted
+                )
+            )
+
+    def _stop(self) -> BacktestResult:
+        runner, blotter = self.runner, self.blotter
+        cancelled = 0
+        reason = runner._stop_reason if runner._stop.is_set() else "feed finished"
+        if runner.cancel_on_stop and runner._stop.is_set():
+            when = self.run.panel.index[max(self.last_bar, 0)]
+            for order in list(blotter.open_orders):
+                blotter.cancel(order, when, "cancelled on stop")
+                cancelled += 1
+        self.events.emit(
+            "info",
+            "live.stopped",
+            {
+                "reason": reason,
+                "cancelled_orders": cancelled,
+                "last_bar_time": (
+                    self.run.panel.index[self.last_bar].isoformat() if self.last_bar >= 0 else None
+                ),
+            },
+        )
+        if self.last_bar < 0:
+            raise ConfigError(
+                "the live session ended before its first bar",
+                hint="check the feed (dates, --from) and the state directory",
+            )
+        # A restart that finds every bar already decided (the process was killed after
+        # the last bar, before it wrote its result) rebuilds the result from the state
+        # store: nothing is decided twice, and the finished session is not lost.
+        finished = self.last_bar == len(self.run.panel) - 1
+        return self.run.finish(None if finished else self.last_bar)

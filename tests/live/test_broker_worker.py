@@ -1,0 +1,153 @@
+"""Broker I/O off the decision path (`AsyncBrokerBlotter` + `BrokerWorker`): the intent
+is durable before the worker sends it, an unknown outcome is never resent, a send the
+worker cannot confirm halts new orders (fail closed), and the books still equal the
+venue's to the cent."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from rustybt.data.bars import BarPanel
+from rustybt.engine.result import BacktestResult
+from rustybt.errors import BrokerTimeout
+from rustybt.live.broker import CommandResult, OrderRequest, Outcome
+from rustybt.live.broker_worker import BrokerWorker
+from rustybt.live.checker import check_paper_books
+from rustybt.live.feeds import ReplayFeed
+from rustybt.live.paper import PaperBroker
+from rustybt.live.runner import LiveRunner
+from tests.live.faulty import FaultyBroker
+from tests.live.strategies import Rebalancer
+
+CAPITAL = Decimal(100_000)
+
+
+class _Watching(FaultyBroker):
+    """Records, for each send, the thread it came from, whether its intent was already
+    committed (read on a separate connection), and how often each id was sent."""
+
+    def __init__(self, paper: PaperBroker, state: Path) -> None:
+        super().__init__(paper)
+        self.state = state
+        self.threads: set[str] = set()
+        self.persisted_first: list[bool] = []
+        self.sent: Counter[str] = Counter()
+
+    def submit(self, request: OrderRequest) -> CommandResult:
+        self.threads.add(threading.current_thread().name)
+        reader = sqlite3.connect(str(self.state / "state.db"))
+        try:
+            row = reader.execute(
+                "SELECT state FROM orders WHERE client_order_id = ?", (request.client_order_id,)
+            ).fetchone()
+        finally:
+            reader.close()
+        self.persisted_first.append(row is not None and row[0] == "intent")
+        self.sent[request.client_order_id] += 1
+        return super().submit(request)
+
+
+def _run(broker: _Watching, panel: BarPanel, state: Path) -> BacktestResult:
+    return LiveRunner(
+        Rebalancer(n=5, every=2),
+        broker=broker,
+        feed=ReplayFeed(panel, speed="max"),
+        state=state,
+        capital=float(CAPITAL),
+        async_broker=True,
+    ).run()
+
+
+@pytest.mark.parametrize("timeout_after_apply", [0, 3])
+def test_sends_run_on_the_worker_after_the_intent_is_durable_and_never_twice(
+    tmp_path: Path, demo_window: BarPanel, timeout_after_apply: int
+) -> None:
+    paper = PaperBroker(capital=CAPITAL, path=tmp_path / "paper.db")
+    broker = _Watching(paper, tmp_path)
+    broker.timeout_after_apply = timeout_after_apply  # every 3rd send: applied, then UNKNOWN
+    try:
+        result = _run(broker, demo_window, tmp_path)
+    finally:
+        paper.close()
+    assert len(broker.persisted_first) > 20
+    assert broker.threads == {"broker-worker"}  # never from the bar loop
+    assert all(broker.persisted_first)  # every intent committed before its send
+    assert max(broker.sent.values()) == 1  # an unknown outcome is resolved, not resent
+    check = check_paper_books(tmp_path, capital=CAPITAL)
+    assert check.ok, check
+    assert len(result.transactions) > 20
+
+
+class _SlowVenue:
+    """Only ``submit`` matters: it blocks until released (a venue that does not answer)."""
+
+    name = "slow"
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def submit(self, request: OrderRequest) -> CommandResult:
+        self.release.wait(5)
+        return CommandResult(Outcome.UNKNOWN, error=BrokerTimeout("read timed out"))
+
+
+def test_the_worker_reports_how_long_a_send_has_waited() -> None:
+    venue = _SlowVenue()
+    worker = BrokerWorker(venue, threading.Lock(), cursor=None)  # type: ignore[arg-type]  # submit is all it calls
+    request = OrderRequest("rb-x-1", "AAA", "buy", Decimal(1), "market")
+    try:
+        assert worker.oldest_send_age() == 0.0
+        worker.send(request)
+        time.sleep(0.2)
+        assert worker.oldest_send_age() >= 0.2
+        assert worker.in_flight("rb-x-1")
+        assert worker.take() == []  # no outcome while the venue does not answer
+    finally:
+        venue.release.set()
+        worker.close()
+    items = worker.take()
+    assert [type(i).__name__ for i in items] == ["Outcomes"]
+    assert items[0].result.outcome is Outcome.UNKNOWN  # reported as unknown, never resent
+    assert not worker.in_flight("rb-x-1")
+
+
+def test_an_unconfirmed_send_halts_new_orders(
+    tmp_path: Path, demo_window: BarPanel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the worker says a send has waited longer than ``send_timeout`` (here: bars
+    20 to 39 of the session), the strategy's new orders are refused; after it, trading
+    goes on, and the books still match the venue's."""
+    stuck = {"on": False}
+    real_age = BrokerWorker.oldest_send_age
+
+    def age(worker: BrokerWorker) -> float:
+        return 60.0 if stuck["on"] else real_age(worker)
+
+    monkeypatch.setattr(BrokerWorker, "oldest_send_age", age)
+    paper = PaperBroker(capital=CAPITAL, path=tmp_path / "paper.db")
+    broker = _Watching(paper, tmp_path)
+    original = broker.on_bar
+
+    def on_bar(bar: int, *, market_at_close: bool = False) -> None:
+        stuck["on"] = 20 <= bar < 40
+        original(bar, market_at_close=market_at_close)
+
+    broker.on_bar = on_bar  # type: ignore[method-assign]  # the test's clock hook
+    try:
+        result = _run(broker, demo_window, tmp_path)
+    finally:
+        paper.close()
+    orders = result.orders
+    refused = orders[orders["reason"].astype(str).str.contains("a send unconfirmed")]
+    assert len(refused) > 5
+    assert set(refused["status"]) == {"rejected"}
+    assert (orders["status"] == "filled").sum() > 20  # it traded before and after
+    check = check_paper_books(tmp_path, capital=CAPITAL)
+    assert check.ok, check
