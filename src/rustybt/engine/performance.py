@@ -128,7 +128,9 @@ class PerformanceTracker:
         before = self._fill_counts[first - 1] if first else 0
         perf["fills"] = np.diff(np.r_[before, self._fill_counts[first:n]])
         order = [name for name in PERF_COLUMNS if name in perf.columns]
-        return perf[order]
+        # A column selection is flagged as a possible view; the shallow copy owns its
+        # columns, so adding recorded values later raises no SettingWithCopyWarning.
+        return perf[order].copy(deep=False)
 
     def positions_frame(self) -> pd.DataFrame:
         columns = [
