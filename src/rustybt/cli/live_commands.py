@@ -17,6 +17,7 @@ import pandas as pd
 from rustybt.engine.result import BacktestResult
 from rustybt.errors import ConfigError
 from rustybt.live.config import LiveConfig
+from rustybt.live.leader import LeaderLock, StoodBy
 from rustybt.live.runner import LiveRunner, LiveStatus
 
 __all__ = [
@@ -52,6 +53,9 @@ class PaperRequest:
     quiet: bool
     feed: str | None = None
     timeframe: str = "1m"
+    end: str | None = None
+    standby: bool = False
+    async_broker: bool = False
 
 
 class StatusLine:
@@ -82,15 +86,53 @@ def _install_stop_handlers(runner: LiveRunner) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def _drive(runner: LiveRunner, state: Path, quiet: bool) -> BacktestResult:
-    """Run with a pid file (for `rustybt stop`) and SIGTERM/SIGINT as graceful stops."""
+def claim_leadership(state: Path, standby: bool) -> LeaderLock:
+    """The state directory's leader lock. A plain start takes it now or refuses: two
+    leaders on one state directory would trade the same account twice. ``--standby``
+    leaves it to the runner, which waits for it as a warm standby."""
+    lock = LeaderLock(state)
+    if standby or lock.try_acquire():
+        return lock
+    pid = LeaderLock.leader_pid(state)
+    raise ConfigError(
+        f"the session in {state} is already led by pid {pid}; a second leader is refused",
+        hint=f"add --standby to wait as its warm standby, or stop it first: "
+        f"rustybt stop --state {state}",
+        context={"state": str(state), "leader_pid": pid},
+    )
+
+
+def _drive(runner: LiveRunner, state: Path, quiet: bool) -> BacktestResult | None:
+    """Run with a pid file (for `rustybt stop`) and SIGTERM/SIGINT as graceful stops.
+
+    Only the leader writes the pid file (a standby writes it when it takes over). A
+    standby stopped before it led returns None: it traded nothing."""
     pid_file = state / PID_FILE
-    pid_file.write_text(str(os.getpid()))
+    wrote = False
+
+    def lead() -> None:
+        nonlocal wrote
+        pid_file.write_text(str(os.getpid()))
+        if wrote:
+            return
+        wrote = True
+        if runner.leader is not None and runner.leader.epoch is not None:
+            print(f"leading         epoch {runner.leader.epoch}, pid {os.getpid()}", flush=True)
+
+    runner.on_lead = lead
+    standby = runner.leader is not None and not runner.leader.held
+    if standby:
+        leader = LeaderLock.leader_pid(state)
+        print(f"warm standby    waiting for the leader (pid {leader}) of {state}", flush=True)
     _install_stop_handlers(runner)
     try:
         result = runner.run()
+    except StoodBy:
+        print("standby stopped before it led; it traded nothing")
+        return None
     finally:
-        pid_file.unlink(missing_ok=True)
+        if wrote:
+            pid_file.unlink(missing_ok=True)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         if not quiet:
@@ -100,8 +142,9 @@ def _drive(runner: LiveRunner, state: Path, quiet: bool) -> BacktestResult:
     return result
 
 
-def run_paper(request: PaperRequest) -> BacktestResult:
-    """Paper trade a replayed dataset through the live code path."""
+def run_paper(request: PaperRequest) -> BacktestResult | None:
+    """Paper trade a replayed dataset through the live code path (None: a standby that
+    was stopped before it led)."""
     from rustybt.cli.commands import RunRequest, _load_data, _parse_params
     from rustybt.engine.execution import FixedBasisPoints, NoSlippage, PerDollar
     from rustybt.engine.strategy import load_strategy_file
@@ -135,9 +178,12 @@ def run_paper(request: PaperRequest) -> BacktestResult:
                 output=request.output,
             )
         )
+        if request.end is not None:
+            panel = panel.select(end=request.end)
         feed = ReplayFeed(panel, speed=request.speed, start=request.start)
     state = request.state or request.output / f"{request.strategy_file.stem}-live"
     state.mkdir(parents=True, exist_ok=True)
+    leader = claim_leadership(state, request.standby)
     commission = PerDollar(rate=request.commission_bps / 10_000) if request.commission_bps else None
     slippage = FixedBasisPoints(request.slippage_bps) if request.slippage_bps else NoSlippage()
     broker = PaperBroker(
@@ -159,15 +205,22 @@ def run_paper(request: PaperRequest) -> BacktestResult:
         data_source=f"paper replay of {source}",
         on_status=StatusLine(request.quiet),
         health_port=request.health_port,
+        leader=leader,
+        async_broker=request.async_broker,
     )
     where = request.feed or f"{request.data} (speed {request.speed})"
     print(f"rustybt paper: {request.strategy_file.name} on {where}")
     try:
+        if leader.held:
+            leader.lead(runner.store)
         result = _drive(runner, state, request.quiet)
     finally:
         broker.close()
         close_feed()
         runner.store.close()
+        leader.release()
+    if result is None:
+        return None
     # A paper session resumes from its state folder, so its result replaces the earlier
     # save of the same session rather than starting a numbered folder.
     save_session_result(result, request.output, request.strategy_file.stem)
@@ -181,17 +234,33 @@ def run_live(
     config_path: Path,
     params: list[str],
     output: Path = Path("rustybt_output"),
-) -> BacktestResult:
-    """Trade a real account: adapters come from ``rustybt.live.adapters`` (the [live] extra)."""
+    *,
+    standby: bool = False,
+    async_broker: bool = False,
+) -> BacktestResult | None:
+    """Trade a real account: adapters come from ``rustybt.live.adapters`` (the [live] extra).
+
+    A ``standby`` needs the session started (its leader fixed the feed's first bar)."""
     from rustybt.cli.commands import _parse_params
     from rustybt.engine.strategy import load_strategy_file
     from rustybt.live.adapters_loader import open_broker_and_feed
     from rustybt.live.config import load_live_config
 
     config = session_clock(load_live_config(config_path, broker=broker_name))
+    if standby and config.feed_start is None:
+        raise ConfigError(
+            f"no session has started in {config.state} yet: a standby follows a leader",
+            hint="start the leader first (without --standby); systemd: the standby unit "
+            "starts after rustybt-live.service is ready",
+        )
     strategy = load_strategy_file(strategy_file, **_parse_params(params))
-    broker, feed = open_broker_and_feed(config)
     config.state.mkdir(parents=True, exist_ok=True)
+    leader = claim_leadership(config.state, standby)
+    try:
+        broker, feed = open_broker_and_feed(config)
+    except BaseException:
+        leader.release()
+        raise
     runner = LiveRunner(
         strategy,
         broker=broker,
@@ -206,15 +275,22 @@ def run_live(
         data_source=f"live {config.broker}",
         on_status=StatusLine(False),
         health_port=config.health_port or None,
+        leader=leader,
+        async_broker=async_broker,
     )
-    if runner.store.get(FEED_START) is None:
-        runner.store.set(FEED_START, feed.index[0].isoformat())
     try:
+        if leader.held:
+            leader.lead(runner.store)
+            if runner.store.get(FEED_START) is None:
+                runner.store.set(FEED_START, feed.index[0].isoformat())
         result = _drive(runner, config.state, False)
     finally:
         broker.close()
         feed.close()
         runner.store.close()
+        leader.release()
+    if result is None:
+        return None
     save_session_result(result, output, strategy_file.stem)
     return result
 
