@@ -259,3 +259,38 @@ def test_a_standby_stopped_while_standing_by_exits_0_and_traded_nothing(tmp_path
         assert not (tmp_path / "out" / NAME).exists()
     finally:
         leader.release()
+
+
+def test_health_says_the_role_and_a_standby_is_healthy_while_it_waits() -> None:
+    from rustybt.live.events import LiveMetrics
+    from rustybt.live.health import HealthServer, health_payload
+
+    # A standby has no bars (so none are late) and no breaker of its own to trip.
+    standby = LiveMetrics(role="standby", warm=True, breaker="halted")
+    assert health_payload(standby, stale_after=1.0) == (
+        200,
+        {
+            "status": "ok",
+            "role": "standby",
+            "warm": True,
+            "last_bar_time": None,
+            "seconds_since_last_bar": None,
+            "breaker": "halted",
+            "breaker_reason": None,
+            "bars": 0,
+            "equity": None,
+            "open_orders": 0,
+            "reconnects": 0,
+        },
+    )
+    leader = LiveMetrics(breaker="halted", failovers=1)
+    status, body = health_payload(leader, stale_after=1.0)
+    assert (status, body["role"], body["status"]) == (503, "leader", "degraded")
+    server = HealthServer(leader, port=0).start()
+    try:
+        _, text = _get(f"http://127.0.0.1:{server.port}/metrics")
+    finally:
+        server.close()
+        server.close()  # idempotent: a taken-over standby's server is closed twice
+    assert "rustybt_leader 1.0" in text
+    assert "rustybt_failovers_total 1.0" in text

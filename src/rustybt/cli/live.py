@@ -17,8 +17,9 @@ Standby = Annotated[
     bool,
     typer.Option(
         "--standby",
-        help="Wait as a warm standby of the session leading the state directory; take "
-        "over (and trade) the moment it dies.",
+        help="Lead if nobody leads the state directory, else wait as the leader's warm "
+        "standby and take over (and trade) the moment it dies. Without it, a start on a "
+        "led state directory is refused.",
     ),
 ]
 AsyncBroker = Annotated[
@@ -120,6 +121,10 @@ def live(
     ] = Path("rustybt_output"),
     standby: Standby = False,
     async_broker: AsyncBroker = False,
+    health_port: Annotated[
+        int | None,
+        typer.Option(help="Serve /health and /metrics on this port instead of live.toml's."),
+    ] = None,
     debug: Debug = False,
 ) -> None:
     """Trade a real account (keys from the secrets store, never the command line)."""
@@ -134,6 +139,7 @@ def live(
             output,
             standby=standby,
             async_broker=async_broker,
+            health_port=health_port,
         ),
         debug=debug,
     )

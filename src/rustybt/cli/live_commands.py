@@ -89,9 +89,10 @@ def _install_stop_handlers(runner: LiveRunner) -> None:
 def claim_leadership(state: Path, standby: bool) -> LeaderLock:
     """The state directory's leader lock. A plain start takes it now or refuses: two
     leaders on one state directory would trade the same account twice. ``--standby``
-    leaves it to the runner, which waits for it as a warm standby."""
+    takes it if it is free (nobody leads: this process does) and otherwise leaves it to
+    the runner, which waits for it as a warm standby."""
     lock = LeaderLock(state)
-    if standby or lock.try_acquire():
+    if lock.try_acquire() or standby:
         return lock
     pid = LeaderLock.leader_pid(state)
     raise ConfigError(
@@ -237,25 +238,29 @@ def run_live(
     *,
     standby: bool = False,
     async_broker: bool = False,
+    health_port: int | None = None,
 ) -> BacktestResult | None:
     """Trade a real account: adapters come from ``rustybt.live.adapters`` (the [live] extra).
 
-    A ``standby`` needs the session started (its leader fixed the feed's first bar)."""
+    ``standby``: lead if nobody leads the state directory, else wait as its warm standby
+    (which needs the session started: its leader fixed the feed's first bar).
+    ``health_port`` overrides live.toml's (a standby beside its leader needs its own)."""
     from rustybt.cli.commands import _parse_params
     from rustybt.engine.strategy import load_strategy_file
     from rustybt.live.adapters_loader import open_broker_and_feed
     from rustybt.live.config import load_live_config
 
     config = session_clock(load_live_config(config_path, broker=broker_name))
-    if standby and config.feed_start is None:
-        raise ConfigError(
-            f"no session has started in {config.state} yet: a standby follows a leader",
-            hint="start the leader first (without --standby); systemd: the standby unit "
-            "starts after rustybt-live.service is ready",
-        )
+    if health_port is not None:
+        config = replace(config, health_port=health_port)
     strategy = load_strategy_file(strategy_file, **_parse_params(params))
     config.state.mkdir(parents=True, exist_ok=True)
     leader = claim_leadership(config.state, standby)
+    if not leader.held and config.feed_start is None:
+        raise ConfigError(
+            f"the session in {config.state} is led, but has not fixed its first bar yet",
+            hint="start the standby again in a moment (systemd does: Restart=always)",
+        )
     try:
         broker, feed = open_broker_and_feed(config)
     except BaseException:
