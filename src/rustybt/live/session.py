@@ -196,7 +196,6 @@ class LiveSession:
             runner.metrics.role = "leader"
         if runner.on_lead is not None:
             runner.on_lead()
-        notify_systemd("STATUS=leader: trading")
 
     def _stand_by(self, leader: LeaderLock, start_bar: int) -> int:
         """Wait for the lock, keeping the engine restored; the bar to resume at."""
