@@ -146,7 +146,7 @@ def _drive(runner: LiveRunner, state: Path, quiet: bool) -> BacktestResult | Non
 def run_paper(request: PaperRequest) -> BacktestResult | None:
     """Paper trade a replayed dataset through the live code path (None: a standby that
     was stopped before it led)."""
-    from rustybt.cli.commands import RunRequest, _load_data, _parse_params
+    from rustybt.cli.commands import RunRequest, _load_data, _parse_date, _parse_params
     from rustybt.engine.execution import FixedBasisPoints, NoSlippage, PerDollar
     from rustybt.engine.strategy import load_strategy_file
     from rustybt.live.feeds import Feed, ReplayFeed
@@ -179,8 +179,9 @@ def run_paper(request: PaperRequest) -> BacktestResult | None:
                 output=request.output,
             )
         )
-        if request.end is not None:
-            panel = panel.select(end=request.end)
+        end = _parse_date(request.end, "to")
+        if end is not None:
+            panel = panel.select(end=end)
         feed = ReplayFeed(panel, speed=request.speed, start=request.start)
     state = request.state or request.output / f"{request.strategy_file.stem}-live"
     state.mkdir(parents=True, exist_ok=True)
