@@ -294,3 +294,58 @@ def test_health_says_the_role_and_a_standby_is_healthy_while_it_waits() -> None:
         server.close()  # idempotent: a taken-over standby's server is closed twice
     assert "rustybt_leader 1.0" in text
     assert "rustybt_failovers_total 1.0" in text
+
+
+def _stub_live_adapter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """`rustybt live` with a stand-in adapter (as test_health_config_cli): a paper venue
+    and a replay feed; returns the live.toml."""
+    import types
+
+    from rustybt.data.synthetic import demo_panel
+    from rustybt.live.feeds import ReplayFeed
+    from rustybt.live.paper import PaperBroker
+
+    def from_live_config(config: object, keys: dict[str, str]) -> tuple[object, object]:
+        panel = demo_panel().select(start="2016-01-01", end="2016-02-29")
+        return PaperBroker(capital=50_000, path=tmp_path / "venue.db"), ReplayFeed(panel)
+
+    stub = types.ModuleType("rustybt.live.adapters.ccxt")
+    stub.from_live_config = from_live_config  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "rustybt.live.adapters", types.ModuleType("adapters"))
+    monkeypatch.setitem(sys.modules, "rustybt.live.adapters.ccxt", stub)
+    config = tmp_path / "live.toml"
+    config.write_text(
+        f'[broker]\nname = "ccxt:binance"\n[session]\nstate = "{tmp_path / "st"}"\n'
+        'capital = 50000\ncash_currency = "USD"\n'
+    )
+    return config
+
+
+def test_rustybt_live_takes_the_lock_and_standby_leads_when_nobody_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rustybt.cli.live_commands import run_live
+
+    config = _stub_live_adapter(monkeypatch, tmp_path)
+    strategy = _strategy(tmp_path)
+    held = LeaderLock(tmp_path / "st")
+    assert held.try_acquire()
+    try:
+        with pytest.raises(ConfigError, match="already led by pid"):
+            run_live(strategy, "ccxt:binance", config, [], tmp_path / "out")
+        # A standby follows a started session: this one has not fixed its first bar.
+        with pytest.raises(ConfigError, match="has not fixed its first bar"):
+            run_live(strategy, "ccxt:binance", config, [], tmp_path / "out", standby=True)
+    finally:
+        held.release()
+    result = run_live(strategy, "ccxt:binance", config, [], tmp_path / "out", standby=True)
+    assert result is not None  # nobody led: the standby led, traded and saved
+    assert len(result.transactions) > 10
+    store = StateStore(tmp_path / "st")
+    try:
+        assert store.get("leader_epoch") == "1"
+    finally:
+        store.close()
+    after = LeaderLock(tmp_path / "st")
+    assert after.try_acquire()  # released on the way out
+    after.release()
