@@ -204,6 +204,46 @@ def test_standby_takes_over_a_killed_leader_and_the_books_equal_an_uninterrupted
     assert [e["epoch"] for e in events if e["event"] == "live.takeover"] == [2]
 
 
+def test_a_leader_killed_at_any_moment_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    """An outside SIGKILL lands anywhere, possibly between an intent's persist and its
+    send: the standby then closes that intent as never sent (no blind resend), so the
+    books may differ from an uninterrupted run, but never from the venue's."""
+    strategy = _strategy(tmp_path)
+    state, port, first = tmp_path / "state", _free_port(), _first_bar()
+    leader = _paper(strategy, tmp_path / "out", state, "--speed", "864000x")
+    standby: subprocess.Popen[str] | None = None
+    try:
+        _wait("the leader's pid file", lambda: (state / "runner.pid").is_file(), leader)
+        standby = _paper(
+            strategy, tmp_path / "out", state, "--speed", "max", "--standby",
+            "--health-port", str(port),
+        )  # fmt: skip
+        _wait("a warm standby", lambda: (_standby_health(port) or {}).get("warm") is True, standby)
+        _wait("the leader's 30th bar", lambda: _last_bar(state) >= first + 30, leader)
+        leader.send_signal(signal.SIGKILL)
+        assert leader.wait(timeout=30) == -signal.SIGKILL
+        _, err = standby.communicate(timeout=90)
+        assert standby.returncode == 0, err[-3000:]
+    finally:
+        for process in (leader, standby):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.communicate(timeout=30)
+    result = BacktestResult.load(tmp_path / "out" / NAME)
+    store = StateStore(state)
+    try:
+        orders = store.orders()
+        ids = [r.client_order_id for r in orders]
+        assert len(ids) == len(set(ids))
+        fills = len(store.fills())
+        sent = sum(r.state != "not_sent" for r in orders)
+    finally:
+        store.close()
+    assert read_only(state / "paper.db", "SELECT COUNT(*) FROM fills") == fills
+    assert fills == len(result.transactions) > 100
+    assert read_only(state / "paper.db", "SELECT COUNT(*) FROM orders") == sent
+
+
 def test_a_second_plain_start_on_a_led_state_directory_is_refused(tmp_path: Path) -> None:
     state = tmp_path / "state"
     leader = LeaderLock(state)
