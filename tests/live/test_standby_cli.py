@@ -362,7 +362,7 @@ def _stub_live_adapter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def test_rustybt_live_takes_the_lock_and_standby_leads_when_nobody_does(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from rustybt.cli.live_commands import run_live
 
@@ -386,6 +386,19 @@ def test_rustybt_live_takes_the_lock_and_standby_leads_when_nobody_does(
         assert store.get("leader_epoch") == "1"
     finally:
         store.close()
+    from rustybt.cli.live_commands import show_status
+
+    show_status(tmp_path / "st")
+    assert "leader          none" in capsys.readouterr().out
     after = LeaderLock(tmp_path / "st")
     assert after.try_acquire()  # released on the way out
-    after.release()
+    store = StateStore(tmp_path / "st")
+    try:
+        after.lead(store)
+    finally:
+        store.close()
+    try:
+        show_status(tmp_path / "st")
+        assert f"leader          pid {os.getpid()}, epoch 2" in capsys.readouterr().out
+    finally:
+        after.release()

@@ -17,6 +17,7 @@ from rustybt.cli.live_process import PID_FILE, StatusLine, claim_leadership, dri
 from rustybt.engine.result import BacktestResult
 from rustybt.errors import ConfigError
 from rustybt.live.config import LiveConfig
+from rustybt.live.leader import LeaderLock
 from rustybt.live.runner import LiveRunner
 
 __all__ = [
@@ -264,6 +265,15 @@ def show_status(state: Path) -> None:
         print(
             f"session         {store.get('session_id')}  ({'running, pid ' + pid.read_text() if pid.is_file() else 'not running'})"
         )
+        led = LeaderLock(state)
+        if led.try_acquire():  # free: nobody leads (released at once, this only looks)
+            led.release()
+            print("leader          none")
+        else:
+            print(
+                f"leader          pid {LeaderLock.leader_pid(state)}, "
+                f"epoch {store.get('leader_epoch')}"
+            )
         print(f"last bar        {store.get('last_bar_time') or store.get('last_bar')}")
         capital = Decimal(store.get("capital") or "0")
         cash, positions = capital, dict[str, Decimal]()
