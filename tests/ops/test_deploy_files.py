@@ -116,6 +116,24 @@ def test_live_unit_restarts_always_and_is_watched() -> None:
     assert unit_settings(SYSTEMD / "rustybt-backup.timer")["Timer"]["OnCalendar"] == ["hourly"]
 
 
+def test_standby_unit_shares_the_state_directory_and_waits_warm() -> None:
+    """The second unit runs the same session with --standby (lead if free, else wait warm
+    for the leader lock), on its own health port; so does the first, so that whichever
+    restarts after a failover becomes the standby instead of being refused."""
+    live = unit_settings(SYSTEMD / "rustybt-live.service")
+    standby = unit_settings(SYSTEMD / "rustybt-live-standby.service")
+    first, second = live["Service"]["ExecStart"][0], standby["Service"]["ExecStart"][0]
+    assert "--standby" in shlex.split(first)
+    assert shlex.split(second) == [*shlex.split(first), "--health-port", "8788"]
+    port = load_live_config(DEPLOY / "live.toml").health_port
+    assert port != 8788  # two health servers on one host
+    for key in ("Type", "Restart", "WatchdogSec", "NotifyAccess", "User", "KillSignal"):
+        assert standby["Service"][key] == live["Service"][key], key
+    assert standby["Service"]["ReadWritePaths"] == live["Service"]["ReadWritePaths"]
+    assert "rustybt-live.service" in standby["Unit"]["After"][0].split()
+    assert standby["Install"]["WantedBy"] == ["multi-user.target"]
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
 def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     """Unknown keys, bad values and bad sections are reported; the installed paths

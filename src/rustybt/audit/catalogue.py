@@ -197,6 +197,12 @@ _SPECS = (
         ("broker", "session_id", "restart", "resume_bar_time"),
     ),
     EventSpec(
+        "live.takeover",
+        "info",
+        "A warm standby took the leader lock (fencing epoch) and trades from this bar.",
+        ("epoch", "resume_bar_time"),
+    ),
+    EventSpec(
         "live.stopped",
         "info",
         "A paper or live session stopped: why, and whether open orders were cancelled.",

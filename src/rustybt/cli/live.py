@@ -13,6 +13,23 @@ __all__ = ["register_live_commands"]
 
 StateDir = Annotated[Path, typer.Option("--state", help="The session's state directory.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and error context.")]
+Standby = Annotated[
+    bool,
+    typer.Option(
+        "--standby",
+        help="Lead if nobody leads the state directory, else wait as the leader's warm "
+        "standby and take over (and trade) the moment it dies. Without it, a start on a "
+        "led state directory is refused.",
+    ),
+]
+AsyncBroker = Annotated[
+    bool,
+    typer.Option(
+        "--async-broker/--no-async-broker",
+        help="Broker I/O on a worker thread (a bar never waits for the venue; orders "
+        "reach it one bar later, so a replay no longer equals the backtest).",
+    ),
+]
 
 
 def paper(
@@ -58,6 +75,11 @@ def paper(
         ),
     ] = None,
     timeframe: Annotated[str, typer.Option(help="Bar size of --feed: 1m, 5m, 1h, 1d.")] = "1m",
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last bar of the replay, e.g. 2017-06-30.")
+    ] = None,
+    standby: Standby = False,
+    async_broker: AsyncBroker = False,
     debug: Debug = False,
 ) -> None:
     """Paper trade STRATEGY_FILE on a replayed dataset (or a live --feed) through the
@@ -82,6 +104,9 @@ def paper(
         quiet=quiet,
         feed=feed,
         timeframe=timeframe,
+        end=end,
+        standby=standby,
+        async_broker=async_broker,
     )
     report_errors(lambda: run_paper(request), debug=debug)
 
@@ -94,12 +119,30 @@ def live(
     output: Annotated[
         Path, typer.Option(help="Where the session's result is saved when it stops.")
     ] = Path("rustybt_output"),
+    standby: Standby = False,
+    async_broker: AsyncBroker = False,
+    health_port: Annotated[
+        int | None,
+        typer.Option(help="Serve /health and /metrics on this port instead of live.toml's."),
+    ] = None,
     debug: Debug = False,
 ) -> None:
     """Trade a real account (keys from the secrets store, never the command line)."""
     from rustybt.cli.live_commands import run_live
 
-    report_errors(lambda: run_live(strategy_file, broker, config, param or [], output), debug=debug)
+    report_errors(
+        lambda: run_live(
+            strategy_file,
+            broker,
+            config,
+            param or [],
+            output,
+            standby=standby,
+            async_broker=async_broker,
+            health_port=health_port,
+        ),
+        debug=debug,
+    )
 
 
 def status(state: StateDir, debug: Debug = False) -> None:

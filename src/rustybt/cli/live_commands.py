@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import os
 import signal
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -14,10 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from rustybt.cli.live_process import PID_FILE, StatusLine, claim_leadership, drive
 from rustybt.engine.result import BacktestResult
 from rustybt.errors import ConfigError
 from rustybt.live.config import LiveConfig
-from rustybt.live.runner import LiveRunner, LiveStatus
+from rustybt.live.leader import LeaderLock
+from rustybt.live.runner import LiveRunner
 
 __all__ = [
     "PaperRequest",
@@ -28,7 +29,6 @@ __all__ = [
     "stop_session",
 ]
 
-PID_FILE = "runner.pid"
 FEED_START = "feed_start"  # state key: the live feed's first bar (kept across restarts)
 AUDIT_FILE = "audit.jsonl"
 
@@ -52,57 +52,15 @@ class PaperRequest:
     quiet: bool
     feed: str | None = None
     timeframe: str = "1m"
+    end: str | None = None
+    standby: bool = False
+    async_broker: bool = False
 
 
-class StatusLine:
-    """The one-line live status on stderr, redrawn at most every 0.2 s."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self._last = 0.0
-
-    def __call__(self, status: LiveStatus) -> None:
-        now = time.monotonic()
-        if self.quiet or now - self._last < 0.2:
-            return
-        self._last = now
-        halted = f"  HALTED: {status.halted}" if status.halted else ""
-        line = (
-            f"\r{status.bar_time:%Y-%m-%d %H:%M}  equity {status.equity:,.2f}  "
-            f"open orders {status.open_orders}  latency {status.latency_s * 1000:.1f} ms{halted}"
-        )
-        print(line[:160], end="", file=sys.stderr, flush=True)
-
-
-def _install_stop_handlers(runner: LiveRunner) -> None:
-    def handler(signum: int, frame: object) -> None:
-        runner.stop(f"signal {signal.Signals(signum).name}")
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-
-
-def _drive(runner: LiveRunner, state: Path, quiet: bool) -> BacktestResult:
-    """Run with a pid file (for `rustybt stop`) and SIGTERM/SIGINT as graceful stops."""
-    pid_file = state / PID_FILE
-    pid_file.write_text(str(os.getpid()))
-    _install_stop_handlers(runner)
-    try:
-        result = runner.run()
-    finally:
-        pid_file.unlink(missing_ok=True)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        if not quiet:
-            print(file=sys.stderr)
-    if runner.health is not None:
-        print(f"health server   http://127.0.0.1:{runner.health.port}/health")
-    return result
-
-
-def run_paper(request: PaperRequest) -> BacktestResult:
-    """Paper trade a replayed dataset through the live code path."""
-    from rustybt.cli.commands import RunRequest, _load_data, _parse_params
+def run_paper(request: PaperRequest) -> BacktestResult | None:
+    """Paper trade a replayed dataset through the live code path (None: a standby that
+    was stopped before it led)."""
+    from rustybt.cli.commands import RunRequest, _load_data, _parse_date, _parse_params
     from rustybt.engine.execution import FixedBasisPoints, NoSlippage, PerDollar
     from rustybt.engine.strategy import load_strategy_file
     from rustybt.live.feeds import Feed, ReplayFeed
@@ -135,9 +93,13 @@ def run_paper(request: PaperRequest) -> BacktestResult:
                 output=request.output,
             )
         )
+        end = _parse_date(request.end, "to")
+        if end is not None:
+            panel = panel.select(end=end)
         feed = ReplayFeed(panel, speed=request.speed, start=request.start)
     state = request.state or request.output / f"{request.strategy_file.stem}-live"
     state.mkdir(parents=True, exist_ok=True)
+    leader = claim_leadership(state, request.standby)
     commission = PerDollar(rate=request.commission_bps / 10_000) if request.commission_bps else None
     slippage = FixedBasisPoints(request.slippage_bps) if request.slippage_bps else NoSlippage()
     broker = PaperBroker(
@@ -159,15 +121,22 @@ def run_paper(request: PaperRequest) -> BacktestResult:
         data_source=f"paper replay of {source}",
         on_status=StatusLine(request.quiet),
         health_port=request.health_port,
+        leader=leader,
+        async_broker=request.async_broker,
     )
     where = request.feed or f"{request.data} (speed {request.speed})"
     print(f"rustybt paper: {request.strategy_file.name} on {where}")
     try:
-        result = _drive(runner, state, request.quiet)
+        if leader.held:
+            leader.lead(runner.store)
+        result = drive(runner, state, request.quiet)
     finally:
         broker.close()
         close_feed()
         runner.store.close()
+        leader.release()
+    if result is None:
+        return None
     # A paper session resumes from its state folder, so its result replaces the earlier
     # save of the same session rather than starting a numbered folder.
     save_session_result(result, request.output, request.strategy_file.stem)
@@ -181,17 +150,37 @@ def run_live(
     config_path: Path,
     params: list[str],
     output: Path = Path("rustybt_output"),
-) -> BacktestResult:
-    """Trade a real account: adapters come from ``rustybt.live.adapters`` (the [live] extra)."""
+    *,
+    standby: bool = False,
+    async_broker: bool = False,
+    health_port: int | None = None,
+) -> BacktestResult | None:
+    """Trade a real account: adapters come from ``rustybt.live.adapters`` (the [live] extra).
+
+    ``standby``: lead if nobody leads the state directory, else wait as its warm standby
+    (which needs the session started: its leader fixed the feed's first bar).
+    ``health_port`` overrides live.toml's (a standby beside its leader needs its own)."""
     from rustybt.cli.commands import _parse_params
     from rustybt.engine.strategy import load_strategy_file
     from rustybt.live.adapters_loader import open_broker_and_feed
     from rustybt.live.config import load_live_config
 
     config = session_clock(load_live_config(config_path, broker=broker_name))
+    if health_port is not None:
+        config = replace(config, health_port=health_port)
     strategy = load_strategy_file(strategy_file, **_parse_params(params))
-    broker, feed = open_broker_and_feed(config)
     config.state.mkdir(parents=True, exist_ok=True)
+    leader = claim_leadership(config.state, standby)
+    if not leader.held and config.feed_start is None:
+        raise ConfigError(
+            f"the session in {config.state} is led, but has not fixed its first bar yet",
+            hint="start the standby again in a moment (systemd does: Restart=always)",
+        )
+    try:
+        broker, feed = open_broker_and_feed(config)
+    except BaseException:
+        leader.release()
+        raise
     runner = LiveRunner(
         strategy,
         broker=broker,
@@ -206,15 +195,22 @@ def run_live(
         data_source=f"live {config.broker}",
         on_status=StatusLine(False),
         health_port=config.health_port or None,
+        leader=leader,
+        async_broker=async_broker,
     )
-    if runner.store.get(FEED_START) is None:
-        runner.store.set(FEED_START, feed.index[0].isoformat())
     try:
-        result = _drive(runner, config.state, False)
+        if leader.held:
+            leader.lead(runner.store)
+            if runner.store.get(FEED_START) is None:
+                runner.store.set(FEED_START, feed.index[0].isoformat())
+        result = drive(runner, config.state, False)
     finally:
         broker.close()
         feed.close()
         runner.store.close()
+        leader.release()
+    if result is None:
+        return None
     save_session_result(result, output, strategy_file.stem)
     return result
 
@@ -269,6 +265,15 @@ def show_status(state: Path) -> None:
         print(
             f"session         {store.get('session_id')}  ({'running, pid ' + pid.read_text() if pid.is_file() else 'not running'})"
         )
+        led = LeaderLock(state)
+        if led.try_acquire():  # free: nobody leads (released at once, this only looks)
+            led.release()
+            print("leader          none")
+        else:
+            print(
+                f"leader          pid {LeaderLock.leader_pid(state)}, "
+                f"epoch {store.get('leader_epoch')}"
+            )
         print(f"last bar        {store.get('last_bar_time') or store.get('last_bar')}")
         capital = Decimal(store.get("capital") or "0")
         cash, positions = capital, dict[str, Decimal]()

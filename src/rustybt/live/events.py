@@ -43,6 +43,11 @@ class LiveMetrics:
     breaker_reason: str | None = None
     equity: str | None = None
     open_orders: int = 0
+    # "standby" while a warm standby waits for the leader lock (healthy: it must not be
+    # restarted by Docker/systemd for waiting); "leader" once it trades.
+    role: str = "leader"
+    failovers: int = 0  # warm takeovers by this process (0 or 1 per process lifetime)
+    warm: bool = False  # a standby whose engine follows the leader's state (WarmRestore)
 
     def observe_latency(self, seconds: float) -> None:
         with self.lock:

@@ -1,8 +1,9 @@
 """The health endpoint (127.0.0.1 only): ``/health`` (JSON) and ``/metrics`` (Prometheus).
 
 ``/health`` answers 200 while bars are being processed and the breaker is not
-tripped, 503 otherwise, with the time of the last processed bar and the risk
-state. ``/metrics`` is rendered by prometheus-client (the ``[live]`` extra,
+tripped, 503 otherwise, with the time of the last processed bar, the risk state
+and the process's ``role``: ``leader`` (trading) or ``standby`` (a warm standby
+waiting for the leader lock: healthy, it has no bars to be late with). ``/metrics`` is rendered by prometheus-client (the ``[live]`` extra,
 imported when the server starts): decision latency histogram, orders by
 outcome, reconnects, bars, breaker state. `notify_systemd` sends sd_notify
 ``READY=1`` / ``WATCHDOG=1`` when the process runs under systemd.
@@ -36,8 +37,11 @@ def health_payload(
     """(HTTP status, body) of ``/health``."""
     with metrics.lock:
         age = None if metrics.last_bar_wall is None else time.time() - metrics.last_bar_wall
+        standby = metrics.role == "standby"
         body: dict[str, object] = {
             "status": "ok",
+            "role": metrics.role,
+            "warm": metrics.warm,
             "last_bar_time": metrics.last_bar_time,
             "seconds_since_last_bar": None if age is None else round(age, 3),
             "breaker": metrics.breaker,
@@ -47,8 +51,9 @@ def health_payload(
             "open_orders": metrics.open_orders,
             "reconnects": metrics.reconnects,
         }
-    unhealthy = metrics.breaker != "ok" or (
-        stale_after is not None and age is not None and age > stale_after
+    unhealthy = not standby and (
+        metrics.breaker != "ok"
+        or (stale_after is not None and age is not None and age > stale_after)
     )
     if unhealthy:
         body["status"] = "degraded"
@@ -74,6 +79,7 @@ class _Collector:
             outcomes = dict(m.outcomes)
             reconnects, bars, halted = m.reconnects, m.bars, m.breaker != "ok"
             rejected, stale = m.bars_rejected, m.bars_stale
+            leading, failovers = m.role == "leader", m.failovers
         buckets = [(str(b), sum(1 for x in latencies if x <= b)) for b in LATENCY_BUCKETS]
         buckets.append(("+Inf", len(latencies)))
         yield HistogramMetricFamily(
@@ -99,6 +105,14 @@ class _Collector:
         yield CounterMetricFamily("rustybt_bars_stale", "Bars too late to trade on.", value=stale)
         yield GaugeMetricFamily(
             "rustybt_breaker_halted", "1 while the circuit breaker is tripped.", value=int(halted)
+        )
+        yield GaugeMetricFamily(
+            "rustybt_leader",
+            "1 while this process leads (trades), 0 as a standby.",
+            value=int(leading),
+        )
+        yield CounterMetricFamily(
+            "rustybt_failovers", "Warm takeovers by this process.", value=failovers
         )
 
 
@@ -145,13 +159,20 @@ class HealthServer:
         self._server = ThreadingHTTPServer((LOOPBACK, port), Handler)
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._closed = False
 
     def start(self) -> HealthServer:
         self._thread.start()
         return self
 
     def close(self) -> None:
-        self._server.shutdown()
+        """Stop serving (idempotent: a standby's server is closed by the runner, a
+        leader's by its session, and a taken-over standby's by both)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread.is_alive():
+            self._server.shutdown()
         self._server.server_close()
 
 

@@ -38,7 +38,7 @@ from rustybt.live.broker import Broker
 from rustybt.live.broker_blotter import BrokerBlotter
 from rustybt.live.events import LiveEvents, LiveMetrics
 from rustybt.live.feeds import Feed, empty_like
-from rustybt.live.health import HealthServer
+from rustybt.live.health import HealthServer, notify_systemd
 from rustybt.live.leader import LeaderLock, StoodBy
 from rustybt.live.reconcile import ReconciliationReport
 from rustybt.live.session import LiveSession, LiveStatus
@@ -78,6 +78,10 @@ class LiveRunner:
             restores and trades; intents and sends are fenced by its epoch.
         async_broker: move broker I/O off the decision path (`AsyncBrokerBlotter`):
             a bar never waits for the venue; sends and polls run on a worker thread.
+            Orders then reach the venue after the bar that decided them, so a replay's
+            fills come one bar later than the backtest's (the CLI keeps it off by default).
+        on_lead: called once this process leads (at once, or when a standby takes
+            over), before it trades: the CLI writes its pid file there.
     """
 
     def __init__(
@@ -106,6 +110,7 @@ class LiveRunner:
         health_port: int | None = None,
         leader: LeaderLock | None = None,
         async_broker: bool = False,
+        on_lead: Callable[[], None] | None = None,
     ) -> None:
         self.strategy = strategy() if isinstance(strategy, type) else strategy
         if not isinstance(self.strategy, Strategy):
@@ -141,6 +146,8 @@ class LiveRunner:
         self.metrics = LiveMetrics()
         self.last_reconciliation: ReconciliationReport | None = None
         self.leader = leader
+        self.on_lead = on_lead
+        self._pulse_at = 0.0
         self._prepared: _Run | None = None
         self._stop = threading.Event()
         self._stop_reason = "feed finished"
@@ -161,7 +168,27 @@ class LiveRunner:
                 return
             if self._stop.is_set():
                 raise StoodBy("stopped before any leader started the session")
+            self.standby_pulse()
             time.sleep(leader.poll)
+
+    def standby_pulse(self) -> None:
+        """While standing by: tell systemd this process is alive (its watchdog counts
+        seconds whatever the role), at most once a second."""
+        now = time.monotonic()
+        if now - self._pulse_at >= 1.0:
+            self._pulse_at = now
+            notify_systemd("WATCHDOG=1")
+
+    def _start_standby(self) -> None:
+        """A process that must wait for the leader lock: healthy as a standby (so Docker or
+        systemd do not restart it for waiting), with /health saying so."""
+        with self.metrics.lock:
+            self.metrics.role = "standby"
+        if self.health_port is not None and self.health is None:
+            self.health = HealthServer(
+                self.metrics, port=self.health_port, stale_after=self.stale_after
+            ).start()
+        notify_systemd("READY=1\nSTATUS=warm standby: waiting for the leader lock")
 
     async def run_async(self) -> BacktestResult:
         """The asyncio form: the loop runs in a worker thread (broker clients are sync)."""
@@ -194,6 +221,15 @@ class LiveRunner:
         from the moment it holds the lock; stopped before that, it raises `StoodBy`.
         """
         self.prepare()
+        if self.leader is not None and not self.leader.held:
+            self._start_standby()
+        try:
+            return self._run()
+        finally:
+            if self.health is not None:
+                self.health.close()
+
+    def _run(self) -> BacktestResult:
         if self.leader is not None:
             self._await_session()
         store = self.store
@@ -206,13 +242,18 @@ class LiveRunner:
         assert run is not None  # built by prepare()
         panel = run.panel
         run.run_id = session_id
-        trail = open_trail(self.audit_log, run_id=session_id, strategy_id=self.strategy.name)
         blotter = run.blotter
         assert isinstance(blotter, BrokerBlotter)
-        blotter.audit = trail
-        events = LiveEvents(trail, self.metrics)
+        events = LiveEvents(None, self.metrics)
         blotter.attach(self.broker, store, session_id, events)
         session = LiveSession(self, run, blotter, events, restart)
+        if self.leader is not None and not self.leader.held:
+            # A standby opens the audit log only once it leads: the log has one writer
+            # (its leader's, until the kernel drops that writer's lock with the process).
+            session.stand_by()
+            restart = True
+        trail = open_trail(self.audit_log, run_id=session_id, strategy_id=self.strategy.name)
+        blotter.audit = events.trail = trail
         if trail is None:
             return session.execute()
         started = {

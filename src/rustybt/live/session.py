@@ -69,40 +69,70 @@ class LiveSession:
         self.last_bar = -1
         self.first_bar = 0
         self._last_watchdog = 0.0
+        self.resume: int | None = None  # the bar to trade first (known once restored)
+        self.took_over: int | None = None  # the epoch of a warm takeover by this process
 
     def execute(self) -> BacktestResult:
         from rustybt.api import current_context
 
         token = current_context.set(self.run.context)
         try:
-            return self._execute()
+            if self.resume is None:
+                self._begin()
+                self.resume = restore_state(
+                    self.run,
+                    self.blotter,
+                    self.runner.store,
+                    self.runner.feed,
+                    self._start_bar(),
+                    self._write_history,
+                )
+            return self._execute(self.resume)
         finally:
             current_context.reset(token)
 
-    def _execute(self) -> BacktestResult:
-        runner, run, blotter, store = self.runner, self.run, self.blotter, self.runner.store
-        broker = blotter.broker  # the runner's broker (locked when a worker shares it)
-        attach = getattr(broker, "attach", None)
-        if attach is not None:  # the paper broker trades on the live panel
-            attach(run.panel, run._day_order_expiry)
-        self.strategy_state = StrategyState(run, store, self.events)  # before initialize
+    def stand_by(self) -> None:
+        """Wait for the leader lock as a warm standby (the engine built, initialized and
+        kept restored), then take over; `execute` trades from there. Raises `StoodBy` when
+        stopped first. A standby attaches its broker only once it leads: the paper broker
+        loads its books from its database when attached, and the leader still changes them."""
+        from rustybt.api import current_context
+
+        leader = self.runner.leader
+        assert leader is not None
+        token = current_context.set(self.run.context)
+        try:
+            self._begin(attach=False)
+            self.resume = self._stand_by(leader, self._start_bar())
+            self._attach_broker()
+            self._configure_broker()
+        finally:
+            current_context.reset(token)
+
+    def _start_bar(self) -> int:
+        return int(getattr(self.runner.feed, "start_bar", 0))
+
+    def _begin(self, *, attach: bool = True) -> None:
+        """Initialize the strategy (and the broker's books, unless standing by)."""
+        run, runner = self.run, self.runner
+        if attach:
+            self._attach_broker()
+        self.strategy_state = StrategyState(run, runner.store, self.events)  # before initialize
         run.begin()
         run.context._controls.extend(runner.limits)
         run.context._controls.on_violation = self.breaker.violation
-        configure = getattr(broker, "configure", None)
-        if configure is not None:
-            configure(
-                slippage=blotter.slippage,
-                commission=blotter.commission,
-                volume_limit=blotter.volume_limit,
-                check_cash=blotter.check_cash,
+        if attach:
+            self._configure_broker()
+
+    def _execute(self, resume: int) -> BacktestResult:
+        runner, run, blotter, store = self.runner, self.run, self.blotter, self.runner.store
+        broker = blotter.broker  # the runner's broker (locked when a worker shares it)
+        self._leading()
+        if self.took_over is not None:
+            when = run.panel.index[resume].isoformat() if resume < len(run.panel) else None
+            self.events.emit(
+                "info", "live.takeover", {"epoch": self.took_over, "resume_bar_time": when}
             )
-        start_bar = int(getattr(runner.feed, "start_bar", 0))
-        leader = runner.leader
-        if leader is not None and not leader.held:
-            resume = self._stand_by(leader, start_bar)
-        else:
-            resume = restore_state(run, blotter, store, runner.feed, start_bar, self._write_history)
         self.last_bar = resume - 1
         self.first_bar = resume
         if self.restart:  # after initialize: the strategy's own state as it was
@@ -128,7 +158,7 @@ class LiveSession:
             },
         )
         runner.feed.seek(resume)
-        if runner.health_port is not None:
+        if runner.health_port is not None and runner.health is None:
             runner.health = HealthServer(
                 runner.metrics, port=runner.health_port, stale_after=runner.stale_after
             ).start()
@@ -142,6 +172,30 @@ class LiveSession:
         if stop_worker is not None:  # finish queued sends and book their outcomes
             stop_worker()
         return self._stop()
+
+    def _attach_broker(self) -> None:
+        attach = getattr(self.blotter.broker, "attach", None)
+        if attach is not None:  # the paper broker trades on the live panel
+            attach(self.run.panel, self.run._day_order_expiry)
+
+    def _configure_broker(self) -> None:
+        blotter = self.blotter
+        configure = getattr(blotter.broker, "configure", None)
+        if configure is not None:
+            configure(
+                slippage=blotter.slippage,
+                commission=blotter.commission,
+                volume_limit=blotter.volume_limit,
+                check_cash=blotter.check_cash,
+            )
+
+    def _leading(self) -> None:
+        """This process leads from here: /health and /metrics say so, the CLI is told."""
+        runner = self.runner
+        with runner.metrics.lock:
+            runner.metrics.role = "leader"
+        if runner.on_lead is not None:
+            runner.on_lead()
 
     def _stand_by(self, leader: LeaderLock, start_bar: int) -> int:
         """Wait for the lock, keeping the engine restored; the bar to resume at."""
@@ -160,10 +214,19 @@ class LiveSession:
             if now >= next_tail:
                 warm.tail()
                 next_tail = now + self.TAIL_EVERY
+                runner.standby_pulse()
+                if not runner.metrics.warm:
+                    with runner.metrics.lock:  # /health: a takeover now is warm
+                        runner.metrics.warm = True
             time.sleep(leader.poll)
         leader.lead(runner.store)
         self.restart = True
-        return warm.finish(start_bar)
+        resume = warm.finish(start_bar)
+        with runner.metrics.lock:
+            runner.metrics.failovers += 1
+            runner.metrics.warm = False
+        self.took_over = leader.epoch  # audited once the audit log is this process's
+        return resume
 
     def _reconcile(self) -> None:
         runner = self.runner
