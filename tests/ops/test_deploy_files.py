@@ -239,3 +239,16 @@ def test_prometheus_scrapes_the_configured_health_port() -> None:
     port = load_live_config(DEPLOY / "live.toml").health_port
     assert job["static_configs"][0]["targets"] == [f"127.0.0.1:{port}"]
     assert config["rule_files"] == ["rustybt-rules.yml"]
+    # the standby unit's health port is scraped too (roles swap at a failover)
+    unit = (DEPLOY / "systemd" / "rustybt-live-standby.service").read_text()
+    standby_port = re.search(r"--health-port (\d+)", unit)
+    assert standby_port is not None
+    assert job["static_configs"][1]["targets"] == [f"127.0.0.1:{standby_port.group(1)}"]
+
+
+def test_leadership_alerts_watch_the_leader_gauge() -> None:
+    rules = {str(rule["alert"]): str(rule["expr"]) for rule in _rules()}
+    assert "sum(rustybt_leader" in rules["RustybtNoLeader"]
+    assert rules["RustybtNoLeader"].endswith("< 1")
+    assert rules["RustybtTwoLeaders"].endswith("> 1")
+    assert "rustybt_failovers_total" in rules["RustybtFailover"]
