@@ -28,11 +28,11 @@ import pandas as pd
 from rustybt.engine.orders import Order
 from rustybt.errors import BrokerError, RustyBTError
 from rustybt.live.broker import Broker
-from rustybt.live.broker_blotter import BrokerBlotter, _record, _request
+from rustybt.live.broker_blotter import BrokerBlotter, _request
 from rustybt.live.broker_worker import BrokerWorker, LockedBroker, Outcomes, Poll
 from rustybt.live.crashpoints import crash_point
 from rustybt.live.events import LiveEvents
-from rustybt.live.state import INTENT, SENT, UNKNOWN, StateStore
+from rustybt.live.state import SENT, UNKNOWN, StateStore
 
 __all__ = ["AsyncBrokerBlotter"]
 
@@ -97,18 +97,9 @@ class AsyncBrokerBlotter(BrokerBlotter):
     def submit(self, order: Order) -> Order:
         if self.worker is None:  # before the worker runs (restore): the inline path
             return super().submit(order)
-        when = order.created
-        refusal = self.refusal()
-        if refusal is not None:
-            self.reject(order, when, refusal)
-            return order
-        coid = self.coid(order)
-        self.store.add_order(_record(order, coid, state=INTENT))
-        self.coids[coid] = order
-        self.states[coid] = INTENT
-        crash_point("after_persist_before_send")
-        super(BrokerBlotter, self).submit(order)  # the engine's Blotter: open locally, audit
-        self.worker.send(_request(order, coid))
+        coid = self._open_intent(order)
+        if coid is not None:
+            self.worker.send(_request(order, coid))  # the worker checks the fence
         return order
 
     def cancel(

@@ -111,22 +111,29 @@ class BrokerBlotter(Blotter):
 
     # -- orders --------------------------------------------------------------------
     def submit(self, order: Order) -> Order:
-        when = order.created
+        coid = self._open_intent(order)
+        if coid is None:
+            return order
+        self.store.check_fence()  # a stale leader stops here, before the send
+        result = self.broker.submit(_request(order, coid))
+        crash_point("after_send_before_ack")
+        self._outcome(order, coid, result, order.created)
+        return order
+
+    def _open_intent(self, order: Order) -> str | None:
+        """Persist ``order``'s intent under its client id and open it locally, before
+        anything is sent; None when the breaker refuses it (closed as rejected)."""
         refusal = self.refusal()
         if refusal is not None:
-            self.reject(order, when, refusal)
-            return order
+            self.reject(order, order.created, refusal)
+            return None
         coid = self.coid(order)
         self.store.add_order(_record(order, coid, state=INTENT))
         self.coids[coid] = order
         self.states[coid] = INTENT
         crash_point("after_persist_before_send")
-        super().submit(order)  # open locally and audit order.submitted
-        self.store.check_fence()  # a stale leader stops here, before the send
-        result = self.broker.submit(_request(order, coid))
-        crash_point("after_send_before_ack")
-        self._outcome(order, coid, result, when)
-        return order
+        super().submit(order)  # the engine's Blotter: open locally, audit order.submitted
+        return coid
 
     def _outcome(self, order: Order, coid: str, result: CommandResult, when: pd.Timestamp) -> None:
         self.events.command("submit", coid, result)
