@@ -97,6 +97,37 @@ def test_dockerfile_installs_from_the_source_tree_never_rustybt_from_pypi() -> N
     assert "src" in copied
 
 
+def _dockerfile_cmd() -> list[str]:
+    (cmd,) = [args for op, args in _instructions() if op == "CMD"]
+    words: list[str] = json.loads(cmd)
+    return words
+
+
+def test_compose_runs_a_leader_and_a_warm_standby_on_one_state_volume() -> None:
+    """Two containers of the image share the state volume and both run the image's
+    command with --standby (whichever starts first leads; the one restarted after a
+    failover waits warm instead of being refused), restart always, stop by SIGTERM
+    with time to save, and neither mounts the state read-only."""
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    services = compose["services"]
+    assert sorted(services) == ["trader-a", "trader-b"]
+    state = "/var/lib/rustybt"
+    assert f"WORKDIR {state}" in (DEPLOY / "Dockerfile").read_text()
+    for name, service in services.items():
+        assert service["image"] == "rustybt-live", name
+        assert service["command"] == [*_dockerfile_cmd(), "--standby"], name
+        assert service["restart"] == "always", name
+        assert service["stop_signal"] == "SIGTERM", name
+        assert service["init"] is True, name
+        assert int(service["stop_grace_period"].rstrip("s")) >= 30, name
+        assert "ALL" in service["cap_drop"], name
+        volumes = [v.split(":") for v in service["volumes"]]
+        assert ["rustybt-state", state] in volumes, name  # read-write, same path
+        assert all(v[-1] == "ro" for v in volumes if v[0] != "rustybt-state"), name
+        assert "deploy" not in service and "scale" not in service, name  # one host, two
+    assert compose["volumes"]["rustybt-state"]["driver"] == "local"  # flock needs it
+
+
 # -- systemd -----------------------------------------------------------------------------
 def test_live_unit_restarts_always_and_is_watched() -> None:
     unit = unit_settings(SYSTEMD / "rustybt-live.service")
