@@ -70,6 +70,7 @@ def _fault(supervisor: Supervisor, traders: dict[int, _Trader], rng: random.Rand
     if leader is None or leader.process.poll() is not None or leader.cause is not None:
         return False
     leader.process.send_signal(signal.SIGKILL if kind == "kill" else signal.SIGTERM)
+    supervisor._event("fault", kind=kind, pid=leader.process.pid)  # when it was sent
     leader.cause = kind
     supervisor._killed = supervisor._killed or kind == "kill"
     return True

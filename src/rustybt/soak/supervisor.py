@@ -234,6 +234,7 @@ class Supervisor:
                     next_fault = time.time() + rng.uniform(*plan.kill_every)
                     continue
                 trader.send_signal(signal.SIGKILL if kind == "kill" else signal.SIGTERM)
+                self._event("fault", kind=kind, pid=trader.pid)  # when it was sent
                 self._killed = self._killed or kind == "kill"
                 cause = kind
                 break

@@ -75,7 +75,9 @@ def main(argv: list[str]) -> int:
     def decided(status: LiveStatus) -> None:
         bar = int((status.bar_time - start).total_seconds() // 60)
         rejected = runner.metrics.bars_rejected
-        log.write(f"{pid} {bar} {time.time():.6f} {strategy.bad_seen} {rejected}\n")
+        log.write(
+            f"{pid} {bar} {time.time():.6f} {strategy.bad_seen} {rejected} {status.latency_s:.6f}\n"
+        )
 
     runner = LiveRunner(
         strategy,
