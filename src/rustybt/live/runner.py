@@ -265,4 +265,8 @@ class LiveRunner:
             "frequency": str(panel.frequency),
             "assets": len(panel.assets),
         }
-        return trail.run(session.execute, started=started, summary=audit_summary)
+        try:
+            return trail.run(session.execute, started=started, summary=audit_summary)
+        finally:
+            if self.leader is not None:  # the audit log is closed: a standby may lead now
+                self.leader.release()

@@ -340,6 +340,15 @@ class LiveSession:
                 )
             )
 
+    def _hand_over(self) -> None:
+        """A stopping leader whose broker and store work is done drops the leader lock
+        now, not at its exit: a standby takes over while this process builds its result
+        and exits (a third of a second in the soak). With an audit log the lock is kept
+        until the log is closed (`LiveRunner`): the log has one writer at a time."""
+        leader = self.runner.leader
+        if leader is not None and self.events.trail is None:
+            leader.release()
+
     def _stop(self) -> BacktestResult:
         runner, blotter = self.runner, self.blotter
         cancelled = 0
@@ -349,6 +358,7 @@ class LiveSession:
             for order in list(blotter.open_orders):
                 blotter.cancel(order, when, "cancelled on stop")
                 cancelled += 1
+        self._hand_over()
         self.events.emit(
             "info",
             "live.stopped",

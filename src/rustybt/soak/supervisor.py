@@ -12,6 +12,7 @@ still filling (reconciliation books their fills). Everything is bounded in time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -49,6 +50,10 @@ class SoakPlan:
     deadline: float = 0.25  # a bar decided later than this after it was due is a miss
     kill_every: tuple[float, float] = (5.0, 15.0)  # seconds between faults
     restart_delay: float = 0.1  # systemd RestartSec
+    # With standbys, traders start this much nicer than the supervisor and take the
+    # supervisor's priority back when they lead (`trader`): a standby importing and
+    # catching up right after a fault must not take the CPU from the new leader.
+    standby_nice: int = 10
     crash_point_share: float = 0.25  # trader starts that carry an exact crash point
     every: int = 5  # the strategy rebalances every n bars
     capital: str = "100000"
@@ -148,17 +153,23 @@ class Supervisor:
                     "every": self.plan.every,
                     "stale_after": self.plan.deadline,
                     "inline_broker": self.plan.inline_broker,
+                    "leader_nice": os.getpriority(os.PRIO_PROCESS, 0),
                 }
             )
         )
         env = {k: v for k, v in os.environ.items() if k != "RUSTYBT_CRASH_AT"}
         if crash_at is not None:
             env["RUSTYBT_CRASH_AT"] = crash_at
+        nicer = self.plan.standby_nice if self.plan.standbys else 0
         process = subprocess.Popen(
             [sys.executable, "-m", "rustybt.soak.trader", str(config)],
             env=env,
             stderr=(self.dir / "trader.err").open("ab"),
         )
+        if nicer:  # at once: the child is still importing
+            mine = os.getpriority(os.PRIO_PROCESS, 0)
+            with contextlib.suppress(ProcessLookupError):  # it died already (a crash point)
+                os.setpriority(os.PRIO_PROCESS, process.pid, min(mine + nicer, 19))
         self._event("start", pid=process.pid, crash_at=crash_at)
         return process
 
