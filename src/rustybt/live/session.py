@@ -170,7 +170,7 @@ class LiveSession:
                 runner.health.close()
         stop_worker = getattr(blotter, "stop_worker", None)
         if stop_worker is not None:  # finish queued sends and book their outcomes
-            stop_worker()
+            stop_worker(settle=not self._standby_takes_over())
         return self._stop()
 
     def _attach_broker(self) -> None:
@@ -209,16 +209,18 @@ class LiveSession:
         next_tail = 0.0
         while not leader.try_acquire():
             if runner._stop.is_set():
+                leader.withdraw_standby()
                 raise StoodBy("stopped while standing by; this process traded nothing")
             now = time.monotonic()
             if now >= next_tail:
                 warm.tail()
                 next_tail = now + self.TAIL_EVERY
                 runner.standby_pulse()
-                if not runner.metrics.warm:
+                if not runner.metrics.warm and leader.announce_standby():
                     with runner.metrics.lock:  # /health: a takeover now is warm
                         runner.metrics.warm = True
             time.sleep(leader.poll)
+        leader.withdraw_standby()
         leader.lead(runner.store)
         self.restart = True
         resume = warm.finish(start_bar)
@@ -339,6 +341,20 @@ class LiveSession:
                     when, equity, len(self.blotter.open_orders), latency, self.blotter.halted
                 )
             )
+
+    def _standby_takes_over(self) -> bool:
+        """Stopped (not finished) while a warm standby waits: the standby's reconciliation
+        settles the venue's last fills and unknown outcomes, so this process leaves them
+        to it and hands over as soon as its sends are done."""
+        runner, leader = self.runner, self.runner.leader
+        return (
+            runner._stop.is_set()
+            and not runner.cancel_on_stop
+            and leader is not None
+            and leader.held
+            and self.events.trail is None
+            and leader.standby_waiting()
+        )
 
     def _hand_over(self) -> None:
         """A stopping leader whose broker and store work is done drops the leader lock
