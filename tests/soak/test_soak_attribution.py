@@ -12,12 +12,12 @@ from rustybt.soak.attribution import (
     faults_from_events,
 )
 
-INTERVAL, DEADLINE, BARS = 0.1, 0.05, 30
+INTERVAL, DEADLINE, BARS = 0.1, 0.05, 60
 
 
 def _rows() -> list[Decision]:
     """Bars due at n * 0.1, decided 0.01 s after, except the misses the test names."""
-    late = {10: 1.3, 11: 1.3, 20: 2.2, 25: 2.7}
+    late = {10: 1.3, 11: 1.3, 35: 3.7, 45: 4.7}
     rows = []
     for bar in range(BARS):
         if bar == 12:
@@ -33,16 +33,16 @@ def _events() -> list[dict[str, object]]:
         {"t": 0.1, "event": "start", "pid": 2, "crash_at": "after_send_before_ack:2"},
         {"t": 0.95, "event": "fault", "kind": "kill", "pid": 1},
         {"t": 0.96, "event": "exit", "pid": 1, "rc": -9, "cause": "kill"},
-        {"t": 2.45, "event": "exit", "pid": 2, "rc": -9, "cause": "crash_point"},
-        {"t": 2.8, "event": "venue_restart"},
+        {"t": 4.45, "event": "exit", "pid": 2, "rc": -9, "cause": "crash_point"},
+        {"t": 5.2, "event": "venue_restart"},
     ]
 
 
 def test_faults_are_read_with_their_kinds_and_signal_times() -> None:
     assert faults_from_events(_events()) == [
         Fault(0.95, "kill"),  # the signal's time, not the exit's
-        Fault(2.45, "crash_point:after_send_before_ack"),
-        Fault(2.8, "broker_restart"),
+        Fault(4.45, "crash_point:after_send_before_ack"),
+        Fault(5.2, "broker_restart"),
     ]
     older = [e for e in _events() if e["event"] != "fault"]  # a log without fault events
     assert faults_from_events(older)[0] == Fault(0.96, "kill")
@@ -58,7 +58,8 @@ def test_each_missed_bar_goes_to_its_fault_or_to_none() -> None:
         deadline=DEADLINE,
     )
     # The kill: bars 10 and 11 late (0.3 s and 0.2 s), bar 12 never; its episode ends at
-    # bar 13 (five on-time bars), so bar 20, late with no fault near, is "none".
+    # bar 20 (five on-time bars decided a second or more after it), so bar 35, late
+    # with no fault near, is "none"; bar 45 is the crash point's.
     assert table["kill"] == {
         "faults": 1,
         "late": 2,

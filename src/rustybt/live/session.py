@@ -194,14 +194,15 @@ class LiveSession:
         runner = self.runner
         with runner.metrics.lock:
             runner.metrics.role = "leader"
-        if runner.on_lead is not None:
+        if runner.on_lead is not None:  # a process that led without the lock's wait
             runner.on_lead()
+            runner.on_lead = None
 
     def _stand_by(self, leader: LeaderLock, start_bar: int) -> int:
         """Wait for the lock, keeping the engine restored; the bar to resume at."""
         runner = self.runner
         if leader.try_acquire():  # nobody leads: a plain (cold) restart
-            leader.lead(runner.store)
+            runner.lead()
             return restore_state(
                 self.run, self.blotter, runner.store, runner.feed, start_bar, self._write_history
             )
@@ -221,7 +222,7 @@ class LiveSession:
                         runner.metrics.warm = True
             time.sleep(leader.poll)
         leader.withdraw_standby()
-        leader.lead(runner.store)
+        runner.lead()
         self.restart = True
         resume = warm.finish(start_bar)
         with runner.metrics.lock:

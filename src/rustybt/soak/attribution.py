@@ -1,8 +1,9 @@
 """Which fault cost which bars: every late or never-decided bar, attributed.
 
 Each fault opens an *episode*: from the fault until the session is back on time,
-meaning ``STEADY`` consecutive bars decided within the deadline (by a decision made
-after the fault). A missed bar (decided late, or never) belongs to the latest fault
+meaning ``STEADY`` consecutive bars decided within the deadline by decisions made
+at least ``MIN_EPISODE`` seconds after the fault (a broker restart bites only when
+the venue answers again and the trader reconciles, half a second or more later). A missed bar (decided late, or never) belongs to the latest fault
 at or before the moment it was missed (its decision, or for a bar never decided the
 next decision of any bar) whose episode it falls in; a missed bar outside every
 episode has cause ``none``: the session was slow with no fault to blame (a GC pause,
@@ -25,7 +26,8 @@ import numpy as np
 
 __all__ = ["Decision", "Fault", "attribute_misses", "decide_latency", "faults_from_events"]
 
-STEADY = 5  # consecutive on-time bars that end a fault's episode
+STEADY = 5  # consecutive on-time bars that end a fault's episode...
+MIN_EPISODE = 1.0  # ...at least this many seconds after it: a broker restart bites late
 NONE = "none"
 
 
@@ -78,11 +80,12 @@ def _first_decisions(rows: list[Decision], bars: int) -> tuple[np.ndarray, list[
 
 def _episode_end(fault: Fault, decided: np.ndarray, on_time: np.ndarray) -> int:
     """The first bar of the first run of ``STEADY`` on-time bars decided after the fault."""
-    after = np.nan_to_num(decided, nan=np.inf) > fault.t
+    when = np.nan_to_num(decided, nan=np.inf)
+    after = when > fault.t
     start = int(np.argmax(after)) if after.any() else len(decided)
     steady = 0
     for bar in range(start, len(decided)):
-        steady = steady + 1 if on_time[bar] and after[bar] else 0
+        steady = steady + 1 if on_time[bar] and when[bar] > fault.t + MIN_EPISODE else 0
         if steady == STEADY:
             return bar - STEADY + 1
     return len(decided)
