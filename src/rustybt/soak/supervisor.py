@@ -50,9 +50,10 @@ class SoakPlan:
     deadline: float = 0.25  # a bar decided later than this after it was due is a miss
     kill_every: tuple[float, float] = (5.0, 15.0)  # seconds between faults
     restart_delay: float = 0.1  # systemd RestartSec
-    # With standbys, traders start this much nicer than the supervisor and take the
-    # supervisor's priority back when they lead (`trader`): a standby importing and
-    # catching up right after a fault must not take the CPU from the new leader.
+    # A spare trader (started while a leader and another standby run) starts this much
+    # nicer than the supervisor and takes the supervisor's priority back when it leads
+    # (`trader`): importing and catching up right after a fault, it must not take the
+    # CPU from the new leader. A trader that may have to lead soon starts at full speed.
     standby_nice: int = 10
     crash_point_share: float = 0.25  # trader starts that carry an exact crash point
     every: int = 5  # the strategy rebalances every n bars
@@ -137,7 +138,9 @@ class Supervisor:
             self.venue.send_signal(sig)
             self.venue.wait(timeout=10)
 
-    def _start_trader(self, crash_at: str | None) -> subprocess.Popen[bytes]:
+    def _start_trader(
+        self, crash_at: str | None, *, spare: bool = False
+    ) -> subprocess.Popen[bytes]:
         config = self.dir / "trader.json"
         config.write_text(
             json.dumps(
@@ -160,7 +163,7 @@ class Supervisor:
         env = {k: v for k, v in os.environ.items() if k != "RUSTYBT_CRASH_AT"}
         if crash_at is not None:
             env["RUSTYBT_CRASH_AT"] = crash_at
-        nicer = self.plan.standby_nice if self.plan.standbys else 0
+        nicer = self.plan.standby_nice if spare else 0
         process = subprocess.Popen(
             [sys.executable, "-m", "rustybt.soak.trader", str(config)],
             env=env,
