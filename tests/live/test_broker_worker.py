@@ -151,3 +151,58 @@ def test_an_unconfirmed_send_halts_new_orders(
     assert (orders["status"] == "filled").sum() > 20  # it traded before and after
     check = check_paper_books(tmp_path, capital=CAPITAL)
     assert check.ok, check
+
+
+class _Syncs(FaultyBroker):
+    """Records which thread asked the venue for fills after the session was stopped."""
+
+    def __init__(self, paper: PaperBroker) -> None:
+        super().__init__(paper)
+        self.stopped = False
+        self.late_syncs: list[str] = []
+
+    def fills_since(self, cursor: str | None):  # type: ignore[no-untyped-def]
+        if self.stopped:
+            self.late_syncs.append(threading.current_thread().name)
+        return super().fills_since(cursor)
+
+
+@pytest.mark.parametrize("standby_waits", [False, True])
+def test_a_stopping_leader_hands_over_to_a_waiting_standby(
+    tmp_path: Path, demo_window: BarPanel, standby_waits: bool
+) -> None:
+    """Stopped with a warm standby waiting, the leader finishes its sends and drops the
+    lock without the final fill sync (the standby's reconciliation does it); with none
+    waiting it syncs the venue's last fills itself. Either way the lock is free when
+    `run` returns."""
+    from rustybt.live.leader import LeaderLock
+
+    paper = PaperBroker(capital=CAPITAL, path=tmp_path / "paper.db")
+    broker = _Syncs(paper)
+    standby = LeaderLock(tmp_path)
+    if standby_waits:
+        assert standby.announce_standby()
+    runner: LiveRunner
+
+    def stop_after_ten(status: object) -> None:
+        if runner.metrics.bars == 10:
+            broker.stopped = True
+            runner.stop("test")
+
+    runner = LiveRunner(
+        Rebalancer(n=5, every=2),
+        broker=broker,
+        feed=ReplayFeed(demo_window, speed="max"),
+        state=tmp_path,
+        capital=float(CAPITAL),
+        async_broker=True,
+        leader=LeaderLock(tmp_path),
+        on_status=stop_after_ten,
+    )
+    try:
+        runner.run()
+    finally:
+        paper.close()
+    assert standby.try_acquire()  # released before run returned
+    standby.release()
+    assert ("MainThread" in broker.late_syncs) is not standby_waits

@@ -168,3 +168,18 @@ def test_a_stale_leader_never_sends(tmp_path: Path, demo_window: object) -> None
         assert store.get("last_bar") == "4"  # the bar it was fenced in was its last
     finally:
         store.close()
+
+
+def test_a_leader_knows_when_a_warm_standby_waits(tmp_path: Path) -> None:
+    leader, first, second = LeaderLock(tmp_path), LeaderLock(tmp_path), LeaderLock(tmp_path)
+    assert leader.try_acquire()
+    assert not leader.standby_waiting()
+    assert first.announce_standby()
+    assert second.announce_standby()  # shared: any number of standbys
+    assert leader.standby_waiting()
+    assert leader.standby_waiting()  # probing takes nothing away
+    first.withdraw_standby()  # it leads now, or stopped
+    assert leader.standby_waiting()
+    second.release()  # releasing withdraws too
+    assert not leader.standby_waiting()
+    leader.release()

@@ -402,3 +402,16 @@ def test_rustybt_live_takes_the_lock_and_standby_leads_when_nobody_does(
         assert f"leader          pid {os.getpid()}, epoch 2" in capsys.readouterr().out
     finally:
         after.release()
+
+
+def test_a_stopping_leader_leaves_its_standbys_pid_file(tmp_path: Path) -> None:
+    """The leader drops the lock before it exits: the pid file may already name the
+    standby that took over, and must then be left alone."""
+    from rustybt.cli.live_process import _holds
+
+    pid_file = tmp_path / "rustybt.pid"
+    assert not _holds(pid_file)  # none written
+    pid_file.write_text(str(os.getpid()))
+    assert _holds(pid_file)
+    pid_file.write_text(str(os.getpid() + 1))  # the standby's
+    assert not _holds(pid_file)

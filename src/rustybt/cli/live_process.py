@@ -65,6 +65,15 @@ def claim_leadership(state: Path, standby: bool) -> LeaderLock:
     )
 
 
+def _holds(pid_file: Path) -> bool:
+    """Whether the pid file still names this process (a stopping leader drops the lock
+    before it exits, so its standby may have written the file already)."""
+    try:
+        return pid_file.read_text().strip() == str(os.getpid())
+    except OSError:
+        return False
+
+
 def drive(runner: LiveRunner, state: Path, quiet: bool) -> BacktestResult | None:
     """Run with a pid file (for `rustybt stop`) and SIGTERM/SIGINT as graceful stops.
 
@@ -94,7 +103,7 @@ def drive(runner: LiveRunner, state: Path, quiet: bool) -> BacktestResult | None
         print("standby stopped before it led; it traded nothing")
         return None
     finally:
-        if wrote:
+        if wrote and _holds(pid_file):  # a standby that took over wrote its own pid
             pid_file.unlink(missing_ok=True)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)

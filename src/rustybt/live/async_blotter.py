@@ -65,8 +65,10 @@ class AsyncBrokerBlotter(BrokerBlotter):
             fence=fence_store.check_fence,
         )
 
-    def stop_worker(self) -> None:
-        """Finish the queued sends, apply their outcomes, stop the thread."""
+    def stop_worker(self, *, settle: bool = True) -> None:
+        """Finish the queued sends, apply their outcomes, stop the thread; with ``settle``
+        also book the venue's last fills and resolve unknown outcomes (a leader handing
+        over to a warm standby leaves that to the standby's reconciliation)."""
         worker = self.worker
         if worker is None:
             return
@@ -79,6 +81,8 @@ class AsyncBrokerBlotter(BrokerBlotter):
                 self._apply_poll(item)
             elif not isinstance(item, BrokerError):
                 raise item  # Fenced or a worker bug
+        if not settle:
+            return
         # The venue's last fills and closures, asked directly (the worker is gone), so a
         # stopped session's books are the inline blotter's.
         try:

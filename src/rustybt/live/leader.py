@@ -46,6 +46,7 @@ class LeaderLock:
     """
 
     FILE = "leader.lock"
+    STANDBY_FILE = "standby.lock"  # warm standbys hold it shared while they wait
 
     def __init__(self, directory: str | Path, *, poll: float = 0.001) -> None:
         directory = Path(directory)
@@ -55,6 +56,7 @@ class LeaderLock:
         self.poll = poll
         self.epoch: int | None = None
         self._fd: int | None = None
+        self._standby_fd: int | None = None
 
     @property
     def held(self) -> bool:
@@ -110,7 +112,44 @@ class LeaderLock:
         os.pwrite(self._fd, f"{os.getpid()} {self.epoch}\n".encode(), 0)
         return self.epoch
 
+    # -- warm standbys announce themselves, so a stopping leader knows one takes over ----
+    def _open_standby_file(self) -> int:
+        return os.open(self.path.with_name(self.STANDBY_FILE), os.O_RDWR | os.O_CREAT, 0o600)
+
+    def announce_standby(self) -> bool:
+        """A warm standby: hold ``standby.lock`` shared while waiting (the kernel drops it
+        with the process). False if the leader was probing at that instant: call again."""
+        if self._standby_fd is not None:
+            return True
+        fd = self._open_standby_file()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._standby_fd = fd
+        return True
+
+    def withdraw_standby(self) -> None:
+        if self._standby_fd is not None:
+            os.close(self._standby_fd)
+            self._standby_fd = None
+
+    def standby_waiting(self) -> bool:
+        """Whether a warm standby waits for this lock (it holds ``standby.lock`` shared)."""
+        fd = self._open_standby_file()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                return True
+            raise ConfigError(f"cannot probe {self.STANDBY_FILE}: {exc}") from exc
+        finally:
+            os.close(fd)  # also drops the probe's own lock
+        return False
+
     def release(self) -> None:
+        self.withdraw_standby()
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None

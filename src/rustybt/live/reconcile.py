@@ -100,10 +100,14 @@ def reconcile(
 
 def _orders(blotter: BrokerBlotter, when: pd.Timestamp, report: ReconciliationReport) -> None:
     broker = blotter.broker
+    # One request for the venue's open orders answers for every unresolved order it
+    # lists; only the others are asked one by one (each request is a chance of a 429 or
+    # a timeout, and a takeover or a reconnect waits for all of them).
+    listed = {v.client_order_id: v for v in broker.open_orders()}
     for coid, order in blotter.unresolved():
         state = blotter.states.get(coid)
         report.orders_checked += 1
-        venue = broker.order_status(coid)
+        venue = listed[coid] if coid in listed else broker.order_status(coid)
         if venue is None and coid in blotter.replaces and state != SENT:
             from rustybt.live.broker_modify import replacement_missing
 
@@ -126,16 +130,19 @@ def _orders(blotter: BrokerBlotter, when: pd.Timestamp, report: ReconciliationRe
         if state != SENT:
             blotter.found_at_venue(coid, order, venue, when)
             report.resolved.append(coid)
-    for venue in _unknown_venue_orders(blotter):
+    for venue in _unknown_venue_orders(blotter, listed):
         _adopt(blotter, venue, when, report)
 
 
-def _unknown_venue_orders(blotter: BrokerBlotter) -> list[VenueOrder]:
-    """Venue orders the state does not know: every open one and, after a restart or a
-    reconnect, those placed since the previous reconciliation that have closed since
-    (an external order filled while we were down is adopted, not only its fills booked)."""
+def _unknown_venue_orders(
+    blotter: BrokerBlotter, listed: dict[str, VenueOrder]
+) -> list[VenueOrder]:
+    """Venue orders the state does not know: every open one (``listed``) and, after a
+    restart or a reconnect, those placed since the previous reconciliation that have
+    closed since (an external order filled while we were down is adopted, not only its
+    fills booked)."""
     broker = blotter.broker
-    found = {v.client_order_id: v for v in broker.open_orders()}
+    found = dict(listed)
     since = _down_since(blotter)
     if since is not None:
         for venue in broker.recent_orders(since):

@@ -23,7 +23,7 @@ from rustybt.engine.runner import _Run
 from rustybt.live.broker_blotter import BrokerBlotter, order_from_record
 from rustybt.live.broker_modify import restore_replacement
 from rustybt.live.feeds import Feed, history_rows
-from rustybt.live.state import CLOSED, NOT_SENT, StateStore
+from rustybt.live.state import CLOSED, NOT_SENT, OrderRecord, StateStore
 
 __all__ = ["restore_sessions", "restore_state", "save_session"]
 
@@ -96,41 +96,57 @@ def restore_sessions(store: StateStore, run: _Run) -> None:
         )
 
 
+def reopen_order(
+    blotter: BrokerBlotter,
+    record: OrderRecord,
+    by_coid: dict[str, Order],
+    by_engine: dict[str, Order],
+) -> None:
+    """Re-create one stored order as an open engine order in ``blotter`` (a replacement
+    record updates the order it replaces); closures are applied later (`close_restored`)."""
+    coid = record.client_order_id
+    if record.replaces is not None and record.engine_id in by_engine:
+        order = by_engine[record.engine_id]
+        by_coid[coid] = order
+        restore_replacement(blotter, record, order)
+        return
+    order = order_from_record(record, blotter)
+    if record.external:
+        order.id = coid
+        order.decision_price = float("nan")
+    by_coid[coid] = order
+    by_engine[record.engine_id] = order
+    blotter.coids[coid] = order
+    blotter.states[coid] = record.state
+    blotter.all_orders.append(order)
+    blotter.open_orders.append(order)
+    blotter._pending[order.asset] = blotter.pending(order.asset) + order.quantity
+
+
+def close_restored(blotter: BrokerBlotter, order: Order, record: OrderRecord) -> None:
+    """Close ``order`` as its final stored ``record`` says (after its fills were booked)."""
+    if record.replaces is not None and record.state == NOT_SENT:
+        return  # a modification that did not happen closes nothing
+    if record.state in (CLOSED, NOT_SENT) and order.is_open:
+        status = OrderStatus(record.status)
+        when = pd.Timestamp(record.closed) if record.closed else order.created
+        blotter._release(order)
+        blotter.open_orders.remove(order)
+        order.close(status, when, record.reason)
+
+
 def _restore_orders(store: StateStore, blotter: BrokerBlotter) -> None:
     records = store.orders()
     by_coid: dict[str, Order] = {}
+    by_engine: dict[str, Order] = {}
     audit, blotter.audit = blotter.audit, None  # rebuilding, not new events
     try:
-        by_engine: dict[str, Order] = {}
         for record in records:
-            if record.replaces is not None and record.engine_id in by_engine:
-                order = by_engine[record.engine_id]
-                by_coid[record.client_order_id] = order
-                restore_replacement(blotter, record, order)
-                continue
-            order = order_from_record(record, blotter)
-            if record.external:
-                order.id = record.client_order_id
-                order.decision_price = float("nan")
-            by_coid[record.client_order_id] = order
-            by_engine[record.engine_id] = order
-            blotter.coids[record.client_order_id] = order
-            blotter.states[record.client_order_id] = record.state
-            blotter.all_orders.append(order)
-            blotter.open_orders.append(order)
-            blotter._pending[order.asset] = blotter.pending(order.asset) + order.quantity
+            reopen_order(blotter, record, by_coid, by_engine)
         for fill in store.fills():
             blotter.book(fill)
         for record in records:
-            order = by_coid[record.client_order_id]
-            if record.replaces is not None and record.state == NOT_SENT:
-                continue  # a modification that did not happen closes nothing
-            if record.state in (CLOSED, NOT_SENT) and order.is_open:
-                status = OrderStatus(record.status)
-                when = pd.Timestamp(record.closed) if record.closed else order.created
-                blotter._release(order)
-                blotter.open_orders.remove(order)
-                order.close(status, when, record.reason)
+            close_restored(blotter, by_coid[record.client_order_id], record)
     finally:
         blotter.audit = audit
 

@@ -80,8 +80,9 @@ class LiveRunner:
             a bar never waits for the venue; sends and polls run on a worker thread.
             Orders then reach the venue after the bar that decided them, so a replay's
             fills come one bar later than the backtest's (the CLI keeps it off by default).
-        on_lead: called once this process leads (at once, or when a standby takes
-            over), before it trades: the CLI writes its pid file there.
+        on_lead: called once this process leads, the moment it holds the lock (at
+            once, or when a standby takes over), before it restores and trades: the
+            CLI writes its pid file there, the soak's trader takes its priority back.
     """
 
     def __init__(
@@ -164,12 +165,20 @@ class LiveRunner:
         assert leader is not None
         while self.store.get("session_id") is None and not leader.held:
             if leader.try_acquire():
-                leader.lead(self.store)
+                self.lead()
                 return
             if self._stop.is_set():
                 raise StoodBy("stopped before any leader started the session")
             self.standby_pulse()
             time.sleep(leader.poll)
+
+    def lead(self) -> None:
+        """With the leader lock held: take the fencing epoch, then tell ``on_lead`` (once)."""
+        assert self.leader is not None
+        self.leader.lead(self.store)
+        on_lead, self.on_lead = self.on_lead, None
+        if on_lead is not None:
+            on_lead()
 
     def standby_pulse(self) -> None:
         """While standing by: tell systemd this process is alive (its watchdog counts
@@ -265,4 +274,8 @@ class LiveRunner:
             "frequency": str(panel.frequency),
             "assets": len(panel.assets),
         }
-        return trail.run(session.execute, started=started, summary=audit_summary)
+        try:
+            return trail.run(session.execute, started=started, summary=audit_summary)
+        finally:
+            if self.leader is not None:  # the audit log is closed: a standby may lead now
+                self.leader.release()

@@ -170,7 +170,7 @@ class LiveSession:
                 runner.health.close()
         stop_worker = getattr(blotter, "stop_worker", None)
         if stop_worker is not None:  # finish queued sends and book their outcomes
-            stop_worker()
+            stop_worker(settle=not self._standby_takes_over())
         return self._stop()
 
     def _attach_broker(self) -> None:
@@ -194,14 +194,15 @@ class LiveSession:
         runner = self.runner
         with runner.metrics.lock:
             runner.metrics.role = "leader"
-        if runner.on_lead is not None:
+        if runner.on_lead is not None:  # a process that led without the lock's wait
             runner.on_lead()
+            runner.on_lead = None
 
     def _stand_by(self, leader: LeaderLock, start_bar: int) -> int:
         """Wait for the lock, keeping the engine restored; the bar to resume at."""
         runner = self.runner
         if leader.try_acquire():  # nobody leads: a plain (cold) restart
-            leader.lead(runner.store)
+            runner.lead()
             return restore_state(
                 self.run, self.blotter, runner.store, runner.feed, start_bar, self._write_history
             )
@@ -209,17 +210,19 @@ class LiveSession:
         next_tail = 0.0
         while not leader.try_acquire():
             if runner._stop.is_set():
+                leader.withdraw_standby()
                 raise StoodBy("stopped while standing by; this process traded nothing")
             now = time.monotonic()
             if now >= next_tail:
                 warm.tail()
                 next_tail = now + self.TAIL_EVERY
                 runner.standby_pulse()
-                if not runner.metrics.warm:
+                if not runner.metrics.warm and leader.announce_standby():
                     with runner.metrics.lock:  # /health: a takeover now is warm
                         runner.metrics.warm = True
             time.sleep(leader.poll)
-        leader.lead(runner.store)
+        leader.withdraw_standby()
+        runner.lead()
         self.restart = True
         resume = warm.finish(start_bar)
         with runner.metrics.lock:
@@ -340,6 +343,29 @@ class LiveSession:
                 )
             )
 
+    def _standby_takes_over(self) -> bool:
+        """Stopped (not finished) while a warm standby waits: the standby's reconciliation
+        settles the venue's last fills and unknown outcomes, so this process leaves them
+        to it and hands over as soon as its sends are done."""
+        runner, leader = self.runner, self.runner.leader
+        return (
+            runner._stop.is_set()
+            and not runner.cancel_on_stop
+            and leader is not None
+            and leader.held
+            and self.events.trail is None
+            and leader.standby_waiting()
+        )
+
+    def _hand_over(self) -> None:
+        """A stopping leader whose broker and store work is done drops the leader lock
+        now, not at its exit: a standby takes over while this process builds its result
+        and exits (a third of a second in the soak). With an audit log the lock is kept
+        until the log is closed (`LiveRunner`): the log has one writer at a time."""
+        leader = self.runner.leader
+        if leader is not None and self.events.trail is None:
+            leader.release()
+
     def _stop(self) -> BacktestResult:
         runner, blotter = self.runner, self.blotter
         cancelled = 0
@@ -349,6 +375,7 @@ class LiveSession:
             for order in list(blotter.open_orders):
                 blotter.cancel(order, when, "cancelled on stop")
                 cancelled += 1
+        self._hand_over()
         self.events.emit(
             "info",
             "live.stopped",

@@ -1,4 +1,18 @@
-"""The live session's durable state: one SQLite file (WAL, ``synchronous=FULL``).
+"""The live session's durable state: one SQLite file (WAL).
+
+Durability: every write is committed before the caller goes on, so a killed process
+(SIGKILL, a crash, the OOM killer) loses nothing it wrote: under WAL a commit is in
+the operating system's page cache when ``COMMIT`` returns, whatever ``synchronous``
+says. What a *power cut* may lose is the last commits not yet fsynced. The writes
+the order protocol rests on, an order intent (persisted before it is sent) and the
+fencing epoch of a new leader, are committed with ``synchronous=FULL`` (the WAL is
+fsynced, and with it every commit before it); the per-bar writes (the bar begun, the
+strategy's state, fills, order states, a breaker change) with ``synchronous=NORMAL``,
+no fsync. A power cut may lose those written since the last intent: fills and order
+states are rebuilt by the restart's reconciliation (from the venue, by client order
+id), the bars are decided again (none of them persisted an intent, so none sent an
+order), and a breaker change since then is lost. The per-bar fsyncs were a cause of
+late bars in the soak (`docs/soak.md`).
 
 What is kept, and why:
 
@@ -16,8 +30,6 @@ What is kept, and why:
 - ``snapshots``: the strategy's own state after the last decided bar
   (`rustybt.live.strategy_state`), so a restarted strategy decides as one that
   never stopped.
-
-Each write is its own transaction, committed before the caller goes on.
 """
 
 from __future__ import annotations
@@ -114,7 +126,7 @@ class StateStore:
             ) from exc
         self.path = path
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # FULL for intents (module docstring)
         self._db.executescript(_SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(orders)")}
         if "replaces" not in columns:  # a state file written before modifications existed
@@ -123,8 +135,9 @@ class StateStore:
 
     # -- leadership (warm standby) ------------------------------------------------------
     def take_leadership(self) -> int:
-        """The next fencing epoch, committed: every older leader is fenced from now on."""
+        """The next fencing epoch, committed durably: every older leader is fenced from now on."""
         db = self._db
+        db.execute("PRAGMA synchronous=FULL")
         db.execute("BEGIN IMMEDIATE")
         try:
             row = db.execute("SELECT value FROM meta WHERE key = 'leader_epoch'").fetchone()
@@ -134,6 +147,8 @@ class StateStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        finally:
+            db.execute("PRAGMA synchronous=NORMAL")
         return epoch
 
     @property
@@ -198,8 +213,10 @@ class StateStore:
         """Persist an intent (or an adopted external order); committed on return.
 
         Fenced: the epoch check and the insert are one transaction, so a stale leader
-        cannot persist an intent once a newer leader has taken the session."""
+        cannot persist an intent once a newer leader has taken the session. Committed with
+        ``synchronous=FULL``: the intent survives a power cut before its send."""
         db = self._db
+        db.execute("PRAGMA synchronous=FULL")
         db.execute("BEGIN IMMEDIATE")
         try:
             self.check_fence()
@@ -208,6 +225,8 @@ class StateStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        finally:
+            db.execute("PRAGMA synchronous=NORMAL")
 
     def _insert_order(self, record: OrderRecord) -> None:
         self._db.execute(

@@ -22,16 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pandas as pd
-
 from rustybt.data.bars import FloatArray
-from rustybt.engine.orders import Order, OrderStatus
+from rustybt.engine.orders import Order
 from rustybt.engine.runner import _Run
-from rustybt.live.broker_blotter import BrokerBlotter, order_from_record
-from rustybt.live.broker_modify import restore_replacement
+from rustybt.live.broker_blotter import BrokerBlotter
 from rustybt.live.feeds import Feed, history_rows
-from rustybt.live.restore import BoolArray, restore_sessions
-from rustybt.live.state import CLOSED, NOT_SENT, FillRecord, OrderRecord, StateStore
+from rustybt.live.restore import BoolArray, close_restored, reopen_order, restore_sessions
+from rustybt.live.state import FillRecord, OrderRecord, StateStore
 
 __all__ = ["WarmRestore"]
 
@@ -114,24 +111,7 @@ class WarmRestore:
             blotter.audit, blotter.store = audit, store
 
     def _order(self, record: OrderRecord) -> None:
-        blotter = self.blotter
-        coid = record.client_order_id
-        if record.replaces is not None and record.engine_id in self.by_engine:
-            order = self.by_engine[record.engine_id]
-            self.by_coid[coid] = order
-            restore_replacement(blotter, record, order)
-            return
-        order = order_from_record(record, blotter)
-        if record.external:
-            order.id = coid
-            order.decision_price = float("nan")
-        self.by_coid[coid] = order
-        self.by_engine[record.engine_id] = order
-        blotter.coids[coid] = order
-        blotter.states[coid] = record.state
-        blotter.all_orders.append(order)
-        blotter.open_orders.append(order)
-        blotter._pending[order.asset] = blotter.pending(order.asset) + order.quantity
+        reopen_order(self.blotter, record, self.by_coid, self.by_engine)
 
     def finish(self, start_bar: int) -> int:
         """This process now leads: apply the rest; returns the bar to resume at."""
@@ -159,14 +139,6 @@ class WarmRestore:
             if record.replaces is None:
                 blotter.states[record.client_order_id] = record.state
         for record in records:
-            order = self.by_coid[record.client_order_id]
-            if record.replaces is not None and record.state == NOT_SENT:
-                continue  # a modification that did not happen closes nothing
-            if record.state in (CLOSED, NOT_SENT) and order.is_open:
-                status = OrderStatus(record.status)
-                when = pd.Timestamp(record.closed) if record.closed else order.created
-                blotter._release(order)
-                blotter.open_orders.remove(order)
-                order.close(status, when, record.reason)
+            close_restored(blotter, self.by_coid[record.client_order_id], record)
         restore_sessions(store, run)
         return resume

@@ -20,6 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from rustybt.live.state import INTENT, NOT_SENT, UNKNOWN, StateStore
+from rustybt.soak.attribution import (
+    Decision,
+    attribute_misses,
+    decide_latency,
+    faults_from_events,
+)
 from rustybt.soak.market import Market
 
 __all__ = ["Floors", "SoakReport", "check_soak"]
@@ -73,6 +79,11 @@ class SoakReport:
     books_mismatches: list[str] = field(default_factory=list)
     bad_bars_injected: dict[str, int] = field(default_factory=dict)
     bad_bars_seen_by_strategy: int = 0
+    # Which fault cost which bars (`attribution`): cause -> faults, late, never, bars, ...
+    misses_by_cause: dict[str, dict[str, float | int | None]] = field(default_factory=dict)
+    deciders: int = 0  # trader processes that decided at least one bar
+    # Arrival to decision of each bar: p50_s, p99_s, max_s, slow (> deadline), first_max_s
+    decide_latency: dict[str, float | int | None] = field(default_factory=dict)
     finished: bool = False
     failures: list[str] = field(default_factory=list)
 
@@ -95,23 +106,25 @@ def _events(directory: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def _decisions(directory: Path) -> list[tuple[int, int, float, int]]:
+def _decisions(directory: Path) -> list[Decision]:
+    """The decision log; a last line without its newline (cut by SIGKILL) is no decision."""
     rows = []
     path = directory / "decisions.log"
     if path.exists():
-        for line in path.read_text().splitlines():
+        for line in path.read_text().split("\n")[:-1]:
             parts = line.split()
-            if len(parts) == 5:  # a line cut by SIGKILL mid-write is not a decision
-                rows.append((int(parts[0]), int(parts[1]), float(parts[2]), int(parts[3])))
+            if len(parts) in (5, 6):  # 5: a log from before the latency column
+                latency = float(parts[5]) if len(parts) == 6 else None
+                rows.append(
+                    Decision(int(parts[0]), int(parts[1]), float(parts[2]), int(parts[3]), latency)
+                )
     return rows
 
 
-def _availability(
-    report: SoakReport, rows: list[tuple[int, int, float, int]], epoch: float
-) -> None:
+def _availability(report: SoakReport, rows: list[Decision], epoch: float) -> None:
     first: dict[int, float] = {}
-    for _pid, bar, when, _bad in rows:
-        first.setdefault(bar, when)
+    for row in rows:
+        first.setdefault(row.bar, row.when)
     report.decided_bars = len(first)
     report.on_time_bars = sum(
         1
@@ -119,12 +132,12 @@ def _availability(
         if when - (epoch + bar * report.bar_interval_s) <= report.deadline_s
     )
     report.availability = report.on_time_bars / report.bars if report.bars else 0.0
-    report.bad_bars_seen_by_strategy = max((r[3] for r in rows), default=0)
+    report.bad_bars_seen_by_strategy = max((r.bad_seen for r in rows), default=0)
+    report.deciders = len({r.pid for r in rows})
+    report.decide_latency = decide_latency(rows, report.deadline_s)
 
 
-def _process(
-    report: SoakReport, events: list[dict[str, object]], rows: list[tuple[int, int, float, int]]
-) -> None:
+def _process(report: SoakReport, events: list[dict[str, object]], rows: list[Decision]) -> None:
     starts = {int(str(e["pid"])): float(str(e["t"])) for e in events if e["event"] == "start"}
     exits = {int(str(e["pid"])): e for e in events if e["event"] == "exit"}
     report.trader_starts = len(starts)
@@ -157,7 +170,7 @@ def _process(
             report.unrecovered_errors.append(f"trader pid {pid} exited with code {rc}")
     report.liveness = _covered(lives) / (t1 - t0) if t1 > t0 else 0.0
     report.broker_restarts = sum(1 for e in events if e["event"] == "venue_restart")
-    times = sorted(r[2] for r in rows)
+    times = sorted(r.when for r in rows)
     repairs = []
     for killed in kill_times:
         index = int(np.searchsorted(times, killed, side="right"))
@@ -269,6 +282,14 @@ def check_soak(
     events = _events(directory)
     _availability(report, rows, epoch)
     _process(report, events, rows)
+    report.misses_by_cause = attribute_misses(
+        rows,
+        faults_from_events(events),
+        epoch=epoch,
+        interval=interval,
+        bars=bars,
+        deadline=deadline,
+    )
     _faults(report, directory)
     _orders(report, directory, capital)
     market = Market(seed, bars)

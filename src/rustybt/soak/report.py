@@ -40,6 +40,29 @@ def _seconds(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}s"
 
 
+def _causes(report: SoakReport) -> str:
+    """``kill 12 bars (1.5/fault, 3 never), ...``: what each fault kind cost."""
+    parts = []
+    for cause, entry in report.misses_by_cause.items():
+        if not entry["bars"]:
+            continue
+        per = entry.get("bars_per_fault")
+        each = f"{per}/fault, " if per is not None else ""
+        parts.append(f"{cause} {entry['bars']} bars ({each}{entry['never']} never)")
+    return "; ".join(parts) or "no bar missed"
+
+
+def _latency(report: SoakReport) -> str:
+    figures = report.decide_latency
+    if figures.get("p50_s") is None:
+        return "n/a (no latency in the decision log)"
+    return (
+        f"p50 {figures['p50_s']}s, p99 {figures['p99_s']}s, max {figures['max_s']}s; "
+        f"{figures['slow']} over the deadline; a process's first decision at most "
+        f"{figures['first_max_s']}s; {report.deciders} processes decided"
+    )
+
+
 def summary(report: SoakReport) -> str:
     """The one-screen summary."""
     faults = ", ".join(f"{k} {v}" for k, v in report.injected_faults.items()) or "none"
@@ -59,6 +82,8 @@ def summary(report: SoakReport) -> str:
         f"  liveness        {report.liveness:.2%} of wall time the trader was running",
         f"  MTTR            p50 {_seconds(report.mttr_p50_s)}, p99 {_seconds(report.mttr_p99_s)}, "
         f"max {_seconds(report.mttr_max_s)} (kill to first decision)",
+        f"  misses by cause {_causes(report)}",
+        f"  decide latency  {_latency(report)}",
         f"  broker faults   {faults} over {report.venue_requests} requests "
         f"(raw error rate {report.raw_error_rate:.2%})",
         f"  unrecovered     {len(report.unrecovered_errors)} "

@@ -12,11 +12,13 @@ ANY process, and never-decided bars are still misses (`checker`).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rustybt.live.leader import LeaderLock
@@ -32,6 +34,19 @@ class _Trader:
     process: subprocess.Popen[bytes]
     crash_at: str | None
     cause: str | None = None  # why the supervisor signalled it (None: it exited itself)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def settled(self) -> bool:
+        """Running and started long enough ago to be warm (or leading)."""
+        return (
+            self.process.poll() is None
+            and self.cause is None
+            and time.monotonic() - self.started >= _WARM_AFTER
+        )
+
+
+_WARM_AFTER = 3.0  # seconds a trader needs to import, build and restore (loaded machine)
 
 
 def _leader_pid(supervisor: Supervisor) -> int | None:
@@ -54,8 +69,21 @@ def _reap(supervisor: Supervisor, traders: dict[int, _Trader]) -> int:
 
 def _start(supervisor: Supervisor, traders: dict[int, _Trader]) -> None:
     crash_at = supervisor.crash_point_for_start()
-    process = supervisor._start_trader(crash_at)
+    settled = sum(1 for t in traders.values() if t.settled)  # a leader and a warm standby
+    process = supervisor._start_trader(crash_at, spare=settled >= 2)
     traders[process.pid] = _Trader(process, crash_at)
+
+
+def _unspare(traders: dict[int, _Trader]) -> None:
+    """Fewer than two settled traders left (a cascade of faults): the ones still starting
+    may have to lead next, so they get the supervisor's priority back now."""
+    alive = [pid for pid, t in traders.items() if t.process.poll() is None and t.cause is None]
+    if sum(1 for t in traders.values() if t.settled) < 2:
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                if os.getpriority(os.PRIO_PROCESS, pid) > mine:
+                    os.setpriority(os.PRIO_PROCESS, pid, mine)
 
 
 def _fault(supervisor: Supervisor, traders: dict[int, _Trader], rng: random.Random) -> bool:
@@ -70,6 +98,7 @@ def _fault(supervisor: Supervisor, traders: dict[int, _Trader], rng: random.Rand
     if leader is None or leader.process.poll() is not None or leader.cause is not None:
         return False
     leader.process.send_signal(signal.SIGKILL if kind == "kill" else signal.SIGTERM)
+    supervisor._event("fault", kind=kind, pid=leader.process.pid)  # when it was sent
     leader.cause = kind
     supervisor._killed = supervisor._killed or kind == "kill"
     return True
@@ -102,7 +131,10 @@ def run_with_standby(supervisor: Supervisor, bound: float) -> None:
                     trader.process.kill()
                     trader.cause = "time_bound"
                 break
-            restart_at += [now + plan.restart_delay] * _reap(supervisor, traders)
+            exited = _reap(supervisor, traders)
+            if exited:
+                restart_at += [now + plan.restart_delay] * exited
+                _unspare(traders)
             while restart_at and restart_at[0] <= now:
                 restart_at.pop(0)
                 _start(supervisor, traders)

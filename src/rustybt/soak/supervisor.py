@@ -12,6 +12,7 @@ still filling (reconciliation books their fills). Everything is bounded in time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -49,6 +50,11 @@ class SoakPlan:
     deadline: float = 0.25  # a bar decided later than this after it was due is a miss
     kill_every: tuple[float, float] = (5.0, 15.0)  # seconds between faults
     restart_delay: float = 0.1  # systemd RestartSec
+    # A spare trader (started while a leader and another standby run) starts this much
+    # nicer than the supervisor and takes the supervisor's priority back when it leads
+    # (`trader`): importing and catching up right after a fault, it must not take the
+    # CPU from the new leader. A trader that may have to lead soon starts at full speed.
+    standby_nice: int = 10
     crash_point_share: float = 0.25  # trader starts that carry an exact crash point
     every: int = 5  # the strategy rebalances every n bars
     capital: str = "100000"
@@ -132,7 +138,9 @@ class Supervisor:
             self.venue.send_signal(sig)
             self.venue.wait(timeout=10)
 
-    def _start_trader(self, crash_at: str | None) -> subprocess.Popen[bytes]:
+    def _start_trader(
+        self, crash_at: str | None, *, spare: bool = False
+    ) -> subprocess.Popen[bytes]:
         config = self.dir / "trader.json"
         config.write_text(
             json.dumps(
@@ -148,17 +156,23 @@ class Supervisor:
                     "every": self.plan.every,
                     "stale_after": self.plan.deadline,
                     "inline_broker": self.plan.inline_broker,
+                    "leader_nice": os.getpriority(os.PRIO_PROCESS, 0),
                 }
             )
         )
         env = {k: v for k, v in os.environ.items() if k != "RUSTYBT_CRASH_AT"}
         if crash_at is not None:
             env["RUSTYBT_CRASH_AT"] = crash_at
+        nicer = self.plan.standby_nice if spare else 0
         process = subprocess.Popen(
             [sys.executable, "-m", "rustybt.soak.trader", str(config)],
             env=env,
             stderr=(self.dir / "trader.err").open("ab"),
         )
+        if nicer:  # at once: the child is still importing
+            mine = os.getpriority(os.PRIO_PROCESS, 0)
+            with contextlib.suppress(ProcessLookupError):  # it died already (a crash point)
+                os.setpriority(os.PRIO_PROCESS, process.pid, min(mine + nicer, 19))
         self._event("start", pid=process.pid, crash_at=crash_at)
         return process
 
@@ -234,6 +248,7 @@ class Supervisor:
                     next_fault = time.time() + rng.uniform(*plan.kill_every)
                     continue
                 trader.send_signal(signal.SIGKILL if kind == "kill" else signal.SIGTERM)
+                self._event("fault", kind=kind, pid=trader.pid)  # when it was sent
                 self._killed = self._killed or kind == "kill"
                 cause = kind
                 break

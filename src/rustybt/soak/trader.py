@@ -60,6 +60,17 @@ class SoakStrategy(Strategy):
                 context.order_target_percent(asset, weight)
 
 
+def _lead_priority(nice: object) -> None:
+    """A standby started nicer than its supervisor (`SoakPlan.standby_nice`) takes the
+    supervisor's priority back when it leads. Lowering the nice value needs privilege
+    (CAP_SYS_NICE, or systemd's ``LimitNICE=``): without it the leader stays nicer."""
+    if isinstance(nice, int) and os.getpriority(os.PRIO_PROCESS, 0) > nice:
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
+        except PermissionError:
+            print("soak trader: no privilege to take the leader's priority back", file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
     config = json.loads(Path(argv[0]).read_text())
     directory = Path(config["dir"])
@@ -75,7 +86,9 @@ def main(argv: list[str]) -> int:
     def decided(status: LiveStatus) -> None:
         bar = int((status.bar_time - start).total_seconds() // 60)
         rejected = runner.metrics.bars_rejected
-        log.write(f"{pid} {bar} {time.time():.6f} {strategy.bad_seen} {rejected}\n")
+        log.write(
+            f"{pid} {bar} {time.time():.6f} {strategy.bad_seen} {rejected} {status.latency_s:.6f}\n"
+        )
 
     runner = LiveRunner(
         strategy,
@@ -89,6 +102,7 @@ def main(argv: list[str]) -> int:
         on_status=decided,
         leader=LeaderLock(directory / "state"),
         async_broker=not bool(config.get("inline_broker", False)),
+        on_lead=lambda: _lead_priority(config.get("leader_nice")),
     )
     signal.signal(signal.SIGTERM, lambda _s, _f: runner.stop("SIGTERM"))
     try:
