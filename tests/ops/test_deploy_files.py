@@ -124,7 +124,8 @@ def test_compose_runs_a_leader_and_a_warm_standby_on_one_state_volume() -> None:
         volumes = [v.split(":") for v in service["volumes"]]
         assert ["rustybt-state", state] in volumes, name  # read-write, same path
         assert all(v[-1] == "ro" for v in volumes if v[0] != "rustybt-state"), name
-        assert "deploy" not in service and "scale" not in service, name  # one host, two
+        assert "deploy" not in service, name  # one host, exactly two: no replicas
+        assert "scale" not in service, name
     assert compose["volumes"]["rustybt-state"]["driver"] == "local"  # flock needs it
 
 
