@@ -81,6 +81,8 @@ class Order:
     def __post_init__(self) -> None:
         if self.quantity == 0:
             raise OrderError("order quantity must not be zero", context={"asset": self.asset})
+        if self.order_type is OrderType.MARKET:
+            return  # no prices to check (most orders: skip the two membership tests)
         needs_limit = self.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
         needs_stop = self.order_type in (OrderType.STOP, OrderType.STOP_LIMIT)
         if needs_limit and not _positive(self.limit_price):
