@@ -122,29 +122,35 @@ class StandInContext:
 
 def run_stand_in(name: str) -> dict[str, float | int]:
     """The case's strategy over its bars, no engine; loop timed (wall and CPU)."""
-    from crossover import SLOW, PortfolioCrossover, SingleAssetCrossover
+    from crossover import PortfolioCrossover, SingleAssetCrossover
 
     from rustybt.data.synthetic import benchmark_panel
 
     n_assets, n_bars, frequency = CASES[name]
     asset_class = "crypto" if frequency == "minute" else "equity"
     panel = benchmark_panel(n_assets, n_bars, frequency, asset_class=asset_class)
-    assets = list(panel.assets)
-    data = StandInData(panel.close, {a: i for i, a in enumerate(assets)}, SLOW)
-    context = StandInContext(assets)
     strategy = SingleAssetCrossover() if n_assets == 1 else PortfolioCrossover()
+    context, wall, cpu = stand_in_run(strategy, list(panel.assets), panel.close)
+    return {"strategy_s": wall, "strategy_cpu_s": cpu, "orders": len(context.orders)}
+
+
+def stand_in_run(
+    strategy: Any, assets: list[Any], close: np.ndarray
+) -> tuple[StandInContext, float, float]:
+    """``strategy`` (Any: a crossover.py strategy) over ``close``, one bar at a time:
+    the context with the orders it placed, and the loop's wall and CPU seconds."""
+    from crossover import SLOW
+
+    data = StandInData(close, {a: i for i, a in enumerate(assets)}, SLOW)
+    context = StandInContext(assets)
     handle: Callable[[Any, Any], None] = strategy.handle_data
     strategy.initialize(context)
     started, started_cpu = time.perf_counter(), time.process_time()
-    for bar in range(n_bars):
+    for bar in range(len(close)):
         context.fill_pending()
         data.bar = context.bar = bar
         handle(context, data)
-    return {
-        "strategy_s": time.perf_counter() - started,
-        "strategy_cpu_s": time.process_time() - started_cpu,
-        "orders": len(context.orders),
-    }
+    return context, time.perf_counter() - started, time.process_time() - started_cpu
 
 
 def _fresh(arguments: list[str]) -> tuple[float, float, str]:
