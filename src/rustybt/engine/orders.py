@@ -48,6 +48,10 @@ class TimeInForce(StrEnum):
 # runs Python code (``is_open`` is asked once per resting order per bar).
 _OPEN_STATES = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
 
+# Enum members read once: on Python 3.11 ``OrderType.MARKET`` runs EnumType's
+# Python-level attribute hook (~70 ns); a module constant is a dict read.
+_MARKET = OrderType.MARKET
+
 
 def _positive(price: Decimal | None) -> bool:
     # NaN must be ruled out before comparing: ordering a Decimal NaN raises.
@@ -81,7 +85,7 @@ class Order:
     def __post_init__(self) -> None:
         if self.quantity == 0:
             raise OrderError("order quantity must not be zero", context={"asset": self.asset})
-        if self.order_type is OrderType.MARKET:
+        if self.order_type is _MARKET:
             return  # no prices to check (most orders: skip the two membership tests)
         needs_limit = self.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
         needs_stop = self.order_type in (OrderType.STOP, OrderType.STOP_LIMIT)
