@@ -73,15 +73,22 @@ class FillLog:
 
     def to_frame(self, index: pd.DatetimeIndex) -> pd.DataFrame:
         bars = np.asarray(self.bars, dtype=np.int64)
+        n = len(bars)
+
+        def objects(values: list[str] | list[Decimal]) -> pd.Series:
+            # np.fromiter fills the object array in one pass; pandas' own list
+            # conversion (``pd.Series(values, dtype=object)``) takes about twice as long.
+            return pd.Series(np.fromiter(values, dtype=object, count=n), dtype=object, copy=False)
+
         return pd.DataFrame(
             {
                 "timestamp": index[bars] if len(bars) else index[:0],
-                "symbol": pd.Series(self.symbols, dtype=object),
-                "quantity": pd.Series(self.quantities, dtype=object),
-                "price": pd.Series(self.prices, dtype=object),
-                "commission": pd.Series(self.commissions, dtype=object),
-                "slippage": pd.Series(self.slippages, dtype=object),
-                "order_id": pd.Series(self.order_ids, dtype=object),
+                "symbol": objects(self.symbols),
+                "quantity": objects(self.quantities),
+                "price": objects(self.prices),
+                "commission": objects(self.commissions),
+                "slippage": objects(self.slippages),
+                "order_id": objects(self.order_ids),
                 "reference_price": np.asarray(self.references, dtype=np.float64),
                 "decision_price": np.asarray(self.decisions, dtype=np.float64),
                 "bar": bars,
