@@ -174,8 +174,13 @@ class TradingContext(ContextConfiguration):
                 kind = OrderType.STOP
             else:
                 kind = OrderType.MARKET
-        quantity = self._round_quantity(resolved, requested)
-        if quantity == 0:
+        # `_round_quantity`, inline: every order passes here.
+        quantity = (
+            requested.quantize(_FRACTION_QUANTUM, rounding=ROUND_DOWN)
+            if resolved.fractional
+            else requested.to_integral_value(rounding=ROUND_DOWN)
+        )
+        if not quantity:
             return None
         data = self._data
         bar = data.bar

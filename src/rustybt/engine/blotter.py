@@ -330,8 +330,9 @@ class Blotter:
         order.commission += commission
         order.fills += 1
         when = self.timestamp(bar)
-        if filled == order.quantity:  # nothing remaining
-            order.close(_FILLED, when)
+        if filled == order.quantity:  # nothing remaining: `order.close`, inline
+            order.status = _FILLED
+            order.closed_at = when
         else:
             order.status = _PARTIALLY_FILLED
         log = self.fills
