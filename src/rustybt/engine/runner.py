@@ -52,8 +52,6 @@ if TYPE_CHECKING:
 __all__ = ["BacktestConfig", "run_backtest"]
 
 FillAt = Literal["next_open", "next_close", "close"]
-# The cyclic collector's first threshold during a run (see `_Run.execute`).
-_RUN_GC_THRESHOLD = 10_000
 
 
 @dataclass(frozen=True)
@@ -330,17 +328,10 @@ class _Run:
         # loaded). Cycles made during the run are still collected; unfreeze returns
         # the set-aside objects to the collector's care afterwards.
         gc.freeze()
-        # Young-generation collections every 10,000 (not 700) net new containers: the
-        # run's orders and fills survive the first collections and were walked again
-        # in each older one (2,000 x 2,520: 173 collections, ~0.2-0.3 s; now 11,
-        # ~0.07 s). Cyclic garbage waits a little longer; the settings are restored.
-        thresholds = gc.get_threshold()
-        gc.set_threshold(max(thresholds[0], _RUN_GC_THRESHOLD), *thresholds[1:])
         try:
             with self.limits:
                 return self._execute()
         finally:
-            gc.set_threshold(*thresholds)
             gc.unfreeze()
             current_context.reset(token)
 
