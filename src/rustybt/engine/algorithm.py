@@ -40,6 +40,11 @@ __all__ = ["TradingContext"]
 
 _FRACTION_QUANTUM = Decimal("1e-8")
 
+# Enum members read once: on Python 3.11 ``OrderType.MARKET`` runs EnumType's
+# Python-level attribute hook (~70 ns); a module constant is a dict read.
+_MARKET = OrderType.MARKET
+_DAY = TimeInForce.DAY
+
 
 class TradingContext(ContextConfiguration):
     """State shared with the strategy, and the order API."""
@@ -75,6 +80,7 @@ class TradingContext(ContextConfiguration):
         # pipeline package costs start-up time (a live restart pays it before trading).
         self._pipelines: AttachedPipelines | None = None
         self.params = params
+        self._equity_seen: tuple[float, Decimal] = (math.nan, Decimal("NaN"))
         zero_prices = np.nan_to_num(data._prices)
         self._value_prices = zero_prices
         fills = blotter.fills
@@ -157,7 +163,7 @@ class TradingContext(ContextConfiguration):
         resolving and checking `order` does for user input is not repeated."""
         if limit_price is None and stop_price is None and style is None:
             limit = stop = None
-            kind = OrderType.MARKET
+            kind = _MARKET
         else:
             limit, stop = self._order_prices(resolved, limit_price, stop_price, style)
             if limit is not None and stop is not None:
@@ -168,8 +174,13 @@ class TradingContext(ContextConfiguration):
                 kind = OrderType.STOP
             else:
                 kind = OrderType.MARKET
-        quantity = self._round_quantity(resolved, requested)
-        if quantity == 0:
+        # `_round_quantity`, inline: every order passes here.
+        quantity = (
+            requested.quantize(_FRACTION_QUANTUM, rounding=ROUND_DOWN)
+            if resolved.fractional
+            else requested.to_integral_value(rounding=ROUND_DOWN)
+        )
+        if not quantity:
             return None
         data = self._data
         bar = data.bar
@@ -196,7 +207,7 @@ class TradingContext(ContextConfiguration):
             limit_price=limit,
             stop_price=stop,
             time_in_force=tif,
-            expires_bar=self._day_order_expiry(bar) if tif is TimeInForce.DAY else None,
+            expires_bar=self._day_order_expiry(bar) if tif is _DAY else None,
         )
         blotter = self._blotter
         if math.isnan(order.decision_price):
@@ -287,6 +298,16 @@ class TradingContext(ContextConfiguration):
         amount = cash / to_decimal(self._current_price(resolved))
         return self._place(resolved, amount, limit_price, stop_price, style)
 
+    def _equity(self) -> Decimal:
+        """The portfolio value as a Decimal, converted once per value: it changes only
+        with the bar or a fill, and a rebalance sizes hundreds of orders on it."""
+        value = self.portfolio.portfolio_value
+        seen, exact = self._equity_seen
+        if value is not seen:  # the portfolio hands out its cached float object
+            exact = to_decimal(value)
+            self._equity_seen = (value, exact)
+        return exact
+
     def order_percent(
         self,
         asset: AssetLike,
@@ -298,7 +319,7 @@ class TradingContext(ContextConfiguration):
         """Order ``percent`` (0.1 = 10%) of current portfolio value."""
         resolved = self._data.asset(asset)
         share = order_decimal(percent, "percent", resolved.symbol)
-        value = share * to_decimal(self.portfolio.portfolio_value)
+        value = share * self._equity()
         cash = order_decimal(value, "value", resolved.symbol)  # NaN equity: a clear error
         return self._order_value(resolved, cash, limit_price, stop_price, style)
 
@@ -363,7 +384,7 @@ class TradingContext(ContextConfiguration):
         """Order what brings the holding to ``target`` (0.1 = 10%) of portfolio value."""
         resolved = self._data.asset(asset)
         share = order_decimal(target, "target percent", resolved.symbol)
-        value = share * to_decimal(self.portfolio.portfolio_value)
+        value = share * self._equity()
         wanted = order_decimal(value, "target value", resolved.symbol)  # NaN equity: an error
         return self._order_target_value(resolved, wanted, limit_price, stop_price, style)
 

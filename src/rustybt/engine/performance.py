@@ -31,6 +31,17 @@ PERF_COLUMNS: tuple[str, ...] = (
     "fills",
     "benchmark_returns",
 )
+# The columns of ``positions``, in order; the float ones are built as one block.
+POSITION_COLUMNS = (
+    "session",
+    "symbol",
+    "quantity",
+    "last_price",
+    "market_value",
+    "cost_basis",
+    "unrealized_pnl",
+)
+_POSITION_FLOATS = POSITION_COLUMNS[2:]
 _SNAPSHOT_COLUMNS = (
     "portfolio_value",
     "cash",
@@ -133,33 +144,32 @@ class PerformanceTracker:
         return perf[order].copy(deep=False)
 
     def positions_frame(self) -> pd.DataFrame:
-        columns = [
-            "session",
-            "symbol",
-            "quantity",
-            "last_price",
-            "market_value",
-            "cost_basis",
-            "unrealized_pnl",
-        ]
         if not self._position_parts:
-            return pd.DataFrame(columns=columns)
+            return pd.DataFrame(columns=list(POSITION_COLUMNS))
         parts = self._position_parts
+        counts = [len(p[1]) for p in parts]
         held = np.concatenate([p[1] for p in parts])
-        sessions = np.repeat([p[0] for p in parts], [len(p[1]) for p in parts])
-        quantity = np.concatenate([p[2] for p in parts])
-        price = np.concatenate([p[3] for p in parts])
-        basis = np.concatenate([p[4] for p in parts])
+        # The five float columns are written straight into one (5, rows) array, the
+        # block pandas keeps them in: building them apart and letting the DataFrame
+        # stack them copied every value once more (a 2,000 x 2,520 run has 2.5 M rows,
+        # and fresh memory is what costs here). Same values, bit for bit.
+        block = np.empty((len(_POSITION_FLOATS), len(held)))
+        quantity, price, value, basis, unrealized = block
+        np.concatenate([p[2] for p in parts], out=quantity)
+        np.concatenate([p[3] for p in parts], out=price)
+        np.multiply(quantity, price, out=value)
+        np.concatenate([p[4] for p in parts], out=basis)
+        np.subtract(price, basis, out=unrealized)
+        np.multiply(quantity, unrealized, out=unrealized)
+        frame = pd.DataFrame(block.T, columns=list(_POSITION_FLOATS), copy=False)
+        # Series with their dtype given: no inference pass over 2.5 M symbols, and
+        # no copy of the session stamps on insert.
         symbols = np.asarray(self._panel.symbols, dtype=object)
-        return pd.DataFrame(
-            {
-                "session": self._layout.sessions[sessions],
-                "symbol": symbols[held],
-                "quantity": quantity,
-                "last_price": price,
-                "market_value": quantity * price,
-                "cost_basis": basis,
-                "unrealized_pnl": quantity * (price - basis),
-            },
-            columns=columns,
-        )
+        frame.insert(0, "symbol", pd.Series(symbols[held], dtype=object, copy=False))
+        # Each session's label repeated over its rows, from the int64 values (an index
+        # lookup per row boxed the stamps and the insert copied them again).
+        sessions = self._layout.sessions
+        values = np.repeat(sessions.asi8[[p[0] for p in parts]], counts)
+        stamps = pd.DatetimeIndex(values.view(f"M8[{sessions.unit}]"), dtype=sessions.dtype)
+        frame.insert(0, "session", pd.Series(stamps.array, copy=False))
+        return frame
