@@ -118,6 +118,76 @@ def test_the_worker_reports_how_long_a_send_has_waited() -> None:
     assert not worker.in_flight("rb-x-1")
 
 
+class _SlowPolls(_SlowVenue):
+    """A venue whose fill poll blocks until released; sends answer at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.polling = threading.Event()
+        self.sent: list[str] = []
+
+    def submit(self, request: OrderRequest) -> CommandResult:
+        self.sent.append(request.client_order_id)
+        return CommandResult(Outcome.DONE)
+
+    def fills_since(self, cursor: str | None) -> tuple[list[object], str | None]:
+        self.polling.set()
+        self.release.wait(5)
+        return [], cursor
+
+    def open_orders(self) -> list[object]:
+        return []
+
+
+@pytest.mark.parametrize("wait_poll", [True, False])
+def test_a_handing_over_worker_does_not_wait_for_a_running_poll(wait_poll: bool) -> None:
+    """With no send queued, ``close(wait_poll=False)`` (a leader handing over) returns
+    while a poll still runs; the default waits for the poll. Nothing is sent."""
+    venue = _SlowPolls()
+    worker = BrokerWorker(venue, threading.Lock(), cursor=None)  # type: ignore[arg-type]  # the calls it makes
+    try:
+        worker.poll(frozenset())
+        assert venue.polling.wait(2)  # the poll is running, blocked in the venue
+        if wait_poll:
+            threading.Timer(0.3, venue.release.set).start()
+        started = time.monotonic()
+        worker.close(wait_poll=wait_poll)
+        took = time.monotonic() - started
+        if wait_poll:
+            assert took >= 0.25
+            assert not worker._thread.is_alive()
+        else:
+            assert took < 0.25
+            assert worker._thread.is_alive()  # still polling; its answer is dropped
+    finally:
+        venue.release.set()
+    worker._thread.join(5)
+    assert not worker._thread.is_alive()  # the poll ended and the thread stopped
+    assert venue.sent == []
+
+
+def test_a_handing_over_worker_still_finishes_a_queued_send() -> None:
+    """A send queued behind a running poll is finished before ``close(wait_poll=False)``
+    returns: only reads are dropped, never an order whose intent is persisted."""
+    venue = _SlowPolls()
+    worker = BrokerWorker(venue, threading.Lock(), cursor=None)  # type: ignore[arg-type]  # the calls it makes
+    try:
+        worker.poll(frozenset())
+        assert venue.polling.wait(2)
+        worker.send(OrderRequest("rb-x-1", "AAA", "buy", Decimal(1), "market"))
+        threading.Timer(0.3, venue.release.set).start()
+        started = time.monotonic()
+        worker.close(wait_poll=False)
+        assert time.monotonic() - started >= 0.25  # it waited for the send
+        assert venue.sent == ["rb-x-1"]
+    finally:
+        venue.release.set()
+    worker._thread.join(5)
+    assert venue.sent == ["rb-x-1"]  # once
+    outcomes = [i for i in worker.take() if type(i).__name__ == "Outcomes"]
+    assert [o.client_order_id for o in outcomes] == ["rb-x-1"]
+
+
 def test_an_unconfirmed_send_halts_new_orders(
     tmp_path: Path, demo_window: BarPanel, monkeypatch: pytest.MonkeyPatch
 ) -> None:

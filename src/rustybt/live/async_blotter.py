@@ -72,7 +72,7 @@ class AsyncBrokerBlotter(BrokerBlotter):
         worker = self.worker
         if worker is None:
             return
-        worker.close()
+        worker.close(wait_poll=settle)  # handing over: a running poll's answer is dropped
         self.worker = None
         for item in worker.take():  # what the worker learned last, in order
             if isinstance(item, Outcomes):

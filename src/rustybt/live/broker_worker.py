@@ -205,14 +205,27 @@ class BrokerWorker:
                 self._wake.wait(min(left, 0.05))
         return True
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Finish the queued sends (bounded), then stop the thread."""
+    def close(self, timeout: float = 10.0, *, wait_poll: bool = True) -> None:
+        """Finish the queued sends (bounded), then stop the thread.
+
+        With ``wait_poll=False`` a poll still running is not waited for once every send
+        is done: a send leaves the queue only when its outcome is in, and with the
+        queue empty and ``_stopping`` set under the same lock no send can start, so
+        what is left only reads the venue, and its answer is dropped. A leader handing
+        over to a warm standby uses it: a poll meeting 429s and retries can take a good
+        part of a second, and the standby's reconciliation reads the venue anyway. A send
+        in flight is still waited for (up to the client's timeout): releasing the lock
+        before its outcome could let the standby find no such order, close it as never
+        sent, and then see it arrive."""
         limit = time.monotonic() + timeout
         with self._wake:
             while self._sends and self._thread.is_alive() and time.monotonic() < limit:
                 self._wake.wait(0.05)
             self._stopping = True
             self._wake.notify_all()
+            sends_done = not self._sends
+        if sends_done and not wait_poll:
+            return
         self._thread.join(timeout=max(limit - time.monotonic(), 1.0))
 
     # -- the worker thread -------------------------------------------------------------
