@@ -151,6 +151,19 @@ def _restore_orders(store: StateStore, blotter: BrokerBlotter) -> None:
         blotter.audit = audit
 
 
+def position_run(run: _Run, store: StateStore, resume: int, *, first_start: bool) -> None:
+    """Point the engine at ``resume`` (a cold restart and a standby's takeover alike): the
+    data's bar, the next order id after every stored one, and the session the run began
+    in (stored on a first start, so a restart's metrics start where the session did)."""
+    run.data.bar = resume - 1
+    run.context._next_order_id = store.max_seq()
+    if first_start:
+        store.set("first_session", str(int(run.layout.session_of_bar[resume])))
+    first = int(store.get("first_session") or 0)
+    run.tracker.first_session = first
+    run.tracker._session = max(run.tracker._session, first)
+
+
 def restore_state(
     run: _Run,
     blotter: BrokerBlotter,
@@ -165,13 +178,7 @@ def restore_state(
     # History: already-closed bars, never traded on again, written as one block.
     rows, present = history_rows(feed, 0, resume)
     write(0, rows, present)
-    run.data.bar = resume - 1
-    run.context._next_order_id = store.max_seq()
-    if last is None:
-        store.set("first_session", str(int(run.layout.session_of_bar[resume])))
-    first = int(store.get("first_session") or 0)
-    run.tracker.first_session = first
-    run.tracker._session = max(run.tracker._session, first)
+    position_run(run, store, resume, first_start=last is None)
     if last is not None:
         _restore_orders(store, blotter)
         restore_sessions(store, run)

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -136,20 +138,32 @@ class StateStore:
     # -- leadership (warm standby) ------------------------------------------------------
     def take_leadership(self) -> int:
         """The next fencing epoch, committed durably: every older leader is fenced from now on."""
-        db = self._db
-        db.execute("PRAGMA synchronous=FULL")
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            row = db.execute("SELECT value FROM meta WHERE key = 'leader_epoch'").fetchone()
+        with self._transaction(durable=True):
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'leader_epoch'").fetchone()
             epoch = (int(row[0]) if row else 0) + 1
             self.set("leader_epoch", str(epoch))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        finally:
-            db.execute("PRAGMA synchronous=NORMAL")
         return epoch
+
+    @contextmanager
+    def _transaction(self, *, durable: bool = False) -> Iterator[None]:
+        """One write transaction: committed when the block ends, rolled back if it
+        raises. ``durable`` commits with ``synchronous=FULL`` (the WAL is fsynced, and
+        with it every earlier commit): order intents and the fencing epoch (see the
+        module docstring); every other write commits without an fsync."""
+        db = self._db
+        if durable:
+            db.execute("PRAGMA synchronous=FULL")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        finally:
+            if durable:
+                db.execute("PRAGMA synchronous=NORMAL")
 
     @property
     def fence_epoch(self) -> int | None:
@@ -190,16 +204,10 @@ class StateStore:
 
     def set_many(self, values: dict[str, str]) -> None:
         """Several meta keys in one transaction (one fsync); fenced (see `fence`)."""
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             self.check_fence()
             for key, value in values.items():
                 self.set(key, value)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def get_json(self, key: str) -> object:
         text = self.get(key)
@@ -215,18 +223,9 @@ class StateStore:
         Fenced: the epoch check and the insert are one transaction, so a stale leader
         cannot persist an intent once a newer leader has taken the session. Committed with
         ``synchronous=FULL``: the intent survives a power cut before its send."""
-        db = self._db
-        db.execute("PRAGMA synchronous=FULL")
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction(durable=True):
             self.check_fence()
             self._insert_order(record)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        finally:
-            db.execute("PRAGMA synchronous=NORMAL")
 
     def _insert_order(self, record: OrderRecord) -> None:
         self._db.execute(
@@ -300,10 +299,8 @@ class StateStore:
     # -- fills ---------------------------------------------------------------------
     def add_fill(self, fill: FillRecord, *, cursor: str | None) -> bool:
         """Store a fill and the fills cursor in one transaction; False for a duplicate."""
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            inserted = db.execute(
+        with self._transaction():
+            inserted = self._db.execute(
                 "INSERT OR IGNORE INTO fills(trade_id, client_order_id, symbol, quantity, price,"
                 " commission, slippage, reference, bar, timestamp) VALUES(?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -321,10 +318,6 @@ class StateStore:
             ).rowcount
             if cursor is not None:
                 self.set("fills_cursor", cursor)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return bool(inserted)
 
     def has_fill(self, trade_id: str) -> bool:
@@ -363,15 +356,9 @@ class StateStore:
     # -- snapshots (the strategy's own state) -------------------------------------------
     def put_snapshot(self, name: str, bar: int, blob: bytes) -> None:
         """Replace snapshot ``name`` (taken after ``bar``) in one fenced transaction."""
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             self.check_fence()
-            db.execute("INSERT OR REPLACE INTO snapshots VALUES(?, ?, ?)", (name, bar, blob))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+            self._db.execute("INSERT OR REPLACE INTO snapshots VALUES(?, ?, ?)", (name, bar, blob))
 
     def snapshot(self, name: str) -> tuple[int, bytes] | None:
         row = self._db.execute("SELECT bar, blob FROM snapshots WHERE name = ?", (name,)).fetchone()

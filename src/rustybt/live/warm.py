@@ -27,7 +27,13 @@ from rustybt.engine.orders import Order
 from rustybt.engine.runner import _Run
 from rustybt.live.broker_blotter import BrokerBlotter
 from rustybt.live.feeds import Feed, history_rows
-from rustybt.live.restore import BoolArray, close_restored, reopen_order, restore_sessions
+from rustybt.live.restore import (
+    BoolArray,
+    close_restored,
+    position_run,
+    reopen_order,
+    restore_sessions,
+)
 from rustybt.live.state import FillRecord, OrderRecord, StateStore
 
 __all__ = ["WarmRestore"]
@@ -119,13 +125,7 @@ class WarmRestore:
         last = store.get("last_bar")
         resume = start_bar if last is None else int(last) + 1
         self._history(resume)
-        run.data.bar = resume - 1
-        run.context._next_order_id = store.max_seq()
-        if last is None:
-            store.set("first_session", str(int(run.layout.session_of_bar[resume])))
-        first = int(store.get("first_session") or 0)
-        run.tracker.first_session = first
-        run.tracker._session = max(run.tracker._session, first)
+        position_run(run, store, resume, first_start=last is None)
         if last is None:
             return resume
         fills = store.fills_after(self.fill_row)
