@@ -16,12 +16,19 @@ off the decision path (`rustybt.live.broker_worker`):
   refuses new orders (halt reason ``sender``): it does not trade on a state it
   cannot confirm;
 - cancel: an order whose send is still queued or in flight is cancelled after its
-  outcome is known (never closed as "not sent" while the worker may be sending it).
+  outcome is known (never closed as "not sent" while the worker may be sending it);
+- reconciliation (after a takeover or a reconnect): the worker reads the venue in
+  one go (`request_reconcile`, `rustybt.live.venue_snapshot`) while the bar loop
+  goes on deciding bars with new orders refused; the session runs the reconciliation
+  on the snapshot when it arrives (`take_snapshot`). Until then an inherited intent
+  (one this process did not send) is not cancelled locally: the dead leader may
+  have sent it.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 import pandas as pd
 
@@ -32,7 +39,9 @@ from rustybt.live.broker_blotter import BrokerBlotter, _request
 from rustybt.live.broker_worker import BrokerWorker, LockedBroker, Outcomes, Poll
 from rustybt.live.crashpoints import crash_point
 from rustybt.live.events import LiveEvents
-from rustybt.live.state import SENT, UNKNOWN, StateStore
+from rustybt.live.reconcile import gather_request
+from rustybt.live.state import INTENT, SENT, UNKNOWN, StateStore
+from rustybt.live.venue_snapshot import VenueSnapshot
 
 __all__ = ["AsyncBrokerBlotter"]
 
@@ -50,6 +59,8 @@ class AsyncBrokerBlotter(BrokerBlotter):
         self.wire_lock = broker.lock
         super().attach(broker, store, session_id, events)
         self.worker: BrokerWorker | None = None
+        self.reconciling = False  # a snapshot is asked for and not yet reconciled
+        self.snapshot: VenueSnapshot | None = None  # arrived, not yet reconciled
 
     def start_worker(self) -> None:
         """Start the broker thread (after restore and the first reconciliation)."""
@@ -79,6 +90,8 @@ class AsyncBrokerBlotter(BrokerBlotter):
                 self._apply_outcome(item)
             elif isinstance(item, Poll):
                 self._apply_poll(item)
+            elif isinstance(item, VenueSnapshot):
+                continue  # the final sync (or the standby's reconciliation) reads anew
             elif not isinstance(item, BrokerError):
                 raise item  # Fenced or a worker bug
         if not settle:
@@ -97,6 +110,44 @@ class AsyncBrokerBlotter(BrokerBlotter):
             if self.states.get(coid) == UNKNOWN:
                 self.resolve(coid, order, when)
 
+    def sends_pending(self) -> int:
+        """Sends queued or on the wire (0 without a worker)."""
+        return 0 if self.worker is None else self.worker.sends_pending()
+
+    # -- reconciliation on the worker ----------------------------------------------
+    def request_reconcile(self) -> bool:
+        """Ask the worker for a reconciliation snapshot; new orders are refused until it
+        is reconciled. False without a worker (the caller reconciles inline)."""
+        if self.worker is None:
+            return False
+        self.halt_reasons["reconciliation"] = "reconciling with the venue"
+        self.reconciling = True
+        self.snapshot = None
+        self.worker.reconcile(gather_request(self))
+        return True
+
+    def take_snapshot(self) -> VenueSnapshot | None:
+        """The snapshot that arrived (once), for the session to reconcile on."""
+        snapshot, self.snapshot = self.snapshot, None
+        if snapshot is not None:
+            self.reconciling = False
+        return snapshot
+
+    def wait_snapshot(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the asked snapshot (a restart that may
+        wait before its first bar); a venue fault ends the wait."""
+        limit = time.monotonic() + timeout
+        while self.reconciling and self.snapshot is None and self.worker is not None:
+            left = limit - time.monotonic()
+            if left <= 0:
+                return
+            self.worker.wait_inbox(min(left, 0.05))
+            try:
+                self._drain()
+            except BrokerError:
+                self.worker.poll(self._watched())  # asks the failed snapshot again
+                return
+
     # -- orders --------------------------------------------------------------------
     def submit(self, order: Order) -> Order:
         if self.worker is None:  # before the worker runs (restore): the inline path
@@ -110,12 +161,15 @@ class AsyncBrokerBlotter(BrokerBlotter):
         self, order: Order, when: pd.Timestamp, reason: str = "cancelled by strategy"
     ) -> None:
         worker = self.worker
-        if worker is not None and worker.in_flight(self.coid(order)):
+        coid = self.coid(order)
+        if worker is not None and worker.in_flight(coid):
             # Its send may be on the wire: learn the outcome first, never "not sent".
-            if worker.wait_sent(self.coid(order), timeout=10.0):
+            if worker.wait_sent(coid, timeout=10.0):
                 self._drain()
             else:
                 return  # unresolved: the order stays open; the next sync settles it
+        elif self.reconciling and self.states.get(coid) == INTENT:
+            return  # inherited: the dead leader may have sent it; reconciled first
         super().cancel(order, when, reason)
 
     # -- the worker's inbox ----------------------------------------------------------
@@ -156,6 +210,10 @@ class AsyncBrokerBlotter(BrokerBlotter):
             elif isinstance(item, Poll):
                 fault = None  # a later poll answered: the venue is back
                 self._apply_poll(item)
+            elif isinstance(item, VenueSnapshot):
+                fault = None  # reconciled by the session after this sync
+                if self.reconciling:
+                    self.snapshot = item
             elif isinstance(item, BrokerError):
                 fault = item
             else:

@@ -42,8 +42,9 @@ from rustybt.live.broker import (
     VenueOrder,
 )
 from rustybt.live.crashpoints import crash_point
+from rustybt.live.venue_snapshot import VenueSnapshot, gather
 
-__all__ = ["BrokerWorker", "LockedBroker", "Outcomes", "Poll", "WorkerFailed"]
+__all__ = ["BrokerWorker", "Gather", "LockedBroker", "Outcomes", "Poll", "WorkerFailed"]
 
 
 class WorkerFailed(RustyBTError):
@@ -132,9 +133,19 @@ class Poll:
     statuses: dict[str, VenueOrder | None] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Gather:
+    """What a reconciliation asks the worker to read: the client ids to look up (those
+    the venue does not list as open) and since when to list recent orders."""
+
+    asked: frozenset[str]
+    since: pd.Timestamp | None
+
+
 # A BrokerError is a venue fault (the runner halts new orders until a poll succeeds);
-# any other RustyBTError (`Fenced`, `WorkerFailed`) stops the session.
-Item = Outcomes | Poll | RustyBTError
+# any other RustyBTError (`Fenced`, `WorkerFailed`) stops the session. A VenueSnapshot
+# answers a `Gather` (it is also a poll: the venue is reachable).
+Item = Outcomes | Poll | VenueSnapshot | RustyBTError
 
 
 class BrokerWorker:
@@ -155,6 +166,8 @@ class BrokerWorker:
         self._sends: deque[tuple[OrderRequest, float]] = deque()
         self._poll_wanted = False
         self._watch: frozenset[str] = frozenset()
+        self._gather: Gather | None = None
+        self._gather_failed = False  # then retried with the next poll (once a bar)
         self._inbox: deque[Item] = deque()
         self._in_flight: set[str] = set()  # queued or being sent
         self._stopping = False
@@ -176,6 +189,12 @@ class BrokerWorker:
             self._watch = watch
             self._wake.notify()
 
+    def reconcile(self, request: Gather) -> None:
+        """Ask for a reconciliation snapshot (after the sends queued before it)."""
+        with self._wake:
+            self._gather, self._gather_failed = request, False
+            self._wake.notify()
+
     def take(self) -> list[Item]:
         """Everything learned since the last call, in the order it happened."""
         with self._wake:
@@ -183,9 +202,20 @@ class BrokerWorker:
             self._inbox.clear()
             return items
 
+    def wait_inbox(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for something in the inbox."""
+        with self._wake:
+            if not self._inbox:
+                self._wake.wait(timeout)
+
     def in_flight(self, client_order_id: str) -> bool:
         with self._wake:
             return client_order_id in self._in_flight
+
+    def sends_pending(self) -> int:
+        """Sends queued or on the wire (a send leaves the queue once its outcome is in)."""
+        with self._wake:
+            return len(self._sends)
 
     def oldest_send_age(self) -> float:
         """Seconds the oldest queued send has waited (0: none waiting)."""
@@ -238,16 +268,21 @@ class BrokerWorker:
         try:
             while True:
                 with self._wake:
-                    while not (self._sends or self._poll_wanted or self._stopping):
+                    while not (
+                        self._sends or self._poll_wanted or self._stopping or self._gathering()
+                    ):
                         self._wake.wait(0.5)
                     if self._stopping and not self._sends:
                         return
                     request = self._sends[0][0] if self._sends else None
                     wanted, watch = self._poll_wanted, self._watch
+                    reading = self._gather if self._gathering() else None
                     if request is None:
                         self._poll_wanted = False
                 if request is not None:
                     self._send(request)
+                elif reading is not None:  # a snapshot is a poll too
+                    self._snapshot(reading)
                 elif wanted:
                     self._poll(watch)
         except RustyBTError as error:  # Fenced (a newer leader took over): stop sending
@@ -268,6 +303,30 @@ class BrokerWorker:
             self._sends.popleft()
             self._inbox.append(Outcomes(request.client_order_id, result))
             self._in_flight.discard(request.client_order_id)
+            self._wake.notify_all()
+
+    def _gathering(self) -> bool:
+        """A snapshot is wanted: at once, or after a failed one with the next poll."""
+        return self._gather is not None and (self._poll_wanted or not self._gather_failed)
+
+    def _snapshot(self, request: Gather) -> None:
+        try:
+            with self.lock:
+                snapshot = gather(self.broker, self.cursor, request.asked, request.since)
+        except (BrokerError, OSError) as error:
+            with self._wake:
+                self._gather_failed = True
+            self._post(
+                error
+                if isinstance(error, BrokerError)
+                else BrokerTimeout(f"broker reconciliation read failed: {error}", transient=True)
+            )
+            return
+        self.cursor = snapshot.cursor
+        with self._wake:
+            if self._gather is request:  # not asked again meanwhile
+                self._gather = None
+            self._inbox.append(snapshot)
             self._wake.notify_all()
 
     def _poll(self, watch: frozenset[str]) -> None:

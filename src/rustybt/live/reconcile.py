@@ -16,6 +16,10 @@ Run at start and after every reconnect. Per order (not only by net position):
 
 Anything left unexplained makes the reconciliation incomplete, and the runner
 fails closed: new orders are refused, cancels still work.
+
+With the broker on a worker thread the venue's answers are read there in one go
+(`rustybt.live.venue_snapshot`) and this same code runs on them (``venue=``), so the
+bar loop never waits for the venue (`gather_request` says what to read).
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ from rustybt.engine.orders import Order, OrderStatus
 from rustybt.errors import BrokerError
 from rustybt.live.broker import VenueOrder
 from rustybt.live.broker_blotter import BrokerBlotter
+from rustybt.live.broker_worker import Gather
 from rustybt.live.state import INTENT, NOT_SENT, SENT, OrderRecord
+from rustybt.live.venue_snapshot import VenueSnapshot
 from rustybt.money import ZERO
 
-__all__ = ["ReconciliationReport", "baseline", "reconcile"]
+__all__ = ["ReconciliationReport", "baseline", "gather_request", "reconcile"]
 
 _CENT = Decimal("0.01")
 _SKEW = pd.Timedelta(minutes=1)
@@ -68,18 +74,38 @@ def baseline(blotter: BrokerBlotter) -> dict[str, object]:
     }
 
 
+def gather_request(blotter: BrokerBlotter) -> Gather:
+    """What a reconciliation of the blotter as it is now reads from the venue."""
+    asked = frozenset(coid for coid, _ in blotter.unresolved())
+    return Gather(asked, _down_since(blotter))
+
+
 def reconcile(
-    blotter: BrokerBlotter, bar: int, *, cash_currency: str | None, start: dict[str, object]
+    blotter: BrokerBlotter,
+    bar: int,
+    *,
+    cash_currency: str | None,
+    start: dict[str, object],
+    venue: VenueSnapshot | None = None,
 ) -> ReconciliationReport:
-    """Reconcile (see the module docstring); never raises for a venue error: reports it."""
+    """Reconcile (see the module docstring); never raises for a venue error: reports it.
+    With ``venue`` the venue's answers come from that snapshot, not the wire."""
     when = blotter.timestamp(max(bar, 0))
     report = ReconciliationReport(at=pd.Timestamp.now(tz="UTC").isoformat())
+    wire = blotter.broker
     try:
+        if venue is not None:
+            blotter.broker = venue
         _orders(blotter, when, report)
-        blotter.sync(bar, force=True)
+        if venue is not None:  # the snapshot's fills, not the worker's next poll
+            BrokerBlotter.sync(blotter, bar, force=True)
+        else:
+            blotter.sync(bar, force=True)
         _books(blotter, report, cash_currency, start)
     except BrokerError as error:
         report.error = error.message
+    finally:
+        blotter.broker = wire
     blotter.store.set_json("last_reconciliation", report.to_dict())
     blotter.events.reconciliation(
         {

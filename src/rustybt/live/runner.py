@@ -80,6 +80,12 @@ class LiveRunner:
             a bar never waits for the venue; sends and polls run on a worker thread.
             Orders then reach the venue after the bar that decided them, so a replay's
             fills come one bar later than the backtest's (the CLI keeps it off by default).
+            After a restart or a takeover (and after a reconnect) the worker reads the
+            venue for the reconciliation while bars go on, new orders refused until
+            it lands.
+        reconcile_wait: with ``async_broker``, seconds a restart or takeover waits for
+            that reconciliation before deciding its first bar (0: decide at once, with
+            new orders refused for the few bars it takes; a bar is never late for it).
         on_lead: called once this process leads, the moment it holds the lock (at
             once, or when a standby takes over), before it restores and trades: the
             CLI writes its pid file there, the soak's trader takes its priority back.
@@ -112,6 +118,7 @@ class LiveRunner:
         leader: LeaderLock | None = None,
         async_broker: bool = False,
         on_lead: Callable[[], None] | None = None,
+        reconcile_wait: float = 5.0,
     ) -> None:
         self.strategy = strategy() if isinstance(strategy, type) else strategy
         if not isinstance(self.strategy, Strategy):
@@ -137,6 +144,7 @@ class LiveRunner:
         self.cancel_on_stop = cancel_on_stop
         self.cash_currency = cash_currency
         self.on_status = on_status
+        self.reconcile_wait = reconcile_wait
         if async_broker and blotter_factory is BrokerBlotter:
             from rustybt.live.async_blotter import AsyncBrokerBlotter
 

@@ -11,6 +11,7 @@ result. See `rustybt.live.runner` for the per-bar order of things.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,9 +29,10 @@ from rustybt.live.events import LiveEvents
 from rustybt.live.feeds import FeedBar
 from rustybt.live.health import HealthServer, notify_systemd
 from rustybt.live.leader import LeaderLock, StoodBy
-from rustybt.live.reconcile import baseline, reconcile
+from rustybt.live.reconcile import ReconciliationReport, baseline, reconcile
 from rustybt.live.restore import BoolArray, restore_state, save_session
 from rustybt.live.strategy_state import StrategyState
+from rustybt.live.venue_snapshot import VenueSnapshot
 from rustybt.live.warm import WarmRestore
 
 if TYPE_CHECKING:
@@ -54,6 +56,7 @@ class LiveSession:
     """One process lifetime of a live session (start or restart → stop)."""
 
     TAIL_EVERY = 0.05  # seconds between a standby's catch-ups with its leader
+    DRAIN_LIMIT = 10.0  # seconds a stopping leader decides bars while its sends finish
 
     def __init__(
         self,
@@ -141,10 +144,20 @@ class LiveSession:
             store.set_json("baseline", baseline(blotter))
             store.set("capital", str(runner.config.capital))
         self.breaker.load()
-        self._reconcile()
         start_worker = getattr(blotter, "start_worker", None)
-        if start_worker is not None:  # broker I/O moves off the decision path from here
+        if self.restart and start_worker is not None:
+            # A restart or takeover with a broker worker: the worker reads the venue for
+            # the reconciliation; bars are decided (new orders refused) until it lands.
             start_worker()
+            self._reconcile()
+            wait = getattr(blotter, "wait_snapshot", None)
+            if wait is not None:
+                wait(runner.reconcile_wait)
+                self._reconciled()
+        else:
+            self._reconcile()
+            if start_worker is not None:  # broker I/O moves off the decision path from here
+                start_worker()
         self.events.emit(
             "info",
             "live.started",
@@ -165,6 +178,8 @@ class LiveSession:
         notify_systemd("READY=1")
         try:
             self._loop()
+            if self._standby_takes_over():
+                self._drain_sends()
         finally:
             if runner.health is not None:
                 runner.health.close()
@@ -232,22 +247,46 @@ class LiveSession:
         return resume
 
     def _reconcile(self) -> None:
+        """Reconcile now, or (with a broker worker) ask the worker to read the venue:
+        `_reconciled` reconciles on what it read when it arrives."""
+        request = getattr(self.blotter, "request_reconcile", None)
+        if request is not None and request():
+            return
+        self._reconcile_on(None)
+
+    def _reconciled(self) -> None:
+        """Reconcile on the worker's snapshot if it arrived; ask again if the venue
+        could not answer everything (the next bar's poll carries the retry)."""
+        take = getattr(self.blotter, "take_snapshot", None)
+        snapshot = take() if take is not None else None
+        if snapshot is None:
+            return
+        report = self._reconcile_on(snapshot)
+        if report.error is not None:
+            self._reconcile()
+
+    def _reconcile_on(self, venue: VenueSnapshot | None) -> ReconciliationReport:
         runner = self.runner
         start = runner.store.get_json("baseline")
-        self.runner.last_reconciliation = reconcile(
+        report = reconcile(
             self.blotter,
             self.last_bar,
             cash_currency=runner.cash_currency,
             start=start if isinstance(start, dict) else {},
+            venue=venue,
         )
+        self.runner.last_reconciliation = report
+        return report
 
-    def _loop(self) -> None:
+    def _loop(self, until: Callable[[], bool] | None = None, wait: float = 0.5) -> None:
+        """Decide bars until stopped (or ``until`` says so), the feed finished."""
         runner, run, blotter, store = self.runner, self.run, self.blotter, self.runner.store
         feed, metrics = runner.feed, runner.metrics
         on_bar = getattr(blotter.broker, "on_bar", None)
         session_end = run.layout.session_end
-        while not runner._stop.is_set():
-            item = feed.next_bar(timeout=0.5)
+        done = until if until is not None else runner._stop.is_set
+        while not done():
+            item = feed.next_bar(timeout=wait)
             if item is None:
                 if feed.finished:
                     return
@@ -265,6 +304,7 @@ class LiveSession:
                 blotter.sync(bar)
                 if "outage" in blotter.halt_reasons:
                     self._reconnected(None)
+                self._reconciled()
             except BrokerError as error:
                 self._outage(error)
             self.breaker.load()  # an operator's reset takes effect while running
@@ -356,6 +396,20 @@ class LiveSession:
             and self.events.trail is None
             and leader.standby_waiting()
         )
+
+    def _drain_sends(self) -> None:
+        """Stopped while a warm standby waits, with sends still queued or on the wire:
+        the lock cannot pass before their outcomes are in (the standby could close an
+        order as never sent and then see it arrive), so this process goes on deciding
+        bars, new orders refused (fail closed), until they are; then it hands over. A
+        send meeting a venue timeout takes the client's timeout, which would otherwise
+        be bars decided by nobody."""
+        pending = getattr(self.blotter, "sends_pending", None)
+        if pending is None or not pending():
+            return
+        self.blotter.halt_reasons["stopping"] = "stopping: handing over to the standby"
+        limit = time.monotonic() + self.DRAIN_LIMIT
+        self._loop(until=lambda: not pending() or time.monotonic() > limit, wait=0.005)
 
     def _hand_over(self) -> None:
         """A stopping leader whose broker and store work is done drops the leader lock

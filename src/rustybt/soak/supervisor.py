@@ -61,6 +61,9 @@ class SoakPlan:
     rates: FaultRates = field(default_factory=FaultRates)
     standbys: int = 0  # warm standbys beside the leader (`soak.standby`; 0: single process)
     inline_broker: bool = False  # broker calls in the bar loop (the old design, to compare)
+    # A takeover decides at once; its reconciliation lands a few bars later on the
+    # broker worker, new orders refused meanwhile (`LiveRunner.reconcile_wait`).
+    reconcile_wait: float = 0.0
 
     @property
     def bars(self) -> int:
@@ -156,6 +159,7 @@ class Supervisor:
                     "every": self.plan.every,
                     "stale_after": self.plan.deadline,
                     "inline_broker": self.plan.inline_broker,
+                    "reconcile_wait": self.plan.reconcile_wait,
                     "leader_nice": os.getpriority(os.PRIO_PROCESS, 0),
                 }
             )

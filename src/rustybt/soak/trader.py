@@ -103,6 +103,7 @@ def main(argv: list[str]) -> int:
         leader=LeaderLock(directory / "state"),
         async_broker=not bool(config.get("inline_broker", False)),
         on_lead=lambda: _lead_priority(config.get("leader_nice")),
+        reconcile_wait=float(config.get("reconcile_wait", 5.0)),
     )
     signal.signal(signal.SIGTERM, lambda _s, _f: runner.stop("SIGTERM"))
     try:
