@@ -1,5 +1,6 @@
 """Restart: rebuild the engine's state from the state store, then resume after the
-last bar begun.
+last bar begun (or at it, when the process that began it died before deciding it and
+kept nothing of it: `resume_bar`).
 
 The ledger is rebuilt by booking the stored fills again, in arrival order, through
 the same `Blotter.book_fill` as live fills (exact Decimal, so the books are what
@@ -151,6 +152,33 @@ def _restore_orders(store: StateStore, blotter: BrokerBlotter) -> None:
         blotter.audit = audit
 
 
+def resume_bar(store: StateStore, start_bar: int, session_end: BoolArray) -> int:
+    """The bar to trade first after a restart or takeover.
+
+    Normally the one after the last bar begun: a bar is marked begun before it is
+    decided, so none is decided twice. But a process killed between the two (while it
+    booked the venue's news, or while the strategy ran) leaves that bar decided by
+    nobody. It is decided now when nothing of it was kept: it was not marked decided,
+    no order was created at it (no intent persisted: nothing was sent) and the
+    strategy's state was not saved after it. Deciding it again is then deciding it
+    for the first time. A session's last bar is never decided again (its session
+    result may have been stored); nor is any bar of a store from before the decided
+    mark existed."""
+    last = store.get("last_bar")
+    if last is None:
+        return start_bar
+    begun = int(last)
+    decided = store.get("decided_bar")
+    if (
+        decided is not None
+        and int(decided) < begun
+        and not session_end[begun]
+        and not store.acted_at(begun)
+    ):
+        return begun
+    return begun + 1
+
+
 def position_run(run: _Run, store: StateStore, resume: int, *, first_start: bool) -> None:
     """Point the engine at ``resume`` (a cold restart and a standby's takeover alike): the
     data's bar, the next order id after every stored one, and the session the run began
@@ -174,7 +202,7 @@ def restore_state(
 ) -> int:
     """Rebuild after a restart (no-op on a first start); returns the bar to resume at."""
     last = store.get("last_bar")
-    resume = start_bar if last is None else int(last) + 1
+    resume = resume_bar(store, start_bar, run.layout.session_end)
     # History: already-closed bars, never traded on again, written as one block.
     rows, present = history_rows(feed, 0, resume)
     write(0, rows, present)

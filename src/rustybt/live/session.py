@@ -314,6 +314,7 @@ class LiveSession:
             metrics.observe_latency(latency)
             if session_end[bar]:
                 save_session(store, run)
+            store.set("decided_bar", str(bar))  # a restart need not decide it (resume_bar)
             self.last_bar = bar
             self._publish(bar, latency)
             crash_point("after_bar")

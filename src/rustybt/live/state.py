@@ -353,6 +353,15 @@ class StateStore:
             for r in rows
         ]
 
+    def acted_at(self, bar: int) -> bool:
+        """Whether anything decided at ``bar`` or later was kept: an order created then
+        (its intent persisted) or the strategy's state saved after it."""
+        for table, column in (("orders", "created_bar"), ("snapshots", "bar")):
+            query = f"SELECT 1 FROM {table} WHERE {column} >= ? LIMIT 1"  # nosec B608  # fixed names
+            if self._db.execute(query, (bar,)).fetchone() is not None:
+                return True
+        return False
+
     # -- snapshots (the strategy's own state) -------------------------------------------
     def put_snapshot(self, name: str, bar: int, blob: bytes) -> None:
         """Replace snapshot ``name`` (taken after ``bar``) in one fenced transaction."""

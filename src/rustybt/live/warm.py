@@ -33,6 +33,7 @@ from rustybt.live.restore import (
     position_run,
     reopen_order,
     restore_sessions,
+    resume_bar,
 )
 from rustybt.live.state import FillRecord, OrderRecord, StateStore
 
@@ -123,7 +124,7 @@ class WarmRestore:
         """This process now leads: apply the rest; returns the bar to resume at."""
         run, store, blotter = self.run, self.store, self.blotter
         last = store.get("last_bar")
-        resume = start_bar if last is None else int(last) + 1
+        resume = resume_bar(store, start_bar, run.layout.session_end)
         self._history(resume)
         position_run(run, store, resume, first_start=last is None)
         if last is None:
