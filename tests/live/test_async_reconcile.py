@@ -359,12 +359,6 @@ def test_a_stopping_leader_decides_bars_with_orders_refused_until_its_send_is_do
     _no_loose_intents(tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Poll queued behind the VenueSnapshot is applied by the same _drain before "
-    "the session reconciles on the (older) snapshot: its fills are in the ledger but not "
-    "in the snapshot's positions, a false mismatch that halts new orders for good",
-)
 def test_fills_polled_after_the_snapshot_do_not_make_a_false_mismatch(
     tmp_path: Path, demo_window: BarPanel, monkeypatch: pytest.MonkeyPatch
 ) -> None:

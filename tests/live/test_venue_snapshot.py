@@ -543,12 +543,6 @@ def _recording(
     return recording
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="VenueSnapshot.order_status does not answer from the gathered recent orders: an "
-    "external order placed and cancelled while the session was down is adopted open and "
-    "left open by the snapshot reconciliation (inline closes it as cancelled)",
-)
 def test_an_external_order_cancelled_while_down_is_closed_by_the_snapshot_too(
     tmp_path: Path, demo_window: BarPanel, monkeypatch: pytest.MonkeyPatch
 ) -> None:

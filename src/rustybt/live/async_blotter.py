@@ -36,7 +36,7 @@ from rustybt.engine.orders import Order
 from rustybt.errors import BrokerError, RustyBTError
 from rustybt.live.broker import Broker
 from rustybt.live.broker_blotter import BrokerBlotter, _request
-from rustybt.live.broker_worker import BrokerWorker, LockedBroker, Outcomes, Poll
+from rustybt.live.broker_worker import BrokerWorker, Item, LockedBroker, Outcomes, Poll
 from rustybt.live.crashpoints import crash_point
 from rustybt.live.events import LiveEvents
 from rustybt.live.reconcile import gather_request
@@ -60,6 +60,7 @@ class AsyncBrokerBlotter(BrokerBlotter):
         super().attach(broker, store, session_id, events)
         self.worker: BrokerWorker | None = None
         self.reconciling = False  # a snapshot is asked for and not yet reconciled
+        self._held: list[Item] = []  # learned after an arrived snapshot: applied after it
         self.snapshot: VenueSnapshot | None = None  # arrived, not yet reconciled
 
     def start_worker(self) -> None:
@@ -85,7 +86,8 @@ class AsyncBrokerBlotter(BrokerBlotter):
             return
         worker.close(wait_poll=settle)  # handing over: a running poll's answer is dropped
         self.worker = None
-        for item in worker.take():  # what the worker learned last, in order
+        held, self._held, self.snapshot = self._held, [], None
+        for item in held + worker.take():  # what the worker learned last, in order
             if isinstance(item, Outcomes):
                 self._apply_outcome(item)
             elif isinstance(item, Poll):
@@ -204,7 +206,14 @@ class AsyncBrokerBlotter(BrokerBlotter):
     def _drain(self) -> None:
         assert self.worker is not None
         fault: BrokerError | None = None
-        for item in self.worker.take():
+        items = self._held + self.worker.take()
+        self._held = []
+        for n, item in enumerate(items):
+            if self.snapshot is not None:
+                # What the worker learned after the snapshot waits until it is reconciled:
+                # a later poll's fills in the ledger would not be in the snapshot's books.
+                self._held = items[n:]
+                break
             if isinstance(item, Outcomes):
                 self._apply_outcome(item)
             elif isinstance(item, Poll):

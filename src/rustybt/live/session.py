@@ -50,6 +50,9 @@ class LiveStatus:
     open_orders: int
     latency_s: float
     halted: str | None
+    # Why new orders were refused at this bar, by source ("outage", "reconciliation",
+    # "stopping", "sender", "stale", "breaker"...); empty while trading.
+    halt_reasons: tuple[str, ...] = ()
 
 
 class LiveSession:
@@ -57,6 +60,7 @@ class LiveSession:
 
     TAIL_EVERY = 0.05  # seconds between a standby's catch-ups with its leader
     DRAIN_LIMIT = 10.0  # seconds a stopping leader decides bars while its sends finish
+    RECHECK_FIRST, RECHECK_MAX = 0.1, 30.0  # seconds before a mismatch is checked again
 
     def __init__(
         self,
@@ -74,6 +78,8 @@ class LiveSession:
         self._last_watchdog = 0.0
         self.resume: int | None = None  # the bar to trade first (known once restored)
         self.took_over: int | None = None  # the epoch of a warm takeover by this process
+        self._recheck_at: float | None = None  # when an incomplete reconciliation is redone
+        self._recheck_every = self.RECHECK_FIRST
 
     def execute(self) -> BacktestResult:
         from rustybt.api import current_context
@@ -255,14 +261,26 @@ class LiveSession:
         self._reconcile_on(None)
 
     def _reconciled(self) -> None:
-        """Reconcile on the worker's snapshot if it arrived; ask again if the venue
-        could not answer everything (the next bar's poll carries the retry)."""
+        """Reconcile on the worker's snapshot if it arrived. An incomplete one is asked
+        again, sooner after a venue error, later after a mismatch (backing off): a
+        venue's fill stream can lag its positions (the soak's silent stream does for a
+        second), so a mismatch may clear once the fills arrive. New orders stay refused
+        until a reconciliation is complete."""
         take = getattr(self.blotter, "take_snapshot", None)
-        snapshot = take() if take is not None else None
-        if snapshot is None:
+        if take is None:
             return
-        report = self._reconcile_on(snapshot)
-        if report.error is not None:
+        now = time.monotonic()
+        snapshot = take()
+        if snapshot is not None:
+            report = self._reconcile_on(snapshot)
+            if report.complete:
+                self._recheck_at, self._recheck_every = None, self.RECHECK_FIRST
+            else:
+                self._recheck_at = now + (0.0 if report.error else self._recheck_every)
+                if not report.error:
+                    self._recheck_every = min(self._recheck_every * 2, self.RECHECK_MAX)
+        if self._recheck_at is not None and now >= self._recheck_at:
+            self._recheck_at = None
             self._reconcile()
 
     def _reconcile_on(self, venue: VenueSnapshot | None) -> ReconciliationReport:
@@ -380,7 +398,12 @@ class LiveSession:
         if runner.on_status is not None:
             runner.on_status(
                 LiveStatus(
-                    when, equity, len(self.blotter.open_orders), latency, self.blotter.halted
+                    when,
+                    equity,
+                    len(self.blotter.open_orders),
+                    latency,
+                    self.blotter.halted,
+                    tuple(self.blotter.halt_reasons),
                 )
             )
 

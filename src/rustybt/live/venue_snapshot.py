@@ -54,6 +54,11 @@ class VenueSnapshot:
         for venue in self.listed:
             if venue.client_order_id == client_order_id:
                 return venue
+        if client_order_id in self.statuses:
+            return self.statuses[client_order_id]
+        for venue in self.recent or ():  # e.g. an external order closed while we were down
+            if venue.client_order_id == client_order_id:
+                return venue
         if client_order_id not in self.statuses:
             raise BrokerError(
                 f"order {client_order_id} was not in the reconciliation's snapshot",

@@ -41,6 +41,7 @@ class Decision:
     when: float
     bad_seen: int
     latency: float | None
+    halted: tuple[str, ...] = ()  # why new orders were refused at the bar (empty: trading)
 
 
 @dataclass(frozen=True)

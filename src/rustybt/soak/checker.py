@@ -82,6 +82,8 @@ class SoakReport:
     # Which fault cost which bars (`attribution`): cause -> faults, late, never, bars, ...
     misses_by_cause: dict[str, dict[str, float | int | None]] = field(default_factory=dict)
     deciders: int = 0  # trader processes that decided at least one bar
+    # Bars decided with new orders refused, by reason ("any": at least one reason)
+    halted_bars: dict[str, int] = field(default_factory=dict)
     # Arrival to decision of each bar: p50_s, p99_s, max_s, slow (> deadline), first_max_s
     decide_latency: dict[str, float | int | None] = field(default_factory=dict)
     finished: bool = False
@@ -113,19 +115,34 @@ def _decisions(directory: Path) -> list[Decision]:
     if path.exists():
         for line in path.read_text().split("\n")[:-1]:
             parts = line.split()
-            if len(parts) in (5, 6):  # 5: a log from before the latency column
-                latency = float(parts[5]) if len(parts) == 6 else None
+            if len(parts) in (5, 6, 7):  # older logs lack latency (6) and halt reasons (7)
+                latency = float(parts[5]) if len(parts) >= 6 else None
+                halted = tuple(parts[6].split(",")) if len(parts) == 7 and parts[6] != "-" else ()
                 rows.append(
-                    Decision(int(parts[0]), int(parts[1]), float(parts[2]), int(parts[3]), latency)
+                    Decision(
+                        int(parts[0]),
+                        int(parts[1]),
+                        float(parts[2]),
+                        int(parts[3]),
+                        latency,
+                        halted,
+                    )
                 )
     return rows
 
 
 def _availability(report: SoakReport, rows: list[Decision], epoch: float) -> None:
     first: dict[int, float] = {}
+    halted: Counter[str] = Counter()
     for row in rows:
-        first.setdefault(row.bar, row.when)
+        if row.bar not in first:
+            first[row.bar] = row.when
+            halted.update(row.halted)
+            halted["any"] += bool(row.halted)
     report.decided_bars = len(first)
+    # Availability counts a bar decided with new orders refused (fail closed) as decided;
+    # how many there were, and why, is reported beside it.
+    report.halted_bars = dict(halted.most_common())
     report.on_time_bars = sum(
         1
         for bar, when in first.items()

@@ -63,6 +63,17 @@ def _latency(report: SoakReport) -> str:
     )
 
 
+def _halted(report: SoakReport) -> str:
+    """``412 bars (0.46%) decided with new orders refused: outage 300, ...``."""
+    counts = dict(report.halted_bars)
+    total = counts.pop("any", 0)
+    if not total:
+        return "no bar decided with new orders refused"
+    share = total / report.decided_bars if report.decided_bars else 0.0
+    reasons = ", ".join(f"{k} {v}" for k, v in counts.items())
+    return f"{total} bars ({share:.2%}) decided with new orders refused (fail closed): {reasons}"
+
+
 def summary(report: SoakReport) -> str:
     """The one-screen summary."""
     faults = ", ".join(f"{k} {v}" for k, v in report.injected_faults.items()) or "none"
@@ -84,6 +95,7 @@ def summary(report: SoakReport) -> str:
         f"max {_seconds(report.mttr_max_s)} (kill to first decision)",
         f"  misses by cause {_causes(report)}",
         f"  decide latency  {_latency(report)}",
+        f"  halted          {_halted(report)}",
         f"  broker faults   {faults} over {report.venue_requests} requests "
         f"(raw error rate {report.raw_error_rate:.2%})",
         f"  unrecovered     {len(report.unrecovered_errors)} "

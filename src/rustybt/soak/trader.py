@@ -86,8 +86,10 @@ def main(argv: list[str]) -> int:
     def decided(status: LiveStatus) -> None:
         bar = int((status.bar_time - start).total_seconds() // 60)
         rejected = runner.metrics.bars_rejected
+        halted = ",".join(status.halt_reasons) or "-"  # why new orders were refused
         log.write(
-            f"{pid} {bar} {time.time():.6f} {strategy.bad_seen} {rejected} {status.latency_s:.6f}\n"
+            f"{pid} {bar} {time.time():.6f} {strategy.bad_seen} {rejected} "
+            f"{status.latency_s:.6f} {halted}\n"
         )
 
     runner = LiveRunner(
