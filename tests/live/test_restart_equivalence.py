@@ -78,3 +78,35 @@ def test_killed_and_restarted_equals_uninterrupted(tmp_path: Path, kill_after_ba
     assert restarted.metadata["ledger"] == whole.metadata["ledger"]
     assert restarted.final_equity == whole.final_equity
     pd.testing.assert_frame_equal(restarted.positions, whole.positions)
+
+
+@pytest.mark.parametrize("fills_seen", [3, 11])
+def test_killed_before_deciding_a_bar_then_restarted_decides_that_bar(
+    tmp_path: Path, fills_seen: int
+) -> None:
+    """Killed while booking the venue's fills, before the strategy ran: the bar was begun
+    but nothing of its decision was kept, so the restart decides it (before, nobody did,
+    and the strategy's rhythm shifted by a bar). Every order and fill equals an
+    uninterrupted run's, and so do the books; only the fills the dead process had
+    received are booked by the restart's reconciliation, a bar earlier than the
+    uninterrupted run's next-bar sync would book them."""
+    whole = _session(tmp_path / "whole")
+    _killed_at(tmp_path / "cut", f"after_fill_before_persist:{fills_seen}")
+    store = StateStore(tmp_path / "cut")
+    try:
+        begun = int(store.get("last_bar") or -1)
+        assert begun > 0
+        assert store.get("decided_bar") == str(begun - 1)  # begun, not decided
+    finally:
+        store.close()
+    restarted = _session(tmp_path / "cut")
+    orders = ["order_id", "symbol", "quantity", "price", "commission"]
+    pd.testing.assert_frame_equal(
+        restarted.transactions[orders].reset_index(drop=True),
+        whole.transactions[orders].reset_index(drop=True),
+    )
+    moved = restarted.transactions["bar"].to_numpy() != whole.transactions["bar"].to_numpy()
+    assert set(whole.transactions["bar"][moved]) == {begun}  # only the dead bar's fills
+    assert set(restarted.transactions["bar"][moved]) == {begun - 1}
+    assert restarted.metadata["ledger"] == whole.metadata["ledger"]
+    assert restarted.final_equity == whole.final_equity

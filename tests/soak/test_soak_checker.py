@@ -130,3 +130,19 @@ def test_duplicate_lost_and_books_are_caught(tmp_path: Path) -> None:
     assert len([m for m in report.books_mismatches if m.startswith("fill ")]) == 2
     assert any(m.startswith("cash: ") for m in report.books_mismatches)
     assert not report.ok
+
+
+def test_bars_decided_with_orders_refused_are_counted_by_reason(tmp_path: Path) -> None:
+    """Availability counts a halted bar as decided; the report says how many and why,
+    from each bar's first decision only (a bar decided again later is not counted twice)."""
+    run = _run(tmp_path, venue_ids=["rb-s-1"], state={"rb-s-1": CLOSED}, book_all=True)
+    halted = {0: "-", 1: "reconciliation", 2: "reconciliation,outage", 3: "stopping"}
+    lines = [f"1 {n} {EPOCH + n * INTERVAL + 0.01} 0 0 0.001 {halted[n]}" for n in range(4)]
+    lines += ["2 3 1000.59 0 0 0.001 reconciliation"]  # bar 3 again: not its first decision
+    lines += ["2 4 1000.60 0 0 0.001 -", "2 5 1000.61 0 0 0.001 -"]
+    lines += [f"2 {n} {EPOCH + n * INTERVAL + 0.01} 0 0 0.002 -" for n in (7, 8, 9)]
+    (run / "decisions.log").write_text("\n".join(lines) + "\n")
+    report = _check(run)
+    assert report.halted_bars == {"any": 3, "reconciliation": 2, "outage": 1, "stopping": 1}
+    assert report.on_time_bars == 7  # unchanged: a halted bar is decided
+    assert report.decide_latency["p50_s"] is not None

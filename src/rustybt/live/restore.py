@@ -12,6 +12,7 @@ history (the strategy sees them through ``data.history``, never trades on them).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import numpy as np
@@ -33,8 +34,9 @@ BoolArray = npt.NDArray[np.bool_]
 _SNAPSHOT = ("portfolio_value", "cash", "positions_value", "long_exposure", "short_exposure")
 
 
-def save_session(store: StateStore, run: _Run) -> None:
-    """Keep a just-closed session's perf row, its positions and the risk state."""
+def save_session(store: StateStore, run: _Run, decided: int | None = None) -> None:
+    """Keep a just-closed session's perf row, its positions and the risk state (and mark
+    bar ``decided`` decided), in one transaction."""
     tracker = run.tracker
     session = tracker.sessions_closed - 1
     columns = tracker._columns
@@ -51,16 +53,16 @@ def save_session(store: StateStore, run: _Run) -> None:
     }
     if recorded:
         row["recorded"] = recorded
-    store.add_session(session, row)
     controls = run.context._controls
-    store.set_json(
-        "risk",
-        {
-            "session": str(controls._equity_session),
-            "session_start_equity": controls.session_start_equity,
-            "peak_equity": controls.peak_equity,
-        },
-    )
+    risk = {
+        "session": str(controls._equity_session),
+        "session_start_equity": controls.session_start_equity,
+        "peak_equity": controls.peak_equity,
+    }
+    meta = {"risk": json.dumps(risk, sort_keys=True, default=str)}
+    if decided is not None:  # the session's last bar is decided with its row (resume_bar)
+        meta["decided_bar"] = str(decided)
+    store.add_session(session, row, meta=meta)
 
 
 def restore_sessions(store: StateStore, run: _Run) -> None:
@@ -152,7 +154,7 @@ def _restore_orders(store: StateStore, blotter: BrokerBlotter) -> None:
         blotter.audit = audit
 
 
-def resume_bar(store: StateStore, start_bar: int, session_end: BoolArray) -> int:
+def resume_bar(store: StateStore, start_bar: int) -> int:
     """The bar to trade first after a restart or takeover.
 
     Normally the one after the last bar begun: a bar is marked begun before it is
@@ -161,20 +163,15 @@ def resume_bar(store: StateStore, start_bar: int, session_end: BoolArray) -> int
     nobody. It is decided now when nothing of it was kept: it was not marked decided,
     no order was created at it (no intent persisted: nothing was sent) and the
     strategy's state was not saved after it. Deciding it again is then deciding it
-    for the first time. A session's last bar is never decided again (its session
-    result may have been stored); nor is any bar of a store from before the decided
-    mark existed."""
+    for the first time. A session's last bar is marked decided in the transaction
+    that keeps the session's result (`save_session`), so it too is decided once. A
+    store from before the decided mark existed resumes after the begun bar."""
     last = store.get("last_bar")
     if last is None:
         return start_bar
     begun = int(last)
     decided = store.get("decided_bar")
-    if (
-        decided is not None
-        and int(decided) < begun
-        and not session_end[begun]
-        and not store.acted_at(begun)
-    ):
+    if decided is not None and int(decided) < begun and not store.acted_at(begun):
         return begun
     return begun + 1
 
@@ -202,7 +199,7 @@ def restore_state(
 ) -> int:
     """Rebuild after a restart (no-op on a first start); returns the bar to resume at."""
     last = store.get("last_bar")
-    resume = resume_bar(store, start_bar, run.layout.session_end)
+    resume = resume_bar(store, start_bar)
     # History: already-closed bars, never traded on again, written as one block.
     rows, present = history_rows(feed, 0, resume)
     write(0, rows, present)

@@ -330,9 +330,10 @@ class LiveSession:
             self.strategy_state.save(bar)
             latency = time.perf_counter() - arrived
             metrics.observe_latency(latency)
-            if session_end[bar]:
-                save_session(store, run)
-            store.set("decided_bar", str(bar))  # a restart need not decide it (resume_bar)
+            if session_end[bar]:  # marked decided with the session's row, atomically
+                save_session(store, run, decided=bar)
+            else:
+                store.set("decided_bar", str(bar))  # a restart need not decide it (resume_bar)
             self.last_bar = bar
             self._publish(bar, latency)
             crash_point("after_bar")

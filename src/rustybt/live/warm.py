@@ -124,7 +124,7 @@ class WarmRestore:
         """This process now leads: apply the rest; returns the bar to resume at."""
         run, store, blotter = self.run, self.store, self.blotter
         last = store.get("last_bar")
-        resume = resume_bar(store, start_bar, run.layout.session_end)
+        resume = resume_bar(store, start_bar)
         self._history(resume)
         position_run(run, store, resume, first_start=last is None)
         if last is None:
