@@ -197,6 +197,7 @@ def run_live(
         health_port=config.health_port or None,
         leader=leader,
         async_broker=async_broker,
+        reconcile_wait=config.reconcile_wait,
     )
     try:
         if leader.held:

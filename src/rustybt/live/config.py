@@ -21,6 +21,7 @@ API keys are never in the file: it names entries of the encrypted secrets store
     cash_currency = "USDT"
     cancel_on_stop = true
     stale_after = 90               # seconds; a later bar is not traded on
+    reconcile_wait = 5             # seconds a restart waits for its reconciliation (--async-broker)
     health_port = 8787             # 127.0.0.1 only; 0 turns it off
 
     [risk]                         # every key of RiskLimits
@@ -57,6 +58,7 @@ class LiveConfig:
     cash_currency: str | None = "USD"
     cancel_on_stop: bool = True
     stale_after: float | None = None
+    reconcile_wait: float = 5.0
     health_port: int = 0
     risk: RiskLimits = field(default_factory=RiskLimits)
 
@@ -167,6 +169,7 @@ def load_live_config(path: str | Path, *, broker: str | None = None) -> LiveConf
             cash_currency=s.get("cash_currency", "USD"),  # type: ignore[arg-type]
             cancel_on_stop=bool(s.get("cancel_on_stop", True)),
             stale_after=s.get("stale_after"),  # type: ignore[arg-type]
+            reconcile_wait=float(s.get("reconcile_wait", 5.0)),  # type: ignore[arg-type]  # TOML number
             health_port=int(s.get("health_port", 0)),  # type: ignore[call-overload]
             risk=limits,
         )
