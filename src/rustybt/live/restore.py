@@ -146,8 +146,9 @@ def _restore_orders(store: StateStore, blotter: BrokerBlotter) -> None:
     try:
         for record in records:
             reopen_order(blotter, record, by_coid, by_engine)
-        for fill in store.fills():
-            blotter.book(fill)
+        with store.batch():  # `book` re-marks filled orders closed: one commit, not one each
+            for fill in store.fills():
+                blotter.book(fill)
         for record in records:
             close_restored(blotter, by_coid[record.client_order_id], record)
     finally:

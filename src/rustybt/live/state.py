@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -164,6 +164,11 @@ class StateStore:
         finally:
             if durable:
                 db.execute("PRAGMA synchronous=NORMAL")
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Plain writes (``set``, ``update_order``) inside one transaction, one commit:
+        a cold restore re-marks thousands of filled orders closed."""
+        return self._transaction()
 
     @property
     def fence_epoch(self) -> int | None:
