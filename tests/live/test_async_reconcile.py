@@ -402,3 +402,38 @@ def test_fills_polled_after_the_snapshot_do_not_make_a_false_mismatch(
     halted_to_the_end = seen[-1]
     assert report.complete, (report, halted_to_the_end)  # fails: a position/cash mismatch
     assert halted_to_the_end is None  # trading resumed
+
+
+def test_a_restart_with_no_bar_left_still_finishes_its_reconciliation(
+    tmp_path: Path, demo_window: BarPanel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restart after the session's last bar (the soak's settling run) has no bar to
+    carry the reconciliation it asked the worker for: it waits for it before it ends,
+    so the stored reconciliation is this start's, complete."""
+    _first_half(tmp_path, demo_window, bars=len(demo_window.index))
+    store = StateStore(tmp_path)
+    try:
+        store.set_json(
+            "last_reconciliation", {"at": "2000-01-01T00:00:00+00:00", "complete": False}
+        )
+    finally:
+        store.close()
+    spans = _slow_gathers(monkeypatch, 0.2)
+    paper = PaperBroker(capital=CAPITAL, path=tmp_path / "paper.db")
+    runner = _runner(tmp_path, paper, demo_window, reconcile_wait=0)
+    try:
+        runner.run()
+    finally:
+        paper.close()
+    assert len(spans) == 2  # asked once, and waited for
+    report = runner.last_reconciliation
+    assert report is not None
+    assert report.complete, report
+    store = StateStore(tmp_path)
+    try:
+        stored = store.get_json("last_reconciliation")
+    finally:
+        store.close()
+    assert isinstance(stored, dict)
+    assert stored["complete"] is True
+    assert stored["at"] == report.at
