@@ -51,6 +51,9 @@ if TYPE_CHECKING:
 
 __all__ = ["BacktestConfig", "run_backtest"]
 
+# The cyclic collector's young-generation threshold during a backtest (`execute`).
+_YOUNG_THRESHOLD = 10_000
+
 FillAt = Literal["next_open", "next_close", "close"]
 
 
@@ -334,10 +337,17 @@ class _Run:
         # loaded). Cycles made during the run are still collected; unfreeze returns
         # the set-aside objects to the collector's care afterwards.
         gc.freeze()
+        # A young collection every 10,000 new container objects instead of 700: every
+        # order is one, and the default threshold promoted them through the older
+        # generations (2,000 x 2,520: 173 collections, 0.13 s, one of them full;
+        # with this 11 young ones, 0.055 s). Restored after the run.
+        thresholds = gc.get_threshold()
+        gc.set_threshold(max(thresholds[0], _YOUNG_THRESHOLD), *thresholds[1:])
         try:
             with self.limits:
                 return self._execute()
         finally:
+            gc.set_threshold(*thresholds)
             gc.unfreeze()
             current_context.reset(token)
 
