@@ -129,9 +129,15 @@ def test_session_values_sum_long_and_short_holdings() -> None:
 
 def test_the_collector_is_left_as_found_after_a_run_and_after_a_failing_one() -> None:
     panel = make_panel(open=[10.0] * 3)
-    run_backtest(Scripted([]).strategy, panel)
+    before = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+    run_backtest(
+        Scripted([], each_bar=lambda c, d: during.append(gc.get_threshold())).strategy, panel
+    )
     assert gc.get_freeze_count() == 0
     assert gc.isenabled()
+    assert gc.get_threshold() == before
+    assert during[0] == (max(before[0], 10_000), *before[1:])
 
     def boom(context: object, data: object) -> None:
         raise ValueError("boom")
@@ -140,3 +146,4 @@ def test_the_collector_is_left_as_found_after_a_run_and_after_a_failing_one() ->
         run_backtest(FunctionStrategy(handle_data=boom), panel)
     assert gc.get_freeze_count() == 0
     assert gc.isenabled()
+    assert gc.get_threshold() == before

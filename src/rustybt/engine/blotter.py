@@ -39,6 +39,7 @@ __all__ = ["Blotter", "FillLog"]
 _MARKET = OrderType.MARKET
 _FILLED = OrderStatus.FILLED
 _PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
+_OPEN = OrderStatus.OPEN
 
 
 class FillLog:
@@ -127,6 +128,8 @@ class Blotter:
         self._volume_used: dict[int, Decimal] = {}
         self._pending: dict[Asset, Decimal] = {}
         self._volume_bar = -1
+        # Set per bar by `process_bar`: no slippage, commission, volume cap or cash check.
+        self._free = False
         # Set by the engine: float mirrors updated on every fill.
         self.on_fill: Callable[[int, Decimal], None] | None = None
         # Set by the engine to share one Timestamp cache with the data portal.
@@ -217,9 +220,18 @@ class Blotter:
         columns = self._columns
         next_close = self.next_close
         market = _MARKET
-        # This bar's rows, read once: a 1-d view indexes faster than the 2-d array.
-        opens = panel.open[bar]
-        closes = panel.close[bar]
+        # This bar's rows, read once: a 1-d view indexes faster than the 2-d array,
+        # and ``item`` gives a Python float without boxing an np.float64 first.
+        opens = panel.open[bar].item
+        closes = panel.close[bar].item
+        # The default models cost nothing: `_fill` then skips their calls and the
+        # volume read (same Decimals: NoSlippage returns the reference price itself).
+        self._free = (
+            type(self.slippage) is NoSlippage
+            and type(self.commission) is NoCommission
+            and self.volume_limit is None
+            and not self.check_cash
+        )
         still_open: list[Order] = []
         for order in self.open_orders:
             if order.created_bar >= bar and not market_at_close:
@@ -232,15 +244,15 @@ class Blotter:
             column = columns[order.asset]
             price: float | None
             if market_at_close:
-                close = float(closes[column])
+                close = closes(column)
                 price = None if math.isnan(close) else close
             elif next_close:
                 # zipline's daily fills: an order trades at the next bar's close, and
                 # limits and stops are checked against that close only.
-                close = float(closes[column])
+                close = closes(column)
                 price = None if math.isnan(close) else reference_price(order, close, close, close)
             else:
-                open_ = float(opens[column])
+                open_ = opens(column)
                 # No bar (halted, not listed): nothing trades, but a day order still expires.
                 if math.isnan(open_):
                     price = None
@@ -252,7 +264,8 @@ class Blotter:
                     )
             if price is not None:
                 self._fill(order, bar, column, price)
-            if order.is_open:
+            status = order.status  # `order.is_open`, inline: asked for every order
+            if status is _OPEN or status is _PARTIALLY_FILLED:
                 if order.expires_bar is not None and order.expires_bar <= bar:
                     self._release(order)
                     when = self.timestamp(bar)
@@ -264,8 +277,15 @@ class Blotter:
         self.open_orders = still_open
 
     def _fill(self, order: Order, bar: int, column: int, reference: float) -> None:
+        quantity = order.quantity - order.filled  # `order.remaining`
+        if self._free and order.limit_price is None:
+            ref = to_decimal(reference)
+            # `abs(quantity) * abs(price - ref)` with price = ref, as below: a zero
+            # whose exponent the transactions table shows, so computed the same way.
+            slippage = abs(quantity) * abs(ref - ref)
+            self.book_fill(order, bar, column, quantity, ref, ZERO, slippage, reference)
+            return
         volume = float(self.panel.volume[bar, column])
-        quantity = order.remaining
         if self.volume_limit is not None:
             if self._volume_bar != bar:
                 self._volume_used.clear()

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 
 import numpy as np
 import pandas as pd
@@ -250,21 +251,44 @@ def orders_frame(orders: list[Order]) -> pd.DataFrame:
     def objects(values: Iterable[object]) -> pd.Series:
         return pd.Series(np.fromiter(values, dtype=object, count=n), dtype=object, copy=False)
 
+    def field(name: str) -> pd.Series:
+        # map + attrgetter runs in C: no generator frame per order (108k orders: ~8
+        # -> ~3 ms per column).
+        return objects(map(attrgetter(name), orders))
+
     # ``_value_``: the member's string, without Enum's Python-level ``value`` property.
     columns = {
-        "order_id": objects(o.id for o in orders),
-        "symbol": objects(o.asset.symbol for o in orders),
-        "created": [o.created for o in orders],
-        "type": objects(o.order_type._value_ for o in orders),
-        "time_in_force": objects(o.time_in_force._value_ for o in orders),
-        "quantity": objects(o.quantity for o in orders),
-        "limit_price": objects(o.limit_price for o in orders),
-        "stop_price": objects(o.stop_price for o in orders),
-        "status": objects(o.status._value_ for o in orders),
-        "filled": objects(o.filled for o in orders),
+        "order_id": field("id"),
+        "symbol": field("asset.symbol"),
+        "created": _stamps([o.created for o in orders]),
+        "type": field("order_type._value_"),
+        "time_in_force": field("time_in_force._value_"),
+        "quantity": field("quantity"),
+        "limit_price": field("limit_price"),
+        "stop_price": field("stop_price"),
+        "status": field("status._value_"),
+        "filled": field("filled"),
         "average_price": objects(o.fill_value / o.filled if o.filled else None for o in orders),
-        "commission": objects(o.commission for o in orders),
-        "closed": [o.closed_at for o in orders],
-        "reason": objects(o.reason for o in orders),
+        "commission": field("commission"),
+        "closed": _stamps([o.closed_at for o in orders]),
+        "reason": field("reason"),
     }
     return pd.DataFrame(columns, columns=ORDER_COLUMNS)
+
+
+def _stamps(values: list[pd.Timestamp | None]) -> pd.Series | list[pd.Timestamp | None]:
+    """A time column: what pandas infers from the Timestamps (and None as NaT), built
+    from their int64 nanoseconds when every one is a UTC Timestamp of the same zone
+    object (the engine's orders: labels of one index). Inferring from 10^5 objects
+    takes ~30 ms; this ~5 ms. Anything else is returned as is, for pandas to infer."""
+    first = next((v for v in values if v is not None), None)
+    if type(first) is not pd.Timestamp or str(first.tz) != "UTC":
+        return values
+    zone = first.tz
+    if not all(v is None or (type(v) is pd.Timestamp and v.tz is zone) for v in values):
+        return values
+    nat = np.iinfo(np.int64).min  # NaT's int64
+    nanos = np.fromiter((nat if v is None else v.value for v in values), np.int64, len(values))
+    column = pd.Series(pd.DatetimeIndex(nanos.view("M8[ns]")).tz_localize(zone), copy=False)
+    expected = pd.Series([first]).dtype  # the dtype pandas would infer (unit and zone)
+    return column if column.dtype == expected else column.astype(expected)

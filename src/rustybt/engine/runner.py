@@ -51,6 +51,9 @@ if TYPE_CHECKING:
 
 __all__ = ["BacktestConfig", "run_backtest"]
 
+# The cyclic collector's young-generation threshold during a backtest (`execute`).
+_YOUNG_THRESHOLD = 10_000
+
 FillAt = Literal["next_open", "next_close", "close"]
 
 
@@ -253,6 +256,7 @@ class _Run:
         self.blotter.next_close = config.fill_at == "next_close"
         self.quantities = np.zeros(len(panel.assets))
         self.cost_basis = np.zeros(len(panel.assets))
+        self._assets = list(panel.assets)
         self.blotter.on_fill = self._mirror_fill
         self.recorder = Recorder(self.layout.session_of_bar, len(self.layout.sessions))
         self.context = TradingContext(
@@ -284,14 +288,19 @@ class _Run:
         self.history = panel
 
     def _mirror_fill(self, column: int, quantity: Decimal) -> None:
-        asset = self.panel.assets[column]
+        asset = self._assets[column]
         position = self.ledger.positions.get(asset)
         if position is None:
             self.quantities[column] = 0.0
             self.cost_basis[column] = 0.0
         else:
-            self.quantities[column] = float(position.quantity)
-            self.cost_basis[column] = float(position.average_cost)
+            # The ledger keeps no zero positions: `average_cost` without its check.
+            held = position.quantity
+            # A whole quantity through int: float(Decimal) goes through a string
+            # (~450 ns), int() ~100 ns; both round correctly, so the same float.
+            whole = int(held)
+            self.quantities[column] = float(whole) if whole == held else float(held)
+            self.cost_basis[column] = float(position.cost / held)
 
     def _day_order_expiry(self, bar: int) -> int:
         """Last bar of the session in which a day order placed at ``bar`` can trade."""
@@ -328,10 +337,17 @@ class _Run:
         # loaded). Cycles made during the run are still collected; unfreeze returns
         # the set-aside objects to the collector's care afterwards.
         gc.freeze()
+        # A young collection every 10,000 new container objects instead of 700: every
+        # order is one, and the default threshold promoted them through the older
+        # generations (2,000 x 2,520: 173 collections, 0.13 s, one of them full;
+        # with this 11 young ones, 0.055 s). Restored after the run.
+        thresholds = gc.get_threshold()
+        gc.set_threshold(max(thresholds[0], _YOUNG_THRESHOLD), *thresholds[1:])
         try:
             with self.limits:
                 return self._execute()
         finally:
+            gc.set_threshold(*thresholds)
             gc.unfreeze()
             current_context.reset(token)
 
