@@ -362,7 +362,7 @@ class StateStore:
         """Whether anything decided at ``bar`` or later was kept: an order created then
         (its intent persisted) or the strategy's state saved after it."""
         for table, column in (("orders", "created_bar"), ("snapshots", "bar")):
-            query = f"SELECT 1 FROM {table} WHERE {column} >= ? LIMIT 1"  # nosec B608  # fixed names
+            query = f"SELECT 1 FROM {table} WHERE {column} >= ? LIMIT 1"  # fixed names, not input
             if self._db.execute(query, (bar,)).fetchone() is not None:
                 return True
         return False
