@@ -76,7 +76,9 @@ def test_the_strategy_state_saved_after_the_bar_counts_as_deciding_it(
 def test_a_sessions_row_and_its_decided_mark_are_kept_together(tmp_path: Path) -> None:
     """A session's last bar is marked decided in the transaction that keeps its row."""
     store = _store(tmp_path, begun=9, decided=8)
-    store.add_session(0, {"returns": 0.0}, meta={"decided_bar": "9", "risk": "{}"})
+    with store.batch():
+        store.add_session(0, {"returns": 0.0})
+        store.set("decided_bar", "9")
     assert resume_bar(store, 0) == 10
     assert store.sessions() == {0: {"returns": 0.0}}
 

@@ -392,16 +392,13 @@ def test_the_worker_gathers_after_the_queued_sends_and_retries_a_failed_gather_w
 # -- reconcile(..., venue=snapshot) equals the inline reconciliation -----------------------
 
 
-def _first_session(state: Path, panel: BarPanel) -> tuple[str, str]:
-    """Ten bars with the paper broker, stopped with market orders open at the venue; then
-    one of them is made UNKNOWN in the state (its ack was lost; the venue has it) and an
-    INTENT the venue never saw is added (the process died before sending it). Returns
-    (the unknown's id, the intent's id)."""
+def _paper_session(state: Path, panel: BarPanel, bars: int) -> LiveRunner:
+    """A paper session (inline broker) stopped after ``bars`` bars; its store left open."""
     paper = PaperBroker(capital=CAPITAL, path=state / "paper.db")
     runner: LiveRunner
 
-    def stop_after_ten(status: object) -> None:
-        if runner.metrics.bars == 10:
+    def stop(status: object) -> None:
+        if runner.metrics.bars == bars:
             runner.stop("test")
 
     runner = LiveRunner(
@@ -410,13 +407,21 @@ def _first_session(state: Path, panel: BarPanel) -> tuple[str, str]:
         feed=ReplayFeed(panel, speed="max"),
         state=state,
         capital=float(CAPITAL),
-        on_status=stop_after_ten,
+        on_status=stop,
     )
     try:
         runner.run()
     finally:
-        runner.store.close()
         paper.close()
+    return runner
+
+
+def _first_session(state: Path, panel: BarPanel) -> tuple[str, str]:
+    """Ten bars with the paper broker, stopped with market orders open at the venue; then
+    one of them is made UNKNOWN in the state (its ack was lost; the venue has it) and an
+    INTENT the venue never saw is added (the process died before sending it). Returns
+    (the unknown's id, the intent's id)."""
+    _paper_session(state, panel, 10).store.close()
     store = StateStore(state)
     try:
         records = store.orders()
@@ -448,28 +453,12 @@ def _first_session(state: Path, panel: BarPanel) -> tuple[str, str]:
 def _restart(
     state: Path, panel: BarPanel, bars: int
 ) -> tuple[ReconciliationReport, dict[str, tuple[str, str, str | None]]]:
-    paper = PaperBroker(capital=CAPITAL, path=state / "paper.db")
-    runner: LiveRunner
-
-    def stop(status: object) -> None:
-        if runner.metrics.bars == bars:
-            runner.stop("test")
-
-    runner = LiveRunner(
-        Rebalancer(n=5, every=2),
-        broker=paper,
-        feed=ReplayFeed(panel, speed="max"),
-        state=state,
-        capital=float(CAPITAL),
-        on_status=stop,
-    )
+    runner = _paper_session(state, panel, bars)
     try:
-        runner.run()
         report = runner.last_reconciliation
         orders = {r.client_order_id: (r.state, r.status, r.reason) for r in runner.store.orders()}
     finally:
         runner.store.close()
-        paper.close()
     assert report is not None
     return report, orders
 

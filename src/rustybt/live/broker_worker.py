@@ -316,11 +316,7 @@ class BrokerWorker:
         except (BrokerError, OSError) as error:
             with self._wake:
                 self._gather_failed = True
-            self._post(
-                error
-                if isinstance(error, BrokerError)
-                else BrokerTimeout(f"broker reconciliation read failed: {error}", transient=True)
-            )
+            self._post(_venue_fault(error, "reconciliation read"))
             return
         self.cursor = snapshot.cursor
         with self._wake:
@@ -335,12 +331,17 @@ class BrokerWorker:
                 fills, cursor = self.broker.fills_since(self.cursor)
                 venue_open = frozenset(o.client_order_id for o in self.broker.open_orders())
                 statuses = {c: self.broker.order_status(c) for c in watch - venue_open}
-        except BrokerError as error:
-            self._post(error)
-            return
-        except OSError as error:  # a client that leaks socket errors: the venue is unreachable
-            self._post(BrokerTimeout(f"broker poll failed: {error}", transient=True))
+        except (BrokerError, OSError) as error:
+            self._post(_venue_fault(error, "poll"))
             return
         if cursor is not None:
             self.cursor = cursor
         self._post(Poll(fills, cursor, venue_open, statuses))
+
+
+def _venue_fault(error: BrokerError | OSError, what: str) -> BrokerError:
+    """A read's failure as the venue fault the decision thread halts on (a client that
+    leaks socket errors: the venue is unreachable)."""
+    if isinstance(error, BrokerError):
+        return error
+    return BrokerTimeout(f"broker {what} failed: {error}", transient=True)

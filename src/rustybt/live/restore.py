@@ -12,7 +12,6 @@ history (the strategy sees them through ``data.history``, never trades on them).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import numpy as np
@@ -54,15 +53,18 @@ def save_session(store: StateStore, run: _Run, decided: int | None = None) -> No
     if recorded:
         row["recorded"] = recorded
     controls = run.context._controls
-    risk = {
-        "session": str(controls._equity_session),
-        "session_start_equity": controls.session_start_equity,
-        "peak_equity": controls.peak_equity,
-    }
-    meta = {"risk": json.dumps(risk, sort_keys=True, default=str)}
-    if decided is not None:  # the session's last bar is decided with its row (resume_bar)
-        meta["decided_bar"] = str(decided)
-    store.add_session(session, row, meta=meta)
+    with store.batch():
+        store.add_session(session, row)
+        store.set_json(
+            "risk",
+            {
+                "session": str(controls._equity_session),
+                "session_start_equity": controls.session_start_equity,
+                "peak_equity": controls.peak_equity,
+            },
+        )
+        if decided is not None:  # the session's last bar is decided with its row
+            store.set("decided_bar", str(decided))
 
 
 def restore_sessions(store: StateStore, run: _Run) -> None:

@@ -178,10 +178,7 @@ class LiveSession:
             # the reconciliation; bars are decided (new orders refused) until it lands.
             start_worker()
             self._reconcile()
-            wait = getattr(blotter, "wait_snapshot", None)
-            if wait is not None:
-                wait(runner.reconcile_wait)
-                self._reconciled()
+            self._await_reconciliation(runner.reconcile_wait)
         else:
             self._reconcile()
             if start_worker is not None:  # broker I/O moves off the decision path from here
@@ -208,8 +205,8 @@ class LiveSession:
             self._loop()
             if self._standby_takes_over():
                 self._drain_sends()
-            else:
-                self._finish_reconciliation()
+            else:  # the last reconciliation asked for is the one stored and shown
+                self._await_reconciliation(self.FINISH_WAIT)
         finally:
             if runner.health is not None:
                 runner.health.close()
@@ -449,15 +446,16 @@ class LiveSession:
             and leader.standby_waiting()
         )
 
-    def _finish_reconciliation(self) -> None:
-        """A session that ends (or stops with no standby to take over) while its
-        reconciliation is still on the worker waits for it and reconciles: a restart
-        after the last bar has no bar left to carry it, and the stored reconciliation
-        is what `rustybt status` and the soak's checker read."""
+    def _await_reconciliation(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for a reconciliation still on the worker, then
+        reconcile on it: before a restart's first bar (``reconcile_wait``), and when a
+        session ends (or stops with no standby to take over), since a restart after the
+        last bar has no bar left to carry it and the stored reconciliation is what
+        `rustybt status` and the soak's checker read."""
         wait = getattr(self.blotter, "wait_snapshot", None)
         if wait is None or not getattr(self.blotter, "reconciling", False):
             return
-        wait(self.FINISH_WAIT)
+        wait(timeout)
         self._reconciled()
 
     def _drain_sends(self) -> None:

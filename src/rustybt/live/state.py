@@ -166,8 +166,9 @@ class StateStore:
                 db.execute("PRAGMA synchronous=NORMAL")
 
     def batch(self) -> AbstractContextManager[None]:
-        """Plain writes (``set``, ``update_order``) inside one transaction, one commit:
-        a cold restore re-marks thousands of filled orders closed."""
+        """Plain writes (``set``, ``add_session``, ``update_order``) inside one
+        transaction, one commit: all of them or none survive a kill, and a cold restore
+        re-marks thousands of filled orders closed with one commit."""
         return self._transaction()
 
     @property
@@ -379,21 +380,8 @@ class StateStore:
         return None if row is None else (int(row[0]), bytes(row[1]))
 
     # -- sessions ------------------------------------------------------------------
-    def add_session(
-        self,
-        session: int,
-        row: dict[str, object],
-        *,
-        meta: dict[str, str] | None = None,
-    ) -> None:
-        """Keep a closed session's row and, in the same transaction, ``meta`` keys (the
-        risk state, the decided bar): a kill leaves all of them or none."""
-        with self._transaction():
-            self._db.execute(
-                "INSERT OR REPLACE INTO sessions VALUES(?, ?)", (session, json.dumps(row))
-            )
-            for key, value in (meta or {}).items():
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", (key, value))
+    def add_session(self, session: int, row: dict[str, object]) -> None:
+        self._db.execute("INSERT OR REPLACE INTO sessions VALUES(?, ?)", (session, json.dumps(row)))
 
     def sessions(self) -> dict[int, dict[str, object]]:
         rows = self._db.execute("SELECT session, row FROM sessions ORDER BY session").fetchall()

@@ -109,15 +109,21 @@ def gather(
     wanted = frozenset(asked)
     statuses = {coid: broker.order_status(coid) for coid in sorted(wanted - open_ids)}
     recent = broker.recent_orders(since) if since is not None else None
-    fills, next_cursor = broker.fills_since(cursor)
-    cursor = next_cursor if next_cursor is not None else cursor
+    fills: list[VenueFill] = []
+
+    def read_fills() -> bool:
+        """Append the fills after ``cursor`` and move it on; whether there were any."""
+        nonlocal cursor
+        page, next_cursor = broker.fills_since(cursor)
+        fills.extend(page)
+        cursor = next_cursor if next_cursor is not None else cursor
+        return bool(page)
+
+    read_fills()
     for _ in range(_BOOK_READS):
         held, cash = broker.positions(), broker.balances()
-        more, next_cursor = broker.fills_since(cursor)
-        if not more:
+        if not read_fills():  # else a fill landed between the reads: read the books again
             break
-        fills.extend(more)  # a fill between the reads: read the books again
-        cursor = next_cursor if next_cursor is not None else cursor
     else:
         raise BrokerError(
             "the venue kept filling while its books were read",
