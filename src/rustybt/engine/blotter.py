@@ -42,6 +42,22 @@ _PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
 _OPEN = OrderStatus.OPEN
 
 
+# One fill as `FillLog` keeps it: bar, symbol, quantity, price, commission, slippage,
+# order id, reference price, decision price.
+FillRow = tuple[int, str, Decimal, Decimal, Decimal, Decimal, str, float, float]
+_ROW = (
+    "bar",
+    "symbol",
+    "quantity",
+    "price",
+    "commission",
+    "slippage",
+    "order_id",
+    "reference",
+    "decision",
+)
+
+
 class FillLog:
     """Column lists of every fill; turned into `BacktestResult.transactions` at the end."""
 
@@ -59,39 +75,41 @@ class FillLog:
     )
 
     def __init__(self) -> None:
-        self.bars: list[int] = []
-        self.symbols: list[str] = []
-        self.quantities: list[Decimal] = []
-        self.prices: list[Decimal] = []
-        self.commissions: list[Decimal] = []
-        self.slippages: list[Decimal] = []
-        self.order_ids: list[str] = []
-        self.references: list[float] = []
-        self.decisions: list[float] = []
+        # One tuple per fill, in `_ROW` order: a single append per fill costs a
+        # fraction of nine column appends (each an attribute read, a method lookup
+        # and a call); the columns are split once, when the table is built.
+        self.rows: list[FillRow] = []
 
     def __len__(self) -> int:
-        return len(self.bars)
+        return len(self.rows)
+
+    @property
+    def symbols(self) -> list[str]:
+        """The symbol of every fill, in booking order."""
+        return [row[1] for row in self.rows]
 
     def to_frame(self, index: pd.DatetimeIndex) -> pd.DataFrame:
-        bars = np.asarray(self.bars, dtype=np.int64)
-        n = len(bars)
+        n = len(self.rows)
+        columns = list(zip(*self.rows, strict=True)) if n else [() for _ in _ROW]
+        bar_, symbol, quantity, price, commission, slippage, order_id, reference, decision = columns
+        bars = np.fromiter(bar_, dtype=np.int64, count=n)
 
-        def objects(values: list[str] | list[Decimal]) -> pd.Series:
+        def objects(values: tuple[object, ...]) -> pd.Series:
             # np.fromiter fills the object array in one pass; pandas' own list
             # conversion (``pd.Series(values, dtype=object)``) takes about twice as long.
             return pd.Series(np.fromiter(values, dtype=object, count=n), dtype=object, copy=False)
 
         return pd.DataFrame(
             {
-                "timestamp": index[bars] if len(bars) else index[:0],
-                "symbol": objects(self.symbols),
-                "quantity": objects(self.quantities),
-                "price": objects(self.prices),
-                "commission": objects(self.commissions),
-                "slippage": objects(self.slippages),
-                "order_id": objects(self.order_ids),
-                "reference_price": np.asarray(self.references, dtype=np.float64),
-                "decision_price": np.asarray(self.decisions, dtype=np.float64),
+                "timestamp": index[bars] if n else index[:0],
+                "symbol": objects(symbol),
+                "quantity": objects(quantity),
+                "price": objects(price),
+                "commission": objects(commission),
+                "slippage": objects(slippage),
+                "order_id": objects(order_id),
+                "reference_price": np.fromiter(reference, dtype=np.float64, count=n),
+                "decision_price": np.fromiter(decision, dtype=np.float64, count=n),
                 "bar": bars,
             },
             columns=list(self.COLUMNS),
@@ -226,12 +244,13 @@ class Blotter:
         closes = panel.close[bar].item
         # The default models cost nothing: `_fill` then skips their calls and the
         # volume read (same Decimals: NoSlippage returns the reference price itself).
-        self._free = (
+        free = self._free = (
             type(self.slippage) is NoSlippage
             and type(self.commission) is NoCommission
             and self.volume_limit is None
             and not self.check_cash
         )
+        when: pd.Timestamp | None = None  # the bar's label, looked up at its first fill
         still_open: list[Order] = []
         for order in self.open_orders:
             if order.created_bar >= bar and not market_at_close:
@@ -254,7 +273,7 @@ class Blotter:
             else:
                 open_ = opens(column)
                 # No bar (halted, not listed): nothing trades, but a day order still expires.
-                if math.isnan(open_):
+                if open_ != open_:  # NaN: `math.isnan` without the call
                     price = None
                 elif kind is market:
                     price = open_  # what reference_price gives a market order, without the call
@@ -263,7 +282,21 @@ class Blotter:
                         order, open_, float(panel.high[bar, column]), float(panel.low[bar, column])
                     )
             if price is not None:
-                self._fill(order, bar, column, price)
+                if when is None:
+                    when = self.timestamp(bar)
+                if free and kind is market:
+                    # The default models cost nothing: the fill is the whole remaining
+                    # quantity at the reference price (`_fill`'s free case, inline:
+                    # every order of a cost-free backtest passes here).
+                    quantity = order.quantity - order.filled
+                    # `to_decimal`, inline for the Python float a bar row's `item` gives.
+                    ref = Decimal(repr(price)) if type(price) is float else to_decimal(price)
+                    # A zero whose exponent the transactions table shows, computed
+                    # as `_fill` computes slippage: `abs(quantity) * abs(price - ref)`.
+                    slippage = abs(quantity) * abs(ref - ref)
+                    self._book(order, bar, column, quantity, ref, ZERO, slippage, price, when)
+                else:
+                    self._fill(order, bar, column, price, when)
             status = order.status  # `order.is_open`, inline: asked for every order
             if status is _OPEN or status is _PARTIALLY_FILLED:
                 if order.expires_bar is not None and order.expires_bar <= bar:
@@ -276,14 +309,16 @@ class Blotter:
                     still_open.append(order)
         self.open_orders = still_open
 
-    def _fill(self, order: Order, bar: int, column: int, reference: float) -> None:
+    def _fill(
+        self, order: Order, bar: int, column: int, reference: float, when: pd.Timestamp
+    ) -> None:
         quantity = order.quantity - order.filled  # `order.remaining`
         if self._free and order.limit_price is None:
             ref = to_decimal(reference)
             # `abs(quantity) * abs(price - ref)` with price = ref, as below: a zero
             # whose exponent the transactions table shows, so computed the same way.
             slippage = abs(quantity) * abs(ref - ref)
-            self.book_fill(order, bar, column, quantity, ref, ZERO, slippage, reference)
+            self._book(order, bar, column, quantity, ref, ZERO, slippage, reference, when)
             return
         volume = float(self.panel.volume[bar, column])
         if self.volume_limit is not None:
@@ -307,17 +342,17 @@ class Blotter:
                 self._release(order)
                 order.close(
                     OrderStatus.REJECTED,
-                    self.timestamp(bar),
+                    when,
                     f"insufficient cash: fill needs {cost:.2f}, cash is {self.ledger.cash:.2f}",
                 )
                 if self.audit is not None:
-                    self.audit.order_closed(order, self.timestamp(bar))
+                    self.audit.order_closed(order, when)
                 return
         if self.volume_limit is not None:
             # Counted only now: a fill rejected for cash leaves the bar's volume to others.
             self._volume_used[column] = self._volume_used.get(column, ZERO) + abs(quantity)
         slippage = abs(quantity) * abs(price - ref)
-        self.book_fill(order, bar, column, quantity, price, commission, slippage, reference)
+        self._book(order, bar, column, quantity, price, commission, slippage, reference, when)
 
     def book_fill(
         self,
@@ -334,6 +369,32 @@ class Blotter:
 
         The simulated matching above and the live broker blotter (fills reported by a
         venue) both book through here, so a fill changes the same state either way."""
+        self._book(
+            order,
+            bar,
+            column,
+            quantity,
+            price,
+            commission,
+            slippage,
+            reference,
+            self.timestamp(bar),
+        )
+
+    def _book(
+        self,
+        order: Order,
+        bar: int,
+        column: int,
+        quantity: Decimal,
+        price: Decimal,
+        commission: Decimal,
+        slippage: Decimal,
+        reference: float,
+        when: pd.Timestamp,
+    ) -> None:
+        """`book_fill` with the bar's label already looked up (matching reads it once
+        per bar, not once per fill)."""
         asset = order.asset
         self.ledger.apply_fill(asset, quantity, price, commission, slippage)
         # Opposite open orders can net the pending total to zero (and drop the key)
@@ -349,22 +410,24 @@ class Blotter:
         order.fill_value += quantity * price
         order.commission += commission
         order.fills += 1
-        when = self.timestamp(bar)
         if filled == order.quantity:  # nothing remaining: `order.close`, inline
             order.status = _FILLED
             order.closed_at = when
         else:
             order.status = _PARTIALLY_FILLED
-        log = self.fills
-        log.bars.append(bar)
-        log.symbols.append(asset.symbol)
-        log.quantities.append(quantity)
-        log.prices.append(price)
-        log.commissions.append(commission)
-        log.slippages.append(slippage)
-        log.order_ids.append(order.id)
-        log.references.append(reference)
-        log.decisions.append(order.decision_price)
+        self.fills.rows.append(
+            (
+                bar,
+                asset.symbol,
+                quantity,
+                price,
+                commission,
+                slippage,
+                order.id,
+                reference,
+                order.decision_price,
+            )
+        )
         if self.on_fill is not None:
             self.on_fill(column, quantity)
         if self.audit is not None:

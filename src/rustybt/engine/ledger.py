@@ -73,11 +73,18 @@ class Ledger:
         slippage: Decimal = ZERO,
     ) -> Decimal:
         """Book one fill and return the realized PnL (before commission) it produced."""
-        self.cash -= quantity * price + commission
+        value = quantity * price
+        self.cash -= value + commission
         self.commissions += commission
         self.slippage += slippage
         position = self.positions.get(asset)
         if position is None:
+            if quantity:
+                # Opening: what the general case below computes from an empty position
+                # (the same sums with ZERO, so the same Decimals, exponents included).
+                self.positions[asset] = LedgerPosition(asset, ZERO + quantity, ZERO + value)
+                self.realized_pnl += ZERO
+                return ZERO
             position = self.positions[asset] = LedgerPosition(asset)
         realized = ZERO
         held = position.quantity
@@ -89,8 +96,11 @@ class Ledger:
             position.cost -= released
             position.quantity -= closing
             quantity += closing
-        if quantity:
-            position.cost += quantity * price
+            if quantity:  # more than the position: the rest opens the other side
+                position.cost += quantity * price
+                position.quantity += quantity
+        elif quantity:  # adding to the position: its cost grows by this fill's value
+            position.cost += value
             position.quantity += quantity
         position.realized_pnl += realized
         self.realized_pnl += realized
