@@ -87,13 +87,13 @@ class TradingContext(ContextConfiguration):
         self._target_value_seen: tuple[object, Decimal, Decimal] = (None, Decimal("NaN"), ZERO)
         zero_prices = np.nan_to_num(data._prices)
         self._value_prices = zero_prices
-        fills = blotter.fills
+        fill_rows = blotter.fills.rows  # appended to, never replaced
         self.portfolio = Portfolio(
             ledger,
             quantities,
             lambda: zero_prices[max(data.bar, 0)],
             self._price_of,
-            lambda: (data.bar, len(fills)),
+            lambda: (data.bar, len(fill_rows)),
             self.sid,  # type: ignore[arg-type]  # sid() raises UnknownSymbol for other types
             data.last_sale_date,
         )
