@@ -393,14 +393,23 @@ class TradingContext(ContextConfiguration):
         stop_price: object,
         style: ExecutionStyle | None,
     ) -> Order | None:
-        price = self._current_price(resolved)
+        # `_current_price`, `_round_quantity` and `_order_target`, inline: a rebalance
+        # sizes every order here (order_target_percent and order_target_value).
+        data = self._data
+        price: float = data._prices.item(max(data.bar, 0), data.column(resolved))
+        if price != price or price <= 0:  # NaN, or not a price
+            self._current_price(resolved)  # raises the sizing error
         units = wanted / Decimal(repr(price))  # `to_decimal` of the Python float `item` gives
         target = (
             units.quantize(_FRACTION_QUANTUM, ROUND_DOWN)
             if resolved.fractional
             else units.to_integral_value(ROUND_DOWN)
-        )  # `_round_quantity`, inline
-        return self._order_target(resolved, target, limit_price, stop_price, style, price)
+        )
+        position = self._ledger.positions.get(resolved)
+        held = self._blotter._pending.get(resolved, ZERO)
+        if position is not None:
+            held = position.quantity + held
+        return self._place(resolved, target - held, limit_price, stop_price, style, None, price)
 
     def order_target_percent(
         self,
