@@ -176,22 +176,22 @@ class PaperBroker:
         db.execute("BEGIN IMMEDIATE")
         try:
             touched: set[str] = set()
-            for row in range(fills_before, len(log)):
-                order = self._orders[log.order_ids[row]]
+            for row, booked in enumerate(log.rows[fills_before:], start=fills_before):
+                bar, symbol, quantity, price, commission, _, order_id, reference, _ = booked
+                order = self._orders[order_id]
                 touched.add(order.id)
-                quantity = log.quantities[row]
                 fill = VenueFill(
                     trade_id=f"{order.id}:{row}",
                     client_order_id=order.id,
                     venue_order_id=self._venue_ids[order.id],
-                    symbol=log.symbols[row],
+                    symbol=symbol,
                     side="buy" if quantity > 0 else "sell",
                     quantity=abs(quantity),
-                    price=log.prices[row],
-                    commission=log.commissions[row],
+                    price=price,
+                    commission=commission,
                     commission_asset=self.currency,
-                    timestamp=blotter.timestamp(log.bars[row]),
-                    reference_price=to_decimal(log.references[row]),
+                    timestamp=blotter.timestamp(bar),
+                    reference_price=to_decimal(reference),
                 )
                 self._fills.append(fill)
                 db.execute(
