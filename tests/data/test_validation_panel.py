@@ -8,6 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rustybt import Strategy, run_backtest
 from rustybt.assets import Asset, AssetClass
@@ -20,6 +22,7 @@ from rustybt.data.validation import (
     ValidationConfig,
     check_panel,
 )
+from rustybt.data.validation import panel as panel_module
 from rustybt.engine.algorithm import TradingContext
 from rustybt.engine.data_portal import BarData
 
@@ -128,3 +131,65 @@ def test_the_default_check_without_a_config_is_the_default_configs_check() -> No
         assert fast.to_dict() == configured.to_dict()
         for name in ("open", "high", "low", "close", "volume"):
             np.testing.assert_array_equal(fast.panel.field(name), configured.panel.field(name))
+
+
+# -- the clean-panel shortcut (`_clean_bars`) against the full pass -------------------
+
+
+def _grid(rows: int, cols: int, damage: list[tuple[int, int, int]]) -> BarPanel:
+    index = pd.date_range("2020-01-01", periods=rows, freq="D", tz="UTC")
+    close = 10.0 + np.arange(rows * cols, dtype=float).reshape(rows, cols) % 7
+    open_, high, low = close.copy(), close + 1.0, close - 1.0
+    volume = np.full((rows, cols), 1e4)
+    for row, col, kind in damage:
+        r, c = row % rows, col % cols
+        if kind == 0:
+            close[r, c] = NAN  # absent: no rule may fire on it
+            open_[r, c] = -1.0
+        elif kind == 1:
+            high[r, c] = low[r, c] - 0.5  # high below low: an error
+        elif kind == 2:
+            low[r, c] = open_[r, c] + 0.25  # low above the body: a warning
+            high[r, c] = low[r, c] + 1.0
+        elif kind == 3:
+            volume[r, c] = -5.0
+        else:
+            open_[r, c] = 0.0
+    assets = tuple(Asset(f"S{i}") for i in range(cols))
+    return BarPanel(index, assets, open_, high, low, close, volume)
+
+
+# Each example patches inside its own `monkeypatch.context()`, undone before the next.
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.integers(1, 40),
+    cols=st.integers(1, 6),
+    damage=st.lists(
+        st.tuples(st.integers(0, 99), st.integers(0, 9), st.integers(0, 4)), max_size=4
+    ),
+    block=st.sampled_from([1, 5, 64, 1 << 16]),
+    now=st.sampled_from(["2019-06-01", "2020-01-20", "2030-01-01"]),
+)
+def test_the_block_shortcut_gives_what_the_full_pass_gives(
+    rows: int,
+    cols: int,
+    damage: list[tuple[int, int, int]],
+    block: int,
+    now: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bars = _grid(rows, cols, damage)
+    with monkeypatch.context() as patch:
+        patch.setattr(panel_module, "_BLOCK", block)
+        shortcut = check_panel(bars, now=now)
+    with monkeypatch.context() as patch:
+        patch.setattr(panel_module, "_clean_bars", lambda *args: None)
+        full = check_panel(bars, now=now)
+    assert shortcut.to_dict() == full.to_dict()
+    assert shortcut.bars_checked == full.bars_checked
+    for name in ("open", "high", "low", "close", "volume"):
+        np.testing.assert_array_equal(shortcut.panel.field(name), full.panel.field(name))
+    if full.ok and not full.counts:
+        assert shortcut.panel is bars  # clean: the input itself, no copy

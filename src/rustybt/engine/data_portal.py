@@ -42,7 +42,20 @@ HistoryResult = FloatArray | pd.Series | pd.DataFrame
 
 
 def _forward_fill(values: FloatArray) -> FloatArray:
-    """Carry the last valid value down each column (vectorised)."""
+    """Carry the last valid value down each column (vectorised).
+
+    Only columns with a gap are filled (most have none): a copy of the rest costs a
+    fraction of the row-number gather below."""
+    gaps = np.flatnonzero(np.isnan(values).any(axis=0))
+    if len(gaps) == values.shape[1]:
+        return _fill_columns(values)
+    filled = values.copy()
+    if len(gaps):
+        filled[:, gaps] = _fill_columns(values[:, gaps])
+    return filled
+
+
+def _fill_columns(values: FloatArray) -> FloatArray:
     # int32 row numbers when they fit: the index array is the biggest temporary here
     # (half of a float64 panel field instead of all of it).
     kind = np.int32 if values.shape[0] < 2**31 else np.int64

@@ -32,6 +32,8 @@ BoolArray = npt.NDArray[np.bool_]
 
 _LOG = logging.getLogger("rustybt.data.validation")
 _EXAMPLES = 5
+# Elements per block of `_clean_bars` (64 K: a block's masks stay in the CPU cache).
+_BLOCK = 1 << 16
 #: Masked bars listed in `PanelCheck.to_dict` (all are counted).
 MAX_LISTED = 100
 
@@ -88,6 +90,35 @@ def _future_rows(panel: BarPanel, now: pd.Timestamp) -> BoolArray:
     return late
 
 
+def _clean_bars(panel: BarPanel, tolerance: FloatArray | float, clock: pd.Timestamp) -> int | None:
+    """The bars with a close when no rule fires on any of them; None when one does.
+
+    Most panels are clean, and the full pass builds a mask per rule over the whole
+    panel (a 2,000 x 2,520 panel: six 5 MB masks and a 40 MB temporary, fresh memory
+    each). This asks the same rules a block of rows at a time, in memory that stays
+    warm, and counts the bars; any hit sends the caller to the full pass."""
+    if _future_rows(panel, clock).any():
+        return None
+    close = panel.close
+    rows = max(1, _BLOCK // max(1, close.shape[1]))
+    present = 0
+    for start in range(0, close.shape[0], rows):
+        block = slice(start, start + rows)
+        masks = ohlc_masks(
+            panel.open[block],
+            panel.high[block],
+            panel.low[block],
+            close[block],
+            panel.volume[block],
+            body_tolerance=tolerance,
+        )
+        has_close = ~np.isnan(close[block])
+        if any((mask & has_close).any() for mask in masks.values()):
+            return None
+        present += int(np.count_nonzero(has_close))
+    return present
+
+
 def check_panel(
     panel: BarPanel, *, config: ValidationConfig | None = None, now: object | None = None
 ) -> PanelCheck:
@@ -108,6 +139,9 @@ def check_panel(
     else:
         thresholds = [config.thresholds(a.symbol, a.asset_class) for a in panel.assets]
         tolerance = np.asarray([t.body_tolerance for t in thresholds], dtype=np.float64)
+    clean = _clean_bars(panel, tolerance, clock)
+    if clean is not None:  # no rule fires anywhere: what the full pass below returns
+        return PanelCheck(panel, clean)
     present = ~np.isnan(panel.close)
     masks = ohlc_masks(
         panel.open, panel.high, panel.low, panel.close, panel.volume, body_tolerance=tolerance
