@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from rustybt.engine.performance import PerformanceTracker
     from rustybt.engine.scheduling import SessionLayout
 
+_FILL_OBJECT_LISTS = ("symbols", "quantities", "prices", "commissions", "slippages", "order_ids")
+
 __all__ = [
     "deferred_bars",
     "deferred_decisions",
@@ -34,20 +36,27 @@ __all__ = [
 
 
 def deferred_transactions(fills: FillLog, index: pd.DatetimeIndex) -> Deferred[object]:
-    """The fills so far: list prefixes (a live session may append more); the
-    numbers as arrays, which hold them in 8 bytes each instead of a Python object."""
+    """The fills so far. The fill log only ever appends (a live session may append
+    more), so its object lists are shared and cut to today's length when the table
+    is built; the numbers become arrays now, 8 bytes each instead of a Python
+    object (the unread table's inputs weigh less than the table)."""
     n = len(fills)
-    snapshot = FillLog()
-    for name in ("symbols", "quantities", "prices", "commissions", "slippages", "order_ids"):
-        setattr(snapshot, name, getattr(fills, name)[:n])
+    shared = {name: getattr(fills, name) for name in _FILL_OBJECT_LISTS}
     bars = np.asarray(fills.bars[:n], dtype=np.int64)
     references = np.asarray(fills.references[:n], dtype=np.float64)
     decisions = np.asarray(fills.decisions[:n], dtype=np.float64)
-    # `FillLog.to_frame` reads these through np.asarray, which takes an array as it is.
-    snapshot.bars = bars  # type: ignore[assignment]  # an int64 array for the list
-    snapshot.references = references  # type: ignore[assignment]  # float64 array
-    snapshot.decisions = decisions  # type: ignore[assignment]  # float64 array
-    return Deferred(lambda: snapshot.to_frame(index), n)
+
+    def build() -> pd.DataFrame:
+        snapshot = FillLog()
+        for name, values in shared.items():
+            setattr(snapshot, name, values[:n])
+        # `FillLog.to_frame` reads these through np.asarray, which takes an array as is.
+        snapshot.bars = bars  # type: ignore[assignment]  # an int64 array for the list
+        snapshot.references = references  # type: ignore[assignment]  # float64 array
+        snapshot.decisions = decisions  # type: ignore[assignment]  # float64 array
+        return snapshot.to_frame(index)
+
+    return Deferred(build, n)
 
 
 def deferred_positions(tracker: PerformanceTracker) -> Deferred[object]:
@@ -68,8 +77,9 @@ def deferred_bars(panel: BarPanel, traded: list[str], end: pd.Timestamp | None) 
     if not traded:
         return Deferred(lambda: None, 0)
     if end is None:
-        return Deferred(lambda: panel.select(assets=traded), 0)
-    return Deferred(lambda: panel.select(assets=traded, end=end), 0)
+        return Deferred(lambda: panel.select(assets=traded), len(panel))
+    rows = int(panel.index.searchsorted(end, side="right"))
+    return Deferred(lambda: panel.select(assets=traded, end=end), rows)
 
 
 def deferred_universe(
