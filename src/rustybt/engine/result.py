@@ -155,8 +155,11 @@ class _BuiltOnFirstRead:
         return state[self.name]
 
 
-# The tables `run_backtest` builds on first read (perf and metadata are always built).
-DEFERRED_TABLES = ("transactions", "positions", "decisions", "bars", "universe")
+# The tables `run_backtest` builds on first read. The others are built at the end of
+# the run: perf and metadata are small and always read; the bars are the panel (or
+# a view of it) when every asset traded, and a deferred copy of a subset would keep
+# the whole panel alive; the Order objects would weigh more than the orders table.
+DEFERRED_TABLES = ("transactions", "positions", "decisions", "universe")
 
 
 @dataclass
@@ -183,8 +186,8 @@ class BacktestResult:
             symbols), traded or not: the benchmark universe of sector attribution,
             so it is not chosen with hindsight. Empty when unknown.
 
-    A result from `run_backtest` builds transactions, positions, decisions, bars
-    and universe on first read (from inputs captured when the run finished, so
+    A result from `run_backtest` builds transactions, positions, decisions and
+    universe on first read (from inputs captured when the run finished, so
     they are what they would have been then); reading one is reading an
     attribute, as for a result constructed with every table.
     """
@@ -207,6 +210,7 @@ class BacktestResult:
         perf: pd.DataFrame,
         orders: pd.DataFrame,
         metadata: dict[str, object],
+        bars: BarPanel | None,
         tables: dict[str, Deferred[object]],
     ) -> BacktestResult:
         """A result whose ``tables`` (names from `DEFERRED_TABLES`) are built on
@@ -217,6 +221,7 @@ class BacktestResult:
             perf=perf,
             orders=orders,
             metadata=metadata,
+            bars=bars,
             _trades=None,
             _zipline=None,
             _pending=dict(tables),

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 _FILL_OBJECT_LISTS = ("symbols", "quantities", "prices", "commissions", "slippages", "order_ids")
 
 __all__ = [
-    "deferred_bars",
     "deferred_decisions",
     "deferred_positions",
     "deferred_transactions",
@@ -69,17 +68,6 @@ def deferred_decisions(recorder: Recorder) -> Deferred[object]:
     snapshot = Recorder(np.zeros(0, dtype=np.int64), 0)
     snapshot.decisions = list(recorder.decisions)
     return Deferred(snapshot.decisions_frame, len(snapshot.decisions))
-
-
-def deferred_bars(panel: BarPanel, traded: list[str], end: pd.Timestamp | None) -> Deferred[object]:
-    """The traded assets' bars up to ``end`` (None: all of them); bars that ran are
-    not rewritten, so the panel is shared."""
-    if not traded:
-        return Deferred(lambda: None, 0)
-    if end is None:
-        return Deferred(lambda: panel.select(assets=traded), len(panel))
-    rows = int(panel.index.searchsorted(end, side="right"))
-    return Deferred(lambda: panel.select(assets=traded, end=end), rows)
 
 
 def deferred_universe(

@@ -37,7 +37,6 @@ from rustybt.engine.progress import BarProgress, progress_bar
 from rustybt.engine.recorder import Recorder
 from rustybt.engine.result import BacktestResult
 from rustybt.engine.result_tables import (
-    deferred_bars,
     deferred_decisions,
     deferred_positions,
     deferred_transactions,
@@ -563,13 +562,17 @@ class _Run:
             perf=perf,
             orders=order_table(self.blotter.all_orders),
             metadata=metadata,
+            bars=(
+                None
+                if not traded
+                else self.panel.select(assets=traded)
+                if last_bar is None
+                else self.panel.select(assets=traded, end=self.panel.index[last])
+            ),
             tables={
                 "transactions": deferred_transactions(self.blotter.fills, self.panel.index),
                 "positions": deferred_positions(tracker),
                 "decisions": deferred_decisions(self.recorder),
-                "bars": deferred_bars(
-                    self.panel, traded, None if last_bar is None else self.panel.index[last]
-                ),
                 # A failed or stopped-early run keeps the sessions it valued.
                 "universe": deferred_universe(self.panel, self.layout, perf.index, last),
             },
