@@ -3,9 +3,11 @@ finishes, and how it is built on first read (`BacktestResult.deferred`).
 
 Capturing copies what the run could still change (list prefixes, the bars after
 the last one that ran) and shares what it cannot (each session's position arrays,
-the bars that ran, Decimal and string values), so a table built later equals
-the one that would have been built at the end of the run, and a result whose
-tables are never read holds less memory than the tables would take.
+the closes of the bars that ran, Decimal and string values), so a table built
+later equals the one that would have been built at the end of the run, and a
+result whose tables are never read holds less memory than the tables would take.
+A panel's bars are not rewritten after a run (`BacktestResult.bars` shares them
+too).
 """
 
 from __future__ import annotations
