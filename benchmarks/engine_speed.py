@@ -58,8 +58,20 @@ IMPORTS = {"import rustybt": 30.0, "from rustybt import run_backtest, Strategy":
 ZIPLINE_RATIO_TARGET = 1.5
 
 
-def child(name: str) -> None:
-    """Runs inside the measured process; prints one JSON line."""
+def touch_all(result: Any) -> int:  # Any: the benchmark reads the public attributes
+    """Read every table of the result (a deferred one is built on first read) and
+    return their total row count; ``trades`` (round trips, built on request) is left out."""
+    rows = 0
+    for name in ("perf", "transactions", "orders", "positions", "decisions", "universe"):
+        rows += len(getattr(result, name))
+    bars = result.bars
+    rows += 0 if bars is None else len(bars)
+    return rows + len(result.metadata)
+
+
+def child(name: str, touch: bool = False) -> None:
+    """Runs inside the measured process; prints one JSON line. ``touch``: read every
+    table of the result too (`touch_all`), timed apart as ``tables_s``."""
     started = time.perf_counter()
     sys.path.insert(0, str(HERE))
     from crossover import PortfolioCrossover, SingleAssetCrossover, zipline_crossover
@@ -81,6 +93,10 @@ def child(name: str) -> None:
     result = run_backtest(strategy, panel, capital=1_000_000, volume_limit=None)
     finished = time.perf_counter()
     run_cpu = time.process_time() - loaded_cpu
+    touched_cpu = time.process_time()
+    rows = touch_all(result) if touch else 0
+    tables_s = time.perf_counter() - finished
+    tables_cpu_s = time.process_time() - touched_cpu
     print(
         json.dumps(
             {
@@ -93,6 +109,9 @@ def child(name: str) -> None:
                 "fills": len(result.transactions),
                 "orders": len(result.orders),
                 "final_equity": str(result.final_equity),
+                "tables_s": tables_s,
+                "tables_cpu_s": tables_cpu_s,
+                "table_rows": rows,
             }
         )
     )
@@ -107,11 +126,11 @@ def _rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def measure(name: str) -> dict[str, float | str]:
+def measure(name: str, touch: bool = False) -> dict[str, float | str]:
     """One fresh process: wall, CPU (user + sys) and peak RSS from ``wait4``."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, __file__, "--child", name],
+        [sys.executable, __file__, "--child", name, *(["--touch-all"] if touch else [])],
         stdout=subprocess.PIPE,
         text=True,
         env=CHILD_ENV,
@@ -170,10 +189,16 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="include the slow cases")
     parser.add_argument("--repeat", type=int, default=5, help="runs per case; medians shown")
     parser.add_argument("--json", type=Path, help="write every run's numbers here")
+    parser.add_argument(
+        "--touch-all",
+        action="store_true",
+        help="also read every table of the result (deferred ones are built on first read); "
+        "the 'tables s/cpu' column is that reading (wall / CPU seconds)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, args.touch_all)
         return
     names = args.case or ["import", *(n for n in CASES if args.all or n not in SLOW)]
     # Compile and cache the bytecode once, as installing the package does.
@@ -184,6 +209,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"load average before: {load_before}; medians of {args.repeat} runs")
     header = f"{'case':<18} {'wall s':>7} {'cpu s':>6} {'target':>7} {'run s':>6} {'bars/s':>11} "
+    if args.touch_all:
+        header += f"{'tables s/cpu':>12} "
     print(header + f"{'peak MB':>8} {'MB tgt':>7} {'fills':>6}  final equity")
     results: dict[str, Any] = {}  # Any: JSON-shaped, one entry per case
     run_s: dict[str, float] = {}
@@ -196,7 +223,7 @@ def main() -> None:
                 shown = f"<{target_ms:g}ms" if target_ms else "-"
                 print(f"{statement:<40} {import_ms:7.1f} ms {shown:>8}  (beyond numpy + pandas)")
             continue
-        runs = [measure(name) for _ in range(args.repeat)]
+        runs = [measure(name, args.touch_all) for _ in range(args.repeat)]
         run_s[name] = _median(runs, "run_s")
         last = runs[-1]
         if any(r["final_equity"] != last["final_equity"] for r in runs):
@@ -205,7 +232,13 @@ def main() -> None:
         print(
             f"{name:<18} {_median(runs, 'wall_s'):7.2f} {_median(runs, 'cpu_s'):6.2f} "
             f"{(f'<{target:g}' if target else '-'):>7} {run_s[name]:6.2f} "
-            f"{float(last['bars']) / run_s[name]:11,.0f} {_median(runs, 'peak_mb'):8.0f} "
+            f"{float(last['bars']) / run_s[name]:11,.0f} "
+            + (
+                f"{_median(runs, 'tables_s'):5.2f} / {_median(runs, 'tables_cpu_s'):4.2f} "
+                if args.touch_all
+                else ""
+            )
+            + f"{_median(runs, 'peak_mb'):8.0f} "
             f"{(f'<{memory_target:g}' if memory_target else '-'):>7} "
             f"{last['fills']:>6}  {last['final_equity']}"
         )
@@ -237,6 +270,7 @@ def main() -> None:
             "python": sys.version.split()[0],
             "load_before": load_before,
             "load_after": load_after,
+            "touch_all": args.touch_all,
             "repeat": args.repeat,
             "ru_maxrss_unit": "kB",
             "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def test_traded_only_universe_is_labelled_as_hindsight(result: BacktestResult) -
     assert "hindsight" in traded.benchmark_universe
     assert f"only the {len(result.bars.assets)} traded assets" in traded.benchmark_universe
     # an old result without a universe falls back and says why
-    old = BacktestResult(**{**result.__dict__, "universe": pd.DataFrame(), "_trades": None})
+    old = dataclasses.replace(result, universe=pd.DataFrame(), _trades=None)
     assert "carries no data universe" in brinson_from_result(old).benchmark_universe
 
 

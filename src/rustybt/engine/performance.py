@@ -6,6 +6,8 @@ the exact Decimal totals); positions are recorded only where non-zero.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -13,7 +15,7 @@ from rustybt.data.bars import BarPanel, FloatArray
 from rustybt.engine.ledger import Ledger
 from rustybt.engine.scheduling import SessionLayout
 
-__all__ = ["PERF_COLUMNS", "PerformanceTracker"]
+__all__ = ["PERF_COLUMNS", "PerformanceTracker", "PositionParts"]
 
 # The engine's own columns of ``perf``, in output order (recorded values follow).
 PERF_COLUMNS: tuple[str, ...] = (
@@ -143,10 +145,39 @@ class PerformanceTracker:
         # columns, so adding recorded values later raises no SettingWithCopyWarning.
         return perf[order].copy(deep=False)
 
+    def position_parts(self) -> PositionParts:
+        """What ``positions`` is built from, as of now: each valued session's held
+        columns and their values. The arrays are made fresh by each `close_session`
+        and never written again, so a later session cannot change them."""
+        return PositionParts(list(self._position_parts), self._panel.symbols, self._layout.sessions)
+
     def positions_frame(self) -> pd.DataFrame:
-        if not self._position_parts:
+        return self.position_parts().frame()
+
+
+class PositionParts:
+    """The inputs of ``BacktestResult.positions``: 32 bytes a row against the
+    table's 56 (its session stamps and symbol pointers are made by `frame`)."""
+
+    __slots__ = ("_parts", "_sessions", "_symbols")
+
+    def __init__(
+        self,
+        parts: list[tuple[int, np.ndarray, FloatArray, FloatArray, FloatArray]],
+        symbols: Sequence[str],
+        sessions: pd.DatetimeIndex,
+    ) -> None:
+        self._parts = parts
+        self._symbols = symbols
+        self._sessions = sessions
+
+    def __len__(self) -> int:
+        return sum(len(p[1]) for p in self._parts)
+
+    def frame(self) -> pd.DataFrame:
+        if not self._parts:
             return pd.DataFrame(columns=list(POSITION_COLUMNS))
-        parts = self._position_parts
+        parts = self._parts
         counts = [len(p[1]) for p in parts]
         held = np.concatenate([p[1] for p in parts])
         # The five float columns are written straight into one (5, rows) array, the
@@ -163,11 +194,11 @@ class PerformanceTracker:
         np.multiply(quantity, unrealized, out=unrealized)
         frame = pd.DataFrame(block.T, columns=list(_POSITION_FLOATS), copy=False)
         # Series with their dtype given: no inference pass over 2.5 M symbols.
-        symbols = np.asarray(self._panel.symbols, dtype=object)
+        symbols = np.asarray(self._symbols, dtype=object)
         symbol_column = pd.Series(symbols[held], dtype=object, copy=False)
         # Each session's label repeated over its rows, from the int64 values (an index
         # lookup per row boxed the stamps).
-        sessions = self._layout.sessions
+        sessions = self._sessions
         values = np.repeat(sessions.asi8[[p[0] for p in parts]], counts)
         stamps = pd.DatetimeIndex(values.view(f"M8[{sessions.unit}]"), dtype=sessions.dtype)
         # Without copy-on-write, `insert` copies a Series' values (36 MB of fresh

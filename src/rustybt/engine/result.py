@@ -8,10 +8,11 @@ folder crash-safely and verifies it on load). Decimal columns are written as the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,9 @@ from rustybt.summary import summary_html
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["BacktestResult"]
+__all__ = ["BacktestResult", "Deferred"]
+
+T = TypeVar("T")
 
 TABLES = ("perf", "transactions", "orders", "positions", "decisions", "universe")
 # Tables a result saved by an older version may lack; they load as empty frames.
@@ -115,6 +118,50 @@ def _from_strings(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
+class Deferred(Generic[T]):
+    """A table built on first read: ``build`` makes it from inputs captured when the
+    run finished; ``rows`` is its length, known without building it (``repr``)."""
+
+    __slots__ = ("build", "rows")
+
+    def __init__(self, build: Callable[[], T], rows: int) -> None:
+        self.build = build
+        self.rows = rows
+
+
+class _BuiltOnFirstRead:
+    """A result table that may be `Deferred`: built, stored in the instance's
+    ``__dict__`` and returned on the first read.
+
+    A non-data descriptor (no ``__set__``), so once the table is in ``__dict__`` it
+    shadows this and a read costs what a plain attribute costs; the dataclass
+    ``__init__`` and ``setattr`` write straight into ``__dict__`` as before."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, result: BacktestResult | None, owner: type | None = None) -> object:
+        if result is None:
+            raise AttributeError(self.name)
+        state = result.__dict__
+        if self.name not in state:
+            pending: dict[str, Deferred[object]] = state.get("_pending", {})
+            deferred = pending.get(self.name)
+            if deferred is None:
+                raise AttributeError(f"BacktestResult has no table {self.name!r}")
+            # Two threads reading at once may both build; setdefault keeps one object.
+            state.setdefault(self.name, deferred.build())
+            pending.pop(self.name, None)  # the captured inputs are freed
+        return state[self.name]
+
+
+# The tables `run_backtest` builds on first read. The others are built at the end of
+# the run: perf and metadata are small and always read; the bars are the panel (or
+# a view of it) when every asset traded, and a deferred copy of a subset would keep
+# the whole panel alive; the Order objects would weigh more than the orders table.
+DEFERRED_TABLES = ("transactions", "positions", "decisions", "universe")
+
+
 @dataclass
 class BacktestResult:
     """Everything a backtest produced.
@@ -138,6 +185,11 @@ class BacktestResult:
         universe: each session's close of every asset in the data (sessions x
             symbols), traded or not: the benchmark universe of sector attribution,
             so it is not chosen with hindsight. Empty when unknown.
+
+    A result from `run_backtest` builds transactions, positions, decisions and
+    universe on first read (from inputs captured when the run finished, so
+    they are what they would have been then); reading one is reading an
+    attribute, as for a result constructed with every table.
     """
 
     perf: pd.DataFrame
@@ -150,6 +202,46 @@ class BacktestResult:
     universe: pd.DataFrame = field(default_factory=pd.DataFrame)
     _trades: pd.DataFrame | None = field(default=None, repr=False)
     _zipline: pd.DataFrame | None = field(default=None, repr=False)
+
+    @classmethod
+    def deferred(
+        cls,
+        *,
+        perf: pd.DataFrame,
+        orders: pd.DataFrame,
+        metadata: dict[str, object],
+        bars: BarPanel | None,
+        tables: dict[str, Deferred[object]],
+    ) -> BacktestResult:
+        """A result whose ``tables`` (names from `DEFERRED_TABLES`) are built on
+        first read."""
+        result = cls.__new__(cls)
+        # The dataclass __init__ would need every table: set the built ones directly.
+        result.__dict__.update(
+            perf=perf,
+            orders=orders,
+            metadata=metadata,
+            bars=bars,
+            _trades=None,
+            _zipline=None,
+            _pending=dict(tables),
+        )
+        return result
+
+    def _rows(self, name: str) -> int:
+        """A table's length, without building a deferred one."""
+        pending: dict[str, Deferred[object]] = self.__dict__.get("_pending", {})
+        deferred = pending.get(name)
+        if deferred is not None and name not in self.__dict__:
+            return deferred.rows
+        return len(getattr(self, name))
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled (and copied) with every table built: the captured inputs hold
+        closures, and a copy must not share a table still to be built."""
+        for name in list(self.__dict__.get("_pending", {})):
+            getattr(self, name)
+        return {k: v for k, v in self.__dict__.items() if k != "_pending"}
 
     # -- convenience -----------------------------------------------------------------
     @property
@@ -424,8 +516,8 @@ class BacktestResult:
             "final equity": f"{to_decimal(final):,.2f}",
             "total return": f"{total:.2%}",
             "max drawdown": f"{max_dd:.2%}",
-            "orders": str(len(self.orders)),
-            "fills": str(len(self.transactions)),
+            "orders": str(self._rows("orders")),
+            "fills": str(self._rows("transactions")),
             "commissions": f"{self.ledger.get('commissions', Decimal(0)):,.2f}",
         }
 
@@ -437,3 +529,9 @@ class BacktestResult:
     def _repr_html_(self) -> str:
         caption = "BacktestResult (FAILED: partial result)" if self.failed else "BacktestResult"
         return summary_html(caption, self._summary())
+
+
+for _name in DEFERRED_TABLES:
+    # After the dataclass is made: its __init__ keeps its defaults, and a table given
+    # to it lands in __dict__, in front of the descriptor.
+    setattr(BacktestResult, _name, _BuiltOnFirstRead(_name))

@@ -30,11 +30,18 @@ from rustybt.engine.execution import CommissionModel, SlippageModel
 from rustybt.engine.failures import USER_EXIT, strategy_failed
 from rustybt.engine.ledger import Ledger
 from rustybt.engine.limits import RunLimits, TimeUp
-from rustybt.engine.orders import OrderStatus, orders_frame
+from rustybt.engine.order_table import order_table
+from rustybt.engine.orders import OrderStatus
 from rustybt.engine.performance import PerformanceTracker
 from rustybt.engine.progress import BarProgress, progress_bar
 from rustybt.engine.recorder import Recorder
 from rustybt.engine.result import BacktestResult
+from rustybt.engine.result_tables import (
+    deferred_decisions,
+    deferred_positions,
+    deferred_transactions,
+    deferred_universe,
+)
 from rustybt.engine.run_audit import audit_started, audit_summary, open_trail
 from rustybt.engine.run_metadata import mark_failed, run_metadata
 from rustybt.engine.scheduling import SessionLayout
@@ -547,13 +554,14 @@ class _Run:
         }
         metadata = run_metadata(self, end, marks)
         traded = sorted(set(self.blotter.fills.symbols))
-        return BacktestResult(
+        # What is not always read is built on first read, from inputs captured now
+        # (`rustybt.engine.result_tables`): 2,000 x 2,520 daily holds 2.25 M position
+        # rows. The orders are built now: the Order objects would outlive the run and
+        # weigh more than their table.
+        return BacktestResult.deferred(
             perf=perf,
-            transactions=self.blotter.fills.to_frame(self.panel.index),
-            orders=orders_frame(self.blotter.all_orders),
-            positions=tracker.positions_frame(),
+            orders=order_table(self.blotter.all_orders),
             metadata=metadata,
-            decisions=self.recorder.decisions_frame(),
             bars=(
                 None
                 if not traded
@@ -561,16 +569,11 @@ class _Run:
                 if last_bar is None
                 else self.panel.select(assets=traded, end=self.panel.index[last])
             ),
-            # A failed or stopped-early run keeps the sessions it valued.
-            universe=self._universe_closes().reindex(perf.index),
+            tables={
+                "transactions": deferred_transactions(self.blotter.fills, self.panel.index),
+                "positions": deferred_positions(tracker),
+                "decisions": deferred_decisions(self.recorder),
+                # A failed or stopped-early run keeps the sessions it valued.
+                "universe": deferred_universe(self.panel, self.layout, perf.index, last),
+            },
         )
-
-    def _universe_closes(self) -> pd.DataFrame:
-        """Every asset's last close of each session: the attribution universe."""
-        symbols = list(self.panel.symbols)
-        if self.panel.frequency == Frequency.DAILY:
-            return pd.DataFrame(self.panel.close, index=self.layout.sessions, columns=symbols)
-        frame = pd.DataFrame(self.panel.close, columns=symbols)
-        last = frame.groupby(self.layout.session_of_bar).last()  # last non-NaN close
-        last.index = self.layout.sessions[last.index.to_numpy()]
-        return last.reindex(self.layout.sessions)
