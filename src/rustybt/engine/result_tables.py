@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from rustybt.engine.performance import PerformanceTracker
     from rustybt.engine.scheduling import SessionLayout
 
-_FILL_OBJECT_LISTS = ("symbols", "quantities", "prices", "commissions", "slippages", "order_ids")
-
 __all__ = [
     "deferred_decisions",
     "deferred_positions",
@@ -38,23 +36,14 @@ __all__ = [
 
 def deferred_transactions(fills: FillLog, index: pd.DatetimeIndex) -> Deferred[object]:
     """The fills so far. The fill log only ever appends (a live session may append
-    more), so its object lists are shared and cut to today's length when the table
-    is built; the numbers become arrays now, 8 bytes each instead of a Python
-    object (the unread table's inputs weigh less than the table)."""
-    n = len(fills)
-    shared = {name: getattr(fills, name) for name in _FILL_OBJECT_LISTS}
-    bars = np.asarray(fills.bars[:n], dtype=np.int64)
-    references = np.asarray(fills.references[:n], dtype=np.float64)
-    decisions = np.asarray(fills.decisions[:n], dtype=np.float64)
+    more) and its rows are tuples, never changed: the row list is shared and cut to
+    today's length when the table is built."""
+    rows = fills.rows
+    n = len(rows)
 
     def build() -> pd.DataFrame:
         snapshot = FillLog()
-        for name, values in shared.items():
-            setattr(snapshot, name, values[:n])
-        # `FillLog.to_frame` reads these through np.asarray, which takes an array as is.
-        snapshot.bars = bars  # type: ignore[assignment]  # an int64 array for the list
-        snapshot.references = references  # type: ignore[assignment]  # float64 array
-        snapshot.decisions = decisions  # type: ignore[assignment]  # float64 array
+        snapshot.rows = rows[:n]
         return snapshot.to_frame(index)
 
     return Deferred(build, n)
