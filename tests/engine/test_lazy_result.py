@@ -72,7 +72,7 @@ def watched(monkeypatch: pytest.MonkeyPatch) -> list[tuple[BacktestResult, dict[
         seen.append((made, eager))
         # What a session going on would do: more fills, decisions, order changes.
         later = Decimal(7)
-        self.blotter.fills.rows.append((0, "LATER", later, later, later, later, "LATER", 1.0, 1.0))
+        self.blotter.fills.flat.extend((0, "LATER", later, later, later, later, "LATER", 1.0, 1.0))
         self.recorder.decisions.append({"timestamp": end, "signal": "later", "reason": ""})
         for order in self.blotter.open_orders:
             order.reason = "changed later"

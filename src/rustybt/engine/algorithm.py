@@ -98,13 +98,13 @@ class TradingContext(ContextConfiguration):
         self._target_value_seen: tuple[object, Decimal, Decimal] = (None, Decimal("NaN"), ZERO)
         zero_prices = _nan_as_zero(data._prices)
         self._value_prices = zero_prices
-        fill_rows = blotter.fills.rows  # appended to, never replaced
+        fill_values = blotter.fills.flat  # appended to, never replaced
         self.portfolio = Portfolio(
             ledger,
             quantities,
             lambda: zero_prices[max(data.bar, 0)],
             self._price_of,
-            lambda: (data.bar, len(fill_rows)),
+            lambda: (data.bar, len(fill_values)),
             self.sid,  # type: ignore[arg-type]  # sid() raises UnknownSymbol for other types
             data.last_sale_date,
         )

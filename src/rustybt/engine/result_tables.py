@@ -36,17 +36,17 @@ __all__ = [
 
 def deferred_transactions(fills: FillLog, index: pd.DatetimeIndex) -> Deferred[object]:
     """The fills so far. The fill log only ever appends (a live session may append
-    more) and its rows are tuples, never changed: the row list is shared and cut to
-    today's length when the table is built."""
-    rows = fills.rows
-    n = len(rows)
+    more) and never changes what it holds: its list is shared and cut to today's
+    length when the table is built."""
+    flat = fills.flat
+    cut = len(flat)
 
     def build() -> pd.DataFrame:
         snapshot = FillLog()
-        snapshot.rows = rows[:n]
+        snapshot.flat = flat[:cut]
         return snapshot.to_frame(index)
 
-    return Deferred(build, n)
+    return Deferred(build, len(fills))
 
 
 def deferred_positions(tracker: PerformanceTracker) -> Deferred[object]:

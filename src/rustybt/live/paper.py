@@ -176,7 +176,7 @@ class PaperBroker:
         db.execute("BEGIN IMMEDIATE")
         try:
             touched: set[str] = set()
-            for row, booked in enumerate(log.rows[fills_before:], start=fills_before):
+            for row, booked in enumerate(log.rows(fills_before), start=fills_before):
                 bar, symbol, quantity, price, commission, _, order_id, reference, _ = booked
                 order = self._orders[order_id]
                 touched.add(order.id)
