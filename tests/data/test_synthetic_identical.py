@@ -44,6 +44,9 @@ BUILDERS: dict[str, Callable[[], BarPanel]] = {
     "index_as_asset": lambda: generate_bars(
         SyntheticConfig(n_assets=7, n_sectors=3, n_bars=600, benchmark_as_asset=True)
     ),
+    "index_as_asset_wide": lambda: generate_bars(
+        SyntheticConfig(n_assets=300, n_sectors=11, n_bars=130, benchmark_as_asset=True, seed=5)
+    ),
     "gaussian_no_jumps": lambda: generate_bars(
         SyntheticConfig(n_assets=4, n_bars=300, tail_df=float("inf"), jumps_per_year=0.0, seed=7)
     ),
@@ -137,6 +140,15 @@ EXPECTED: dict[str, dict[str, str]] = {
         "volume": "e34163d388477065",
         "index": "bc278a5292469ec1",
         "assets": "151bcb6bc61a9283",
+    },
+    "index_as_asset_wide": {
+        "open": "0f82b478a5531fa7",
+        "high": "21835ed0186d8dc7",
+        "low": "d5959eb411eb5fb9",
+        "close": "fbe352f6f44bd427",
+        "volume": "52cda37db224a812",
+        "index": "55d6a475af4bdef8",
+        "assets": "89fddb84a77749ec",
     },
     "gaussian_no_jumps": {
         "open": "c4e865631bbe1a40",
