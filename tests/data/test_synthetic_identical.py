@@ -26,6 +26,7 @@ from rustybt.data.synthetic import (
     SyntheticConfig,
     benchmark_panel,
     demo_config,
+    generate,
     generate_bars,
     simulate,
 )
@@ -243,3 +244,20 @@ def test_simulate_extras_are_byte_identical() -> None:
     assert _sha(market.stressed.to_numpy().tobytes()) == "a4c677fa3e8cf682"
     params = market.params.to_numpy(dtype=object).astype(str)
     assert _sha(params.tobytes()) == "8424804e0e7f2ac3"
+
+
+@pytest.mark.parametrize(
+    ("case", "block_elements"),
+    [
+        ("index_as_asset", 1),
+        ("index_as_asset_wide", 700),
+        ("50x2520d", 1_000),
+        ("3x20000m_crypto", 2_999),
+    ],
+)
+def test_block_size_does_not_change_a_bit(
+    case: str, block_elements: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One-bar blocks, blocks that leave a short last block, blocks narrower than a row.
+    monkeypatch.setattr(generate, "BLOCK_ELEMENTS", block_elements)
+    assert digest_panel(BUILDERS[case]()) == EXPECTED[case]
