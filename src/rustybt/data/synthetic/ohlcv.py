@@ -32,6 +32,11 @@ BarGenerators = tuple[
 ]
 
 
+#: From this many assets on, the running sum adds whole rows (one numpy call per
+#: bar) instead of calling cumsum (measured crossover: ~150 assets).
+ROW_ADD_MIN_ASSETS = 256
+
+
 @dataclass(frozen=True)
 class BarShape:
     """The bar-shape settings of a config, gathered for `BarBlocks`."""
@@ -106,15 +111,7 @@ class BarBlocks:
         """
         shape = self._shape
         local_vol = np.multiply(self._vol_multiplier[rows, None], self._bar_vol, out=scratch)
-        close = out.close
-        if self._running_sum is None:
-            np.cumsum(returns, axis=0, out=close)
-        else:
-            # close_t = close_{t-1} + r_t from the last block's sum on: the same
-            # additions as one cumsum over all bars.
-            np.add(self._running_sum, returns[0], out=close[0])
-            close[1:] = returns[1:]
-            np.cumsum(close, axis=0, out=close)
+        close = _running_sum(returns, self._running_sum, out.close)
         self._running_sum = close[-1].copy()
         close += self._log_first_price
         np.exp(close, out=close)
@@ -156,6 +153,31 @@ class BarBlocks:
         volume *= self._volume_scale
         np.rint(volume, out=volume)
         np.maximum(volume, 1.0, out=volume)
+
+
+def _running_sum(returns: FloatArray, before: FloatArray | None, out: FloatArray) -> FloatArray:
+    """``out_t = out_{t-1} + r_t`` down each column, from ``before`` (None: from ``r_0``).
+
+    The same additions as one ``cumsum`` over all bars, so the same bits. numpy's
+    cumsum down axis 0 walks one column at a time (~3.5 ns per element, the add
+    latency); on a wide block adding whole rows is several times faster.
+    """
+    if out.shape[1] < ROW_ADD_MIN_ASSETS:
+        if before is None:
+            return np.cumsum(returns, axis=0, out=out)
+        np.add(before, returns[0], out=out[0])
+        out[1:] = returns[1:]
+        return np.cumsum(out, axis=0, out=out)
+    previous = out[0]
+    if before is None:
+        previous[...] = returns[0]
+    else:
+        np.add(before, returns[0], out=previous)
+    for row in range(1, len(out)):
+        current = out[row]
+        np.add(previous, returns[row], out=current)
+        previous = current
+    return out
 
 
 def _extension(
