@@ -247,17 +247,20 @@ def test_simulate_extras_are_byte_identical() -> None:
 
 
 @pytest.mark.parametrize(
-    ("case", "block_elements"),
+    ("case", "block_elements", "thread_min_elements"),
     [
-        ("index_as_asset", 1),
-        ("index_as_asset_wide", 700),
-        ("50x2520d", 1_000),
-        ("3x20000m_crypto", 2_999),
+        ("index_as_asset", 1, 10**12),
+        ("index_as_asset_wide", 700, 0),
+        ("50x2520d", 1_000, 0),
+        ("3x20000m_crypto", 2_999, 10**12),
+        ("gaussian_no_jumps", 100, 0),
     ],
 )
-def test_block_size_does_not_change_a_bit(
-    case: str, block_elements: int, monkeypatch: pytest.MonkeyPatch
+def test_block_size_and_worker_thread_do_not_change_a_bit(
+    case: str, block_elements: int, thread_min_elements: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # One-bar blocks, blocks that leave a short last block, blocks narrower than a row.
+    # One-bar blocks, a short last block, blocks narrower than a row; the Student-t
+    # shocks drawn in the calling thread or by the worker thread.
     monkeypatch.setattr(generate, "BLOCK_ELEMENTS", block_elements)
+    monkeypatch.setattr(generate, "THREAD_MIN_ELEMENTS", thread_min_elements)
     assert digest_panel(BUILDERS[case]()) == EXPECTED[case]

@@ -143,6 +143,7 @@ class ReturnBlocks:
         n_bars = len(shared.market)
         per_year = config.bars_per_year
         self._df = config.tail_df
+        self._n_assets = config.n_assets
         self._idio = streams["idio"]
         self._jumps = streams["jumps"]
         self._sectors = unit_t(streams["sector"], config.tail_df, (n_bars, config.n_sectors))
@@ -157,11 +158,22 @@ class ReturnBlocks:
         self._jump_mean = config.jump_mean
         self._jump_scale = config.jump_scale
 
-    def fill(self, rows: slice, out: FloatArray, scratch: FloatArray) -> None:
-        """Write the returns of bars ``rows`` into ``out`` (``scratch``: same shape, reused)."""
+    def draw_shocks(self, n_bars: int) -> FloatArray:
+        """The unit-variance idiosyncratic shocks ``E`` of the next ``n_bars`` bars.
+
+        The costliest draw (Student-t: a normal and a gamma per element), apart from
+        `fill` so that a worker thread can draw the next block meanwhile; blocks
+        must be drawn in bar order.
+        """
+        return unit_t(self._idio, self._df, (n_bars, self._n_assets))
+
+    def fill(self, rows: slice, shocks: FloatArray, out: FloatArray, scratch: FloatArray) -> None:
+        """Write the returns of bars ``rows`` into ``out``, from their ``shocks``.
+
+        ``shocks`` come from `draw_shocks`; ``scratch`` has ``out``'s shape and is reused.
+        """
         params, shared = self._params, self._shared
-        unit_t(self._idio, self._df, out.shape, out=out)
-        out *= params.idio_loading
+        np.multiply(shocks, params.idio_loading, out=out)
         out += np.multiply(shared.market[rows, None], params.market_loading, out=scratch)
         self._sectors[rows].take(self._sector_of, axis=1, out=scratch, mode="clip")
         scratch *= params.sector_loading
@@ -219,22 +231,13 @@ def regime_path(
     return path
 
 
-def unit_t(
-    rng: np.random.Generator,
-    df: float,
-    shape: tuple[int, ...],
-    *,
-    out: FloatArray | None = None,
-) -> FloatArray:
-    """Student-t draws scaled to unit variance (Gaussian when ``df`` is infinite).
-
-    With ``out`` (C-contiguous float64 of ``shape``) the draws land there.
-    """
+def unit_t(rng: np.random.Generator, df: float, shape: tuple[int, ...]) -> FloatArray:
+    """Student-t draws scaled to unit variance (Gaussian when ``df`` is infinite)."""
     if math.isinf(df):
-        return rng.standard_normal(shape, out=out)
+        return rng.standard_normal(shape)
     draws: FloatArray = rng.standard_t(df, shape)
-    # Same multiply either way: into ``out`` or in place.
-    return np.multiply(draws, math.sqrt((df - 2.0) / df), out=draws if out is None else out)
+    draws *= math.sqrt((df - 2.0) / df)
+    return draws
 
 
 def _scale(u: FloatArray, bounds: tuple[float, float]) -> FloatArray:
