@@ -18,7 +18,7 @@ so ``L <= min(O, C) <= max(O, C) <= H`` and every price is positive by construct
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,8 +37,8 @@ BarGenerators = tuple[
 ROW_ADD_MIN_ASSETS = 256
 
 
-@dataclass(frozen=True)
-class BarShape:
+# NamedTuples, not frozen dataclasses: ~0.1 ms to build at import instead of ~1-3 ms.
+class BarShape(NamedTuple):
     """The bar-shape settings of a config, gathered for `BarBlocks`."""
 
     gap_scale: float
@@ -48,8 +48,7 @@ class BarShape:
     bars_per_session: int
 
 
-@dataclass(frozen=True)
-class Bars:
+class Bars(NamedTuple):
     """OHLCV arrays of shape (bars x assets)."""
 
     open: FloatArray
