@@ -38,6 +38,9 @@ BLOCK_ELEMENTS = 16_384
 #: (below it the thread's start and hand-overs cost more than they save).
 THREAD_MIN_ELEMENTS = 200_000
 
+#: Blocks whose shocks the worker thread draws in one go (fewer hand-overs).
+SHOCK_BATCH_BLOCKS = 8
+
 
 @dataclass(frozen=True)
 class SyntheticMarket:
@@ -211,10 +214,12 @@ def _shocks(
 ) -> Iterator[tuple[slice, FloatArray]]:
     """Each block with its idiosyncratic shocks, drawn in block order.
 
-    With ``threaded`` (and more than one CPU) a worker thread draws the next block's
-    shocks while the caller computes this one: numpy draws without holding the GIL,
-    and the Student-t draw is ~40% of the generator's work. One thread only ever
-    touches the generator, in order, so the draws are those of a single thread.
+    With ``threaded`` (and more than one CPU) a worker thread draws the shocks of
+    the next batch of blocks while the caller computes this one's: numpy draws
+    without holding the GIL, and the Student-t draw is ~40% of the generator's
+    work. Only that thread touches the generator, batch after batch in bar order,
+    and a batch's rows are the rows its blocks would have drawn one by one (the
+    draws fill row-major), so the shocks are the same numbers either way.
     """
     if not threaded or (os.cpu_count() or 1) < 2 or not blocks:
         for rows in blocks:
@@ -222,14 +227,22 @@ def _shocks(
         return
     from concurrent.futures import ThreadPoolExecutor  # only big panels need it
 
+    batches = [
+        blocks[i : i + SHOCK_BATCH_BLOCKS] for i in range(0, len(blocks), SHOCK_BATCH_BLOCKS)
+    ]
+
+    def draw(batch: list[slice]) -> FloatArray:
+        return returns_of.draw_shocks(batch[-1].stop - batch[0].start)
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rustybt-synthetic") as pool:
-        pending = pool.submit(returns_of.draw_shocks, blocks[0].stop - blocks[0].start)
-        for position, rows in enumerate(blocks):
+        pending = pool.submit(draw, batches[0])
+        for position, batch in enumerate(batches):
             shocks = pending.result()
-            if position + 1 < len(blocks):
-                following = blocks[position + 1]
-                pending = pool.submit(returns_of.draw_shocks, following.stop - following.start)
-            yield rows, shocks
+            if position + 1 < len(batches):
+                pending = pool.submit(draw, batches[position + 1])
+            for rows in batch:
+                offset = rows.start - batch[0].start
+                yield rows, shocks[offset : offset + rows.stop - rows.start]
 
 
 def _block(bars: Bars, rows: slice) -> Bars:
