@@ -34,9 +34,10 @@ BENCHMARK_FIRST_LEVEL = 1000.0
 #: stay in a core's L2 cache (1 MB here) between the passes over them.
 BLOCK_ELEMENTS = 16_384
 
-#: From this many bars x assets on, a worker thread draws the Student-t shocks
-#: (below it the thread's start and hand-overs cost more than they save).
-THREAD_MIN_ELEMENTS = 200_000
+#: From this many bars x assets on, a worker thread draws the Student-t shocks.
+#: Below it the saving is a few ms and the thread's own memory (~2 MB: its stack
+#: and malloc arena) would raise the peak of small panels such as 1 x 250,000.
+THREAD_MIN_ELEMENTS = 1_000_000
 
 #: Blocks whose shocks the worker thread draws in one go (fewer hand-overs).
 SHOCK_BATCH_BLOCKS = 8
