@@ -161,13 +161,8 @@ def _bars(
     streams: Streams,
     benchmark_returns: FloatArray,
 ) -> Bars:
-    """The panel's five arrays, written a block of bars at a time (see `BLOCK_ELEMENTS`).
-
-    With ``benchmark_as_asset`` the index is the last column and its volume the
-    universe's total (an index has no volume of its own); the asset blocks are then
-    staged in contiguous arrays and copied in, because the arithmetic must run on
-    the same contiguous layout as before to give the same bits.
-    """
+    """The panel's five arrays, written a block of bars at a time (see `BLOCK_ELEMENTS`),
+    with the index as a last column when ``config.benchmark_as_asset``."""
     n_bars, n_assets = len(shared.market), config.n_assets
     width = n_assets + 1 if config.benchmark_as_asset else n_assets
     out = Bars(*(np.empty((n_bars, width)) for _ in range(5)))
@@ -186,27 +181,19 @@ def _bars(
     blocks = [slice(start, min(start + step, n_bars)) for start in range(0, n_bars, step)]
     returns = np.empty((min(step, n_bars), n_assets))
     scratch = np.empty_like(returns)
-    staged = Bars(*(np.empty_like(returns) for _ in range(5)))
-    index_of = _index_blocks(config, shared, streams)
-    index_block = Bars(*(np.empty((len(returns), 1)) for _ in range(5)))
-    for rows, shocks in _shocks(
-        returns_of, blocks, threaded=n_bars * n_assets >= THREAD_MIN_ELEMENTS
-    ):
+    with_index = (
+        _IndexColumn(config, shared, streams, benchmark_returns, returns.shape)
+        if config.benchmark_as_asset
+        else None
+    )
+    threaded = n_bars * n_assets >= THREAD_MIN_ELEMENTS
+    for rows, shocks in _shocks(returns_of, blocks, threaded=threaded):
         count = rows.stop - rows.start
         returns_of.fill(rows, shocks, returns[:count], scratch[:count])
-        if not config.benchmark_as_asset:
+        if with_index is None:
             bars_of.fill(rows, returns[:count], _block(out, rows), scratch[:count])
-            continue
-        block = _block(staged, slice(0, count))
-        bars_of.fill(rows, returns[:count], block, scratch[:count])
-        index = _block(index_block, slice(0, count))
-        index_of.fill(rows, benchmark_returns[rows, None], index, scratch[:count, :1])
-        for name in ("open", "high", "low", "close"):
-            target = getattr(out, name)
-            target[rows, :n_assets] = getattr(block, name)
-            target[rows, n_assets:] = getattr(index, name)
-        out.volume[rows, :n_assets] = block.volume
-        out.volume[rows, n_assets] = block.volume.sum(axis=1)
+        else:
+            with_index.fill(bars_of, rows, returns[:count], scratch[:count], out)
     return out
 
 
@@ -244,6 +231,47 @@ def _shocks(
             for rows in batch:
                 offset = rows.start - batch[0].start
                 yield rows, shocks[offset : offset + rows.stop - rows.start]
+
+
+class _IndexColumn:
+    """Appends the index as the panel's last column (``benchmark_as_asset``).
+
+    The asset blocks are staged in contiguous arrays and copied in, because the
+    arithmetic must run on the layout it always ran on to give the same bits (a
+    vectorised ``exp`` may round differently on strided data). The index's volume
+    is the universe's total: an index has no volume of its own.
+    """
+
+    def __init__(
+        self,
+        config: SyntheticConfig,
+        shared: Factors,
+        streams: Streams,
+        log_returns: FloatArray,
+        block_shape: tuple[int, int],
+    ) -> None:
+        self._bars_of = _index_blocks(config, shared, streams)
+        self._log_returns = log_returns
+        self._staged = Bars(*(np.empty(block_shape) for _ in range(5)))
+        column = (block_shape[0], 1)
+        self._index = Bars(*(np.empty(column) for _ in range(5)))
+        self._scratch = np.empty(column)
+
+    def fill(
+        self, bars_of: BarBlocks, rows: slice, returns: FloatArray, scratch: FloatArray, out: Bars
+    ) -> None:
+        """Write the assets' and the index's bars of ``rows`` into ``out``."""
+        count, n_assets = returns.shape
+        block = _block(self._staged, slice(0, count))
+        bars_of.fill(rows, returns, block, scratch)
+        index = _block(self._index, slice(0, count))
+        self._bars_of.fill(rows, self._log_returns[rows, None], index, self._scratch[:count])
+        for name in ("open", "high", "low", "close"):
+            target = getattr(out, name)
+            target[rows, :n_assets] = getattr(block, name)
+            target[rows, n_assets:] = getattr(index, name)
+        out.volume[rows, :n_assets] = block.volume
+        out.volume[rows, n_assets] = block.volume.sum(axis=1)
 
 
 def _block(bars: Bars, rows: slice) -> Bars:
