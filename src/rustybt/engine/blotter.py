@@ -247,12 +247,13 @@ class Blotter:
         closes = panel.close[bar].item
         # The default models cost nothing: `_fill` then skips their calls and the
         # volume read (same Decimals: NoSlippage returns the reference price itself).
-        free = self._free = (
+        costless = (
             type(self.slippage) is NoSlippage
             and type(self.commission) is NoCommission
             and self.volume_limit is None
-            and not self.check_cash
         )
+        check_cash = self.check_cash
+        self._free = costless and not check_cash
         when: pd.Timestamp | None = None  # the bar's label, looked up at its first fill
         still_open: list[Order] = []
         for order in self.open_orders:
@@ -287,13 +288,19 @@ class Blotter:
             if price is not None:
                 if when is None:
                     when = self.timestamp(bar)
-                if free and kind is market:
+                if costless and kind is market:
                     # The default models cost nothing: the fill is the whole remaining
-                    # quantity at the reference price (`_fill`'s free case, inline:
-                    # every order of a cost-free backtest passes here).
+                    # quantity at the reference price (`_fill` with those models,
+                    # inline: every order of a cost-free backtest passes here).
                     quantity = order.quantity - order.filled
                     # `to_decimal`, inline for the Python float a bar row's `item` gives.
                     ref = Decimal(repr(price)) if type(price) is float else to_decimal(price)
+                    if check_cash:
+                        # `quantity * price + commission`, as `_fill` computes the cost.
+                        cost = quantity * ref + ZERO
+                        if cost > 0 and cost > self.ledger.cash:
+                            self._refuse_cash(order, cost, when)
+                            continue
                     # A zero whose exponent the transactions table shows, computed
                     # as `_fill` computes slippage: `abs(quantity) * abs(price - ref)`.
                     slippage = abs(quantity) * abs(ref - ref)
@@ -342,20 +349,24 @@ class Blotter:
         if self.check_cash:
             cost = quantity * price + commission
             if cost > 0 and cost > self.ledger.cash:
-                self._release(order)
-                order.close(
-                    OrderStatus.REJECTED,
-                    when,
-                    f"insufficient cash: fill needs {cost:.2f}, cash is {self.ledger.cash:.2f}",
-                )
-                if self.audit is not None:
-                    self.audit.order_closed(order, when)
+                self._refuse_cash(order, cost, when)
                 return
         if self.volume_limit is not None:
             # Counted only now: a fill rejected for cash leaves the bar's volume to others.
             self._volume_used[column] = self._volume_used.get(column, ZERO) + abs(quantity)
         slippage = abs(quantity) * abs(price - ref)
         self._book(order, bar, column, quantity, price, commission, slippage, reference, when)
+
+    def _refuse_cash(self, order: Order, cost: Decimal, when: pd.Timestamp) -> None:
+        """Reject ``order``'s fill: cash cannot pay ``cost`` (``check_cash``)."""
+        self._release(order)
+        order.close(
+            OrderStatus.REJECTED,
+            when,
+            f"insufficient cash: fill needs {cost:.2f}, cash is {self.ledger.cash:.2f}",
+        )
+        if self.audit is not None:
+            self.audit.order_closed(order, when)
 
     def book_fill(
         self,
