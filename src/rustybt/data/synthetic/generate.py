@@ -35,9 +35,12 @@ BENCHMARK_FIRST_LEVEL = 1000.0
 BLOCK_ELEMENTS = 16_384
 
 #: From this many bars x assets on, a worker thread draws the Student-t shocks.
-#: Below it the saving is a few ms and the thread's own memory (~2 MB: its stack
-#: and malloc arena) would raise the peak of small panels such as 1 x 250,000.
-THREAD_MIN_ELEMENTS = 1_000_000
+#: Below it the saving is a few ms of wall time for ~30% more CPU (500 x 2,520,
+#: fresh processes, idle second core: 0.13-0.14 s wall either way, 0.18 s CPU
+#: threaded against 0.14-0.16 s), and the thread's own memory (~2 MB: its stack and
+#: malloc arena) would raise the peak of small panels such as 1 x 250,000. At
+#: 2,000 x 2,520 it pays: 0.37-0.39 s wall against 0.64-0.98 s without it.
+THREAD_MIN_ELEMENTS = 4_000_000
 
 #: Blocks whose shocks the worker thread draws in one go (fewer hand-overs).
 SHOCK_BATCH_BLOCKS = 8
