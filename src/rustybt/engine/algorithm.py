@@ -76,8 +76,6 @@ class TradingContext(ContextConfiguration):
         self._data = data
         self._ledger = ledger
         self._blotter = blotter
-        # The simulated exchange never refuses; a live blotter overrides `refusal`.
-        self._may_refuse = type(blotter).refusal is not Blotter.refusal
         self._quantities = quantities
         self._recorder = recorder
         self._day_order_expiry = day_order_expiry
@@ -215,7 +213,7 @@ class TradingContext(ContextConfiguration):
             else TimeInForce(time_in_force or self._time_in_force)
         )
         self._next_order_id += 1
-        created = data._timestamps.get(bar) or data.timestamp(bar)
+        created = data.timestamp(bar)
         if price is None:
             price = data._prices.item(bar, data.column(resolved))
         # Positional, in `Order`'s field order (id, asset, quantity, created,
@@ -238,11 +236,10 @@ class TradingContext(ContextConfiguration):
         if price != price:  # NaN: `math.isnan` without the call
             blotter.reject(order, created, "no price yet for this asset")
             return order
-        if self._may_refuse:
-            refusal = blotter.refusal()
-            if refusal is not None:
-                blotter.reject(order, created, refusal)
-                return order
+        refusal = blotter.refusal()
+        if refusal is not None:
+            blotter.reject(order, created, refusal)
+            return order
         if self._controls.active:
             violation = self._controls.check_order(
                 OrderCheck(
@@ -292,9 +289,8 @@ class TradingContext(ContextConfiguration):
         return quantity.to_integral_value(ROUND_DOWN)
 
     def _current_price(self, asset: Asset) -> float:
-        data = self._data  # `_price_of`, inline: every sizing call reads a price
-        price: float = data._prices.item(max(data.bar, 0), data.column(asset))
-        if price != price or price <= 0:  # NaN, or not a price
+        price = self._price_of(asset)
+        if math.isnan(price) or price <= 0:
             raise OrderError(
                 f"cannot size an order for {asset.symbol}: it has no price yet",
                 context={"asset": asset.symbol, "time": str(self._data.current_dt)},
@@ -375,12 +371,7 @@ class TradingContext(ContextConfiguration):
         style: ExecutionStyle | None,
         price: float | None = None,
     ) -> Order | None:
-        # `ledger.quantity(resolved) + blotter.pending(resolved)`, inline (every sizing
-        # call passes here).
-        position = self._ledger.positions.get(resolved)
-        held = self._blotter._pending.get(resolved, ZERO)
-        if position is not None:
-            held = position.quantity + held
+        held = self._ledger.quantity(resolved) + self._blotter.pending(resolved)
         return self._place(resolved, wanted - held, limit_price, stop_price, style, None, price)
 
     def order_target_value(
@@ -404,23 +395,10 @@ class TradingContext(ContextConfiguration):
         stop_price: object,
         style: ExecutionStyle | None,
     ) -> Order | None:
-        # `_current_price`, `_round_quantity` and `_order_target`, inline: a rebalance
-        # sizes every order here (order_target_percent and order_target_value).
-        data = self._data
-        price: float = data._prices.item(max(data.bar, 0), data.column(resolved))
-        if price != price or price <= 0:  # NaN, or not a price
-            self._current_price(resolved)  # raises the sizing error
-        units = wanted / Decimal(repr(price))  # `to_decimal` of the Python float `item` gives
-        target = (
-            units.quantize(_FRACTION_QUANTUM, ROUND_DOWN)
-            if resolved.fractional
-            else units.to_integral_value(ROUND_DOWN)
-        )
-        position = self._ledger.positions.get(resolved)
-        held = self._blotter._pending.get(resolved, ZERO)
-        if position is not None:
-            held = position.quantity + held
-        return self._place(resolved, target - held, limit_price, stop_price, style, None, price)
+        price = self._current_price(resolved)
+        units = wanted / to_decimal(price)
+        target = self._round_quantity(resolved, units)
+        return self._order_target(resolved, target, limit_price, stop_price, style, price)
 
     def order_target_percent(
         self,

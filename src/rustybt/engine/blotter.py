@@ -149,8 +149,6 @@ class Blotter:
         self._volume_used: dict[int, Decimal] = {}
         self._pending: dict[Asset, Decimal] = {}
         self._volume_bar = -1
-        # Set per bar by `process_bar`: no slippage, commission, volume cap or cash check.
-        self._free = False
         # Set by the engine: float mirrors updated on every fill.
         self.on_fill: Callable[[int, Decimal], None] | None = None
         # Set by the engine to share one Timestamp cache with the data portal.
@@ -253,7 +251,6 @@ class Blotter:
             and self.volume_limit is None
         )
         check_cash = self.check_cash
-        self._free = costless and not check_cash
         when: pd.Timestamp | None = None  # the bar's label, looked up at its first fill
         still_open: list[Order] = []
         for order in self.open_orders:
@@ -288,7 +285,7 @@ class Blotter:
             if price is not None:
                 if when is None:
                     when = self.timestamp(bar)
-                if costless and kind is market:
+                if costless and order.limit_price is None:
                     # The default models cost nothing: the fill is the whole remaining
                     # quantity at the reference price (`_fill` with those models,
                     # inline: every order of a cost-free backtest passes here).
@@ -304,7 +301,7 @@ class Blotter:
                     # A zero whose exponent the transactions table shows, computed
                     # as `_fill` computes slippage: `abs(quantity) * abs(price - ref)`.
                     slippage = abs(quantity) * abs(ref - ref)
-                    self._book(order, bar, column, quantity, ref, ZERO, slippage, price, when)
+                    self.book_fill(order, bar, column, quantity, ref, ZERO, slippage, price, when)
                 else:
                     self._fill(order, bar, column, price, when)
             status = order.status  # `order.is_open`, inline: asked for every order
@@ -323,13 +320,6 @@ class Blotter:
         self, order: Order, bar: int, column: int, reference: float, when: pd.Timestamp
     ) -> None:
         quantity = order.quantity - order.filled  # `order.remaining`
-        if self._free and order.limit_price is None:
-            ref = to_decimal(reference)
-            # `abs(quantity) * abs(price - ref)` with price = ref, as below: a zero
-            # whose exponent the transactions table shows, so computed the same way.
-            slippage = abs(quantity) * abs(ref - ref)
-            self._book(order, bar, column, quantity, ref, ZERO, slippage, reference, when)
-            return
         volume = float(self.panel.volume[bar, column])
         if self.volume_limit is not None:
             if self._volume_bar != bar:
@@ -355,7 +345,7 @@ class Blotter:
             # Counted only now: a fill rejected for cash leaves the bar's volume to others.
             self._volume_used[column] = self._volume_used.get(column, ZERO) + abs(quantity)
         slippage = abs(quantity) * abs(price - ref)
-        self._book(order, bar, column, quantity, price, commission, slippage, reference, when)
+        self.book_fill(order, bar, column, quantity, price, commission, slippage, reference, when)
 
     def _refuse_cash(self, order: Order, cost: Decimal, when: pd.Timestamp) -> None:
         """Reject ``order``'s fill: cash cannot pay ``cost`` (``check_cash``)."""
@@ -378,37 +368,16 @@ class Blotter:
         commission: Decimal,
         slippage: Decimal,
         reference: float,
+        when: pd.Timestamp | None = None,
     ) -> None:
         """Book one fill of ``order`` in the ledger, the order and the fill log.
 
         The simulated matching above and the live broker blotter (fills reported by a
-        venue) both book through here, so a fill changes the same state either way."""
-        self._book(
-            order,
-            bar,
-            column,
-            quantity,
-            price,
-            commission,
-            slippage,
-            reference,
-            self.timestamp(bar),
-        )
-
-    def _book(
-        self,
-        order: Order,
-        bar: int,
-        column: int,
-        quantity: Decimal,
-        price: Decimal,
-        commission: Decimal,
-        slippage: Decimal,
-        reference: float,
-        when: pd.Timestamp,
-    ) -> None:
-        """`book_fill` with the bar's label already looked up (matching reads it once
-        per bar, not once per fill)."""
+        venue) both book through here, so a fill changes the same state either way.
+        ``when``: the bar's label, when the caller already has it (matching reads it
+        once per bar, not once per fill)."""
+        if when is None:
+            when = self.timestamp(bar)
         asset = order.asset
         self.ledger.apply_fill(asset, quantity, price, commission, slippage)
         # Opposite open orders can net the pending total to zero (and drop the key)

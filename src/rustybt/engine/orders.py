@@ -7,7 +7,7 @@ history is kept in full for `BacktestResult.orders`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -236,59 +236,75 @@ def _row(order: Order) -> tuple[object, ...]:
     )
 
 
-def orders_frame(orders: list[Order]) -> pd.DataFrame:
+# Each object column and the attribute it holds (``_value_``: an enum member's
+# string without Enum's Python-level ``value`` property).
+_OBJECT_ATTRIBUTES = {
+    "order_id": "id",
+    "symbol": "asset.symbol",
+    "type": "order_type._value_",
+    "time_in_force": "time_in_force._value_",
+    "quantity": "quantity",
+    "limit_price": "limit_price",
+    "stop_price": "stop_price",
+    "status": "status._value_",
+    "filled": "filled",
+    "average_price": "",  # fill_value / filled, computed
+    "commission": "commission",
+    "reason": "reason",
+}
+_TIME_ATTRIBUTES = {"created": "created", "closed": "closed_at"}
+_NAT = np.iinfo(np.int64).min  # NaT's int64
+
+
+def orders_frame(orders: Sequence[Order]) -> pd.DataFrame:
     """`BacktestResult.orders`: one row per order (`Order.to_record` gives one row).
 
-    Built column by column (a run can place 10^5 orders): no tuple per order and
-    no 2-d object array for pandas to split again. The two time columns are
-    converted as rows were (Timestamps to datetime64, None to NaT); every other
-    column holds strings, Decimals or None, which rows left as objects too, so
-    they are given as object arrays and pandas skips inferring them."""
+    A run can place 10^5 orders (2,000 x 2,520 daily: 108k), so the frame is built
+    in one block: the object columns fill the (columns, rows) block pandas keeps
+    them in (no stacking copy of every pointer), and the two time columns are
+    converted from int64 nanoseconds with C-level ``map`` checks. The values and
+    dtypes are what pandas gives the records (Timestamps to datetime64, None to
+    NaT; strings, Decimals and None as objects)."""
     if not orders:
         return pd.DataFrame.from_records([], columns=ORDER_COLUMNS)
     n = len(orders)
-
-    def objects(values: Iterable[object]) -> pd.Series:
-        return pd.Series(np.fromiter(values, dtype=object, count=n), dtype=object, copy=False)
-
-    def field(name: str) -> pd.Series:
-        # map + attrgetter runs in C: no generator frame per order (108k orders: ~8
-        # -> ~3 ms per column).
-        return objects(map(attrgetter(name), orders))
-
-    # ``_value_``: the member's string, without Enum's Python-level ``value`` property.
-    columns = {
-        "order_id": field("id"),
-        "symbol": field("asset.symbol"),
-        "created": _stamps([o.created for o in orders]),
-        "type": field("order_type._value_"),
-        "time_in_force": field("time_in_force._value_"),
-        "quantity": field("quantity"),
-        "limit_price": field("limit_price"),
-        "stop_price": field("stop_price"),
-        "status": field("status._value_"),
-        "filled": field("filled"),
-        "average_price": objects(o.fill_value / o.filled if o.filled else None for o in orders),
-        "commission": field("commission"),
-        "closed": _stamps([o.closed_at for o in orders]),
-        "reason": field("reason"),
-    }
-    return pd.DataFrame(columns, columns=ORDER_COLUMNS)
+    names = list(_OBJECT_ATTRIBUTES)
+    # The (columns, rows) object block pandas keeps object columns in, filled row by
+    # row: the frame takes it as it is.
+    block = np.empty((len(names), n), dtype=object)
+    for row, name in enumerate(names):
+        attribute = _OBJECT_ATTRIBUTES[name]
+        if attribute:
+            block[row] = np.fromiter(map(attrgetter(attribute), orders), dtype=object, count=n)
+        else:
+            block[row] = np.fromiter(
+                (o.fill_value / o.filled if o.filled else None for o in orders),
+                dtype=object,
+                count=n,
+            )
+    frame = pd.DataFrame(block.T, columns=names, copy=False)
+    # Copy-on-write: `insert` takes the time columns without copying them.
+    with pd.option_context("mode.copy_on_write", True):
+        for name, attribute in _TIME_ATTRIBUTES.items():
+            column = _stamps(list(map(attrgetter(attribute), orders)))
+            frame.insert(ORDER_COLUMNS.index(name), name, column)
+    return frame
 
 
-def _stamps(values: list[pd.Timestamp | None]) -> pd.Series | list[pd.Timestamp | None]:
-    """A time column: what pandas infers from the Timestamps (and None as NaT), built
-    from their int64 nanoseconds when every one is a UTC Timestamp of the same zone
-    object (the engine's orders: labels of one index). Inferring from 10^5 objects
-    takes ~30 ms; this ~5 ms. Anything else is returned as is, for pandas to infer."""
-    first = next((v for v in values if v is not None), None)
-    if type(first) is not pd.Timestamp or str(first.tz) != "UTC":
-        return values
-    zone = first.tz
-    if not all(v is None or (type(v) is pd.Timestamp and v.tz is zone) for v in values):
-        return values
-    nat = np.iinfo(np.int64).min  # NaT's int64
-    nanos = np.fromiter((nat if v is None else v.value for v in values), np.int64, len(values))
-    column = pd.Series(pd.DatetimeIndex(nanos.view("M8[ns]")).tz_localize(zone), copy=False)
+def _stamps(values: list[pd.Timestamp | None]) -> pd.Series:
+    """A time column: what pandas infers from the Timestamps (and None as NaT),
+    built from their int64 nanoseconds when every one is a UTC Timestamp of one
+    zone object (the engine's orders: labels of one index); anything else is left
+    to pandas' inference, as the column-by-column frame does. The checks run as
+    C-level ``map``s (108k orders: ~7 ms, against ~30 ms for a generator)."""
+    kinds = set(map(type, values))
+    if not kinds <= {pd.Timestamp, type(None)} or pd.Timestamp not in kinds:
+        return pd.Series(values)
+    first = next(filter(None, values))
+    zones = set(map(id, map(attrgetter("tz"), filter(None, values))))
+    if zones != {id(first.tz)} or str(first.tz) != "UTC":
+        return pd.Series(values)
+    nanos = np.fromiter((_NAT if v is None else v.value for v in values), np.int64, len(values))
+    column = pd.Series(pd.DatetimeIndex(nanos.view("M8[ns]")).tz_localize(first.tz), copy=False)
     expected = pd.Series([first]).dtype  # the dtype pandas would infer (unit and zone)
     return column if column.dtype == expected else column.astype(expected)

@@ -30,8 +30,7 @@ from rustybt.engine.execution import CommissionModel, SlippageModel
 from rustybt.engine.failures import USER_EXIT, strategy_failed
 from rustybt.engine.ledger import Ledger
 from rustybt.engine.limits import RunLimits, TimeUp
-from rustybt.engine.order_table import order_table
-from rustybt.engine.orders import OrderStatus
+from rustybt.engine.orders import OrderStatus, orders_frame
 from rustybt.engine.performance import PerformanceTracker
 from rustybt.engine.progress import BarProgress, progress_bar
 from rustybt.engine.recorder import Recorder
@@ -560,7 +559,7 @@ class _Run:
         # weigh more than their table.
         return BacktestResult.deferred(
             perf=perf,
-            orders=order_table(self.blotter.all_orders),
+            orders=orders_frame(self.blotter.all_orders),
             metadata=metadata,
             bars=(
                 None
