@@ -147,3 +147,27 @@ def test_the_collector_is_left_as_found_after_a_run_and_after_a_failing_one() ->
     assert gc.get_freeze_count() == 0
     assert gc.isenabled()
     assert gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("bars", [1, 255, 256, 257, 600])
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", None])
+def test_bar_labels_boxed_in_blocks_are_the_index_labels(bars: int, zone: str | None) -> None:
+    """`BarData.timestamp` boxes a block of labels per cache miss: each equals the
+    index's own label (value, unit, zone object), in any order of asking; negative
+    bars count from the end and a bar past the end raises as indexing does."""
+    from rustybt.engine.data_portal import BarData
+
+    index = pd.date_range("2024-01-01 14:30", periods=bars, freq="min", tz=zone).as_unit("us")
+    if zone is None:
+        index = index.tz_localize("UTC")
+    panel = make_panel(open=[[1.0]] * bars, index=index)
+    data = BarData(panel)
+    order = [bars - 1, 0, *range(bars), -1, -bars]
+    for bar in order:
+        got, expected = data.timestamp(bar), panel.index[bar]
+        assert got == expected
+        assert type(got) is type(expected)
+        assert got.unit == expected.unit
+        assert got.tz is expected.tz
+    with pytest.raises(IndexError):
+        data.timestamp(bars)

@@ -391,7 +391,10 @@ class Blotter:
         filled = order.filled + quantity
         order.filled = filled
         order.fill_value += quantity * price
-        order.commission += commission
+        if commission is not ZERO or order.commission is not ZERO:
+            # ZERO + ZERO would be a new Decimal("0"), equal in value and form: a cost-free
+            # run keeps the shared ZERO instead of one more object per fill.
+            order.commission += commission
         order.fills += 1
         if filled == order.quantity:  # nothing remaining: `order.close`, inline
             order.status = _FILLED

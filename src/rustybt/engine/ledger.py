@@ -75,7 +75,8 @@ class Ledger:
         """Book one fill and return the realized PnL (before commission) it produced."""
         value = quantity * price
         self.cash -= value + commission
-        self.commissions += commission
+        if commission is not ZERO or self.commissions is not ZERO:  # ZERO + ZERO: ZERO's form
+            self.commissions += commission
         self.slippage += slippage
         position = self.positions.get(asset)
         if position is None:
