@@ -39,9 +39,13 @@ if TYPE_CHECKING:
 __all__ = ["TradingContext"]
 
 
-def _nan_as_zero(prices: FloatArray) -> FloatArray:
+def _nan_as_zero(prices: FloatArray, *, copy: bool = True) -> FloatArray:
     """``np.nan_to_num(prices)``: the same array, in two passes instead of five when
-    every value is a number or NaN (prices are; NaN before an asset's first trade)."""
+    every value is a number or NaN (prices are; NaN before an asset's first trade).
+    With ``copy`` False, prices that are all finite are returned as they are (one
+    pass, no 40 MB copy at 2,000 x 2,520)."""
+    if not copy and np.isfinite(prices).all():
+        return prices
     zeroed = prices.copy()
     np.copyto(zeroed, 0.0, where=np.isnan(zeroed))
     if not np.isfinite(zeroed).all():  # an infinity: nan_to_num's largest finite float
@@ -94,7 +98,8 @@ class TradingContext(ContextConfiguration):
         self._equity_seen: tuple[float, Decimal] = (math.nan, Decimal("NaN"))
         # (target object, equity, target value) of the last order_target_percent.
         self._target_value_seen: tuple[object, Decimal, Decimal] = (None, Decimal("NaN"), ZERO)
-        zero_prices = _nan_as_zero(data._prices)
+        # A live run writes each arriving bar's prices in (`rustybt.live.bar_writer`).
+        zero_prices = _nan_as_zero(data._prices, copy=data.live)
         self._value_prices = zero_prices
         fill_values = blotter.fills.flat  # appended to, never replaced
         self.portfolio = Portfolio(

@@ -44,14 +44,18 @@ IntArray = npt.NDArray[np.int64]
 HistoryResult = FloatArray | pd.Series | pd.DataFrame
 
 
-def _forward_fill(values: FloatArray) -> FloatArray:
+def _forward_fill(values: FloatArray, *, copy: bool = True) -> FloatArray:
     """Carry the last valid value down each column (vectorised).
 
     Only columns with a gap are filled (most have none): a copy of the rest costs a
-    fraction of the row-number gather below."""
+    fraction of the row-number gather below. With no gap at all and ``copy`` False,
+    ``values`` itself is the answer (a backtest's prices share the close's memory:
+    2,000 x 2,520 daily saves a 40 MB array, ~0.09 s of fresh pages)."""
     gaps = np.flatnonzero(np.isnan(values).any(axis=0))
     if len(gaps) == values.shape[1]:
         return _fill_columns(values)
+    if not copy and not len(gaps):
+        return values
     filled = values.copy()
     if len(gaps):
         filled[:, gaps] = _fill_columns(values[:, gaps])
@@ -78,11 +82,16 @@ class BarData:
         *,
         lookback: BarPanel | None = None,
         zipline_api: bool = False,
+        live: bool = False,
     ) -> None:
         # The panel holds future bars: it stays private, and every public method
         # reads only up to ``self.bar``. ``lookback`` holds the bars before the
         # backtest's first one (same assets, same order): history reaches into them.
+        # ``live``: arriving bars are written into the arrays (`rustybt.live.bar_writer`
+        # writes the close, then the forward-filled price), so the derived price arrays
+        # must be memory of their own; a backtest's never change, and may share.
         self._panel = panel
+        self.live = live
         self._zipline = zipline_api
         self._daily = panel.frequency is Frequency.DAILY
         self.bar = -1
@@ -101,7 +110,7 @@ class BarData:
         else:
             self._index = panel.index
             self._full = {f: panel.field(f) for f in BAR_FIELDS}
-        self._full["price"] = _forward_fill(self._full["close"])
+        self._full["price"] = _forward_fill(self._full["close"], copy=live)
         self._index_windows = IndexWindows(self._index)
         # Read-only views of the full arrays for history windows: a slice of one is
         # read-only already (setting the flag per call cost ~0.3 µs of ~1.2 µs). The

@@ -241,6 +241,7 @@ class _Run:
         lookback: BarPanel | None = None,
         *,
         blotter_factory: type[Blotter] = Blotter,
+        live: bool = False,
     ) -> None:
         self.strategy = strategy
         self.panel = panel
@@ -257,7 +258,8 @@ class _Run:
             check_cash=config.check_cash,
         )
         self.lookback = lookback
-        self.data = BarData(panel, lookback=lookback, zipline_api=strategy.zipline_api)
+        # ``live``: bars are written into the panel as they arrive (`rustybt.live`).
+        self.data = BarData(panel, lookback=lookback, zipline_api=strategy.zipline_api, live=live)
         self.blotter.timestamp = self.data.timestamp
         self.blotter.next_close = config.fill_at == "next_close"
         self.quantities = np.zeros(len(panel.assets))

@@ -228,6 +228,7 @@ class LiveRunner:
             self.commission,
             self.slippage,
             blotter_factory=self.blotter_factory,
+            live=True,
         )
 
     def run(self) -> BacktestResult:
