@@ -309,7 +309,7 @@ def orders_frame(orders: Sequence[Order]) -> pd.DataFrame:
     return frame
 
 
-def _stamps(values: npt.NDArray[np.object_]) -> pd.Series:
+def _stamps(values: npt.NDArray[np.object_] | Sequence[object]) -> pd.Series:
     """A time column: what pandas infers from the Timestamps (and None as NaT).
 
     The engine's orders hold a few thousand distinct objects (the labels of one
@@ -317,6 +317,8 @@ def _stamps(values: npt.NDArray[np.object_]) -> pd.Series:
     UTC Timestamps of one zone object and one unit (or None), the column is built
     from their int64 nanoseconds; anything else is left to pandas' inference on
     the list, as the records table does."""
+    if not isinstance(values, np.ndarray):
+        values = np.fromiter(values, dtype=object, count=len(values))
     ids = np.fromiter(map(id, values), dtype=np.intp, count=len(values))
     _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
     distinct = values[first].tolist()  # each distinct object once (all alive: ids unique)
