@@ -1,10 +1,14 @@
-"""What the result costs: `_result` at the end of the run and each deferred table's
-first read, in CPU seconds, for the crossover in ``crossover.py``.
+"""What the result costs: `_result` at the end of the run (and the orders table
+inside it), each deferred table's first read, and freeing it all at the end of the
+process, in CPU seconds, for the crossover in ``crossover.py``.
 
 Each repeat is a fresh process running ``PortfolioCrossover`` on
 ``benchmark_panel(assets, 2520)``; the script prints the medians (and the range)
-with the load average. ``_result`` is timed around the engine's own call (inside
-the run, where it runs); the tables are then read one by one.
+with the load average. ``_result`` and ``orders_frame`` are timed around the
+engine's own calls (inside the run, where they run); the tables are then read one
+by one. ``teardown`` is the process's CPU after its last table was read (from the
+parent's ``wait4``): freeing the result and the run's objects (the engine's
+reference cycles leave those to the collector's final pass) and the interpreter's exit.
 
     .venv/bin/python benchmarks/result_cost.py --assets 500 --assets 2000 --repeat 3
 """
@@ -43,6 +47,15 @@ def child(n_assets: int) -> None:
         return result
 
     runner._Run._result = timed  # type: ignore[method-assign]
+    build_orders = runner.orders_frame  # type: ignore[attr-defined]  # the name runner calls
+
+    def timed_orders(orders: Any) -> Any:  # Any: wraps the engine's builder
+        started = time.process_time()
+        frame = build_orders(orders)
+        timings["orders_frame"] = time.process_time() - started
+        return frame
+
+    runner.orders_frame = timed_orders  # type: ignore[attr-defined]
     panel = benchmark_panel(n_assets, 2520, "daily")
     result = run_backtest(PortfolioCrossover(), panel, capital=1_000_000, volume_limit=None)
     for name in TABLES:
@@ -51,7 +64,8 @@ def child(n_assets: int) -> None:
         timings[name] = time.process_time() - started
     timings["orders_rows"] = len(result.orders)
     timings["position_rows"] = len(result.positions)
-    print(json.dumps(timings))
+    timings["process_cpu"] = time.process_time()
+    print(json.dumps(timings), flush=True)
 
 
 def main() -> None:
@@ -67,22 +81,30 @@ def main() -> None:
     for n_assets in args.assets or [500, 2000]:
         runs = []
         for _ in range(args.repeat):
-            output = subprocess.run(
+            process = subprocess.Popen(
                 [sys.executable, __file__, "--child", str(n_assets)],
-                check=True,
-                capture_output=True,
+                stdout=subprocess.PIPE,
                 text=True,
-            ).stdout
-            runs.append(json.loads(output.strip().splitlines()[-1]))
+            )
+            assert process.stdout is not None
+            output = process.stdout.read()
+            _, status, usage = os.wait4(process.pid, 0)
+            if os.waitstatus_to_exitcode(status):
+                raise SystemExit(f"the {n_assets}-asset child failed")
+            run = json.loads(output.strip().splitlines()[-1])
+            run["teardown"] = usage.ru_utime + usage.ru_stime - run["process_cpu"]
+            runs.append(run)
         first = runs[0]
         print(
             f"{n_assets} x 2,520 daily ({first['orders_rows']:,} orders, "
             f"{first['position_rows']:,} position rows), CPU s, median [min-max] "
             f"of {args.repeat}:"
         )
-        for key in ("_result", *TABLES):
+        for key in ("_result", "orders_frame", *TABLES, "teardown"):
             values = [float(r[key]) for r in runs]
-            label = key if key == "_result" else f"first read of {key}"
+            label = (
+                key if key in ("_result", "orders_frame", "teardown") else f"first read of {key}"
+            )
             print(
                 f"  {label:<28} {statistics.median(values):6.3f} "
                 f"[{min(values):.3f}-{max(values):.3f}]"

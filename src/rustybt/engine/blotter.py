@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from rustybt.assets import Asset
@@ -88,35 +87,24 @@ class FillLog:
         """The symbol of every fill, in booking order."""
         return cast(list[str], self.flat[1::_WIDTH])
 
-    def to_frame(self, index: pd.DatetimeIndex) -> pd.DataFrame:
-        flat = self.flat
-        n = len(flat) // _WIDTH
-        bars = np.fromiter(flat[0::_WIDTH], dtype=np.int64, count=n)
+    def to_frame(self, index: pd.DatetimeIndex, count: int | None = None) -> pd.DataFrame:
+        """`BacktestResult.transactions`: the first ``count`` fills (default: all).
 
-        def objects(column: int) -> pd.Series:
-            # np.fromiter fills the object array in one pass; pandas' own list
-            # conversion (``pd.Series(values, dtype=object)``) takes about twice as long.
-            values = np.fromiter(flat[column::_WIDTH], dtype=object, count=n)
-            return pd.Series(values, dtype=object, copy=False)
-
-        def floats(column: int) -> npt.NDArray[np.float64]:
-            return np.fromiter(flat[column::_WIDTH], dtype=np.float64, count=n)
-
-        return pd.DataFrame(
-            {
-                "timestamp": index[bars] if n else index[:0],
-                "symbol": objects(1),
-                "quantity": objects(2),
-                "price": objects(3),
-                "commission": objects(4),
-                "slippage": objects(5),
-                "order_id": objects(6),
-                "reference_price": floats(7),
-                "decision_price": floats(8),
-                "bar": bars,
-            },
-            columns=list(self.COLUMNS),
-        )
+        One pass reads every value into a flat object array; seen as (fills, 9), its
+        six object columns (symbol to order id, adjacent in a fill's values) are the
+        frame's object block as they are (a view: copying objects would touch every
+        value's reference count again, and the log is scattered in memory)."""
+        n = len(self) if count is None else count
+        values = np.fromiter(self.flat, dtype=object, count=n * _WIDTH).reshape(n, _WIDTH)
+        bars = values[:, 0].astype(np.int64)
+        frame = pd.DataFrame(values[:, 1:7], columns=list(self.COLUMNS[1:7]), copy=False)
+        # Copy-on-write: `insert` takes the other columns without copying them.
+        with pd.option_context("mode.copy_on_write", True):
+            frame.insert(0, "timestamp", index[bars] if n else index[:0])
+            frame.insert(7, "reference_price", values[:, 7].astype(np.float64))
+            frame.insert(8, "decision_price", values[:, 8].astype(np.float64))
+            frame.insert(9, "bar", bars)
+        return frame
 
 
 class Blotter:

@@ -36,17 +36,16 @@ __all__ = [
 
 def deferred_transactions(fills: FillLog, index: pd.DatetimeIndex) -> Deferred[object]:
     """The fills so far. The fill log only ever appends (a live session may append
-    more) and never changes what it holds: its list is shared and cut to today's
-    length when the table is built."""
-    flat = fills.flat
-    cut = len(flat)
+    more) and never changes what it holds: it is shared, and the table reads
+    today's number of fills from its start."""
+    shared = FillLog()
+    shared.flat = fills.flat  # the list itself, not a copy
+    count = len(fills)
 
     def build() -> pd.DataFrame:
-        snapshot = FillLog()
-        snapshot.flat = flat[:cut]
-        return snapshot.to_frame(index)
+        return shared.to_frame(index, count)
 
-    return Deferred(build, len(fills))
+    return Deferred(build, count)
 
 
 def deferred_positions(tracker: PerformanceTracker) -> Deferred[object]:
