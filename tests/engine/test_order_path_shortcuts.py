@@ -117,3 +117,26 @@ def test_time_columns_equal_what_pandas_infers() -> None:
         got = pd.DataFrame({"t": _stamps(values)})["t"]
         expected = pd.DataFrame({"t": values})["t"]
         pd.testing.assert_series_equal(got, expected, check_exact=True)
+
+
+@pytest.mark.parametrize("amount", [D(5), D("1E+1"), D("-7"), D("0.5"), D("2.50")])
+def test_a_fill_books_the_sums_it_stands_for(amount: D) -> None:
+    """The cost-free fill reuses the order's quantity for ``quantity - 0`` and
+    ``0 + quantity`` only where that is the same Decimal in value and form (a whole
+    quantity, exponent 0), and keeps ZERO for ``0 + 0`` commissions: every booked
+    value's string is what the plain sums give, ``1E+1`` included."""
+    symbol = "F" if amount != amount.to_integral_value() else "A"
+    held = [(0, "order", (symbol, 100), {})] if amount < 0 else []
+    scripted = Scripted([*held, (1, "order", (symbol, amount), {})])
+    result = run_backtest(scripted.strategy, _panel(), capital=10_000, volume_limit=None)
+    order = scripted.placed[-1]
+    assert order is not None
+    zero = D(0)
+    booked = order.quantity - zero  # what the plain path books
+    if str(amount) == "1E+1":  # the case where reusing the order's object would differ
+        assert str(order.quantity) == "1E+1"
+        assert str(booked) == "10"
+    assert str(result.transactions["quantity"].iloc[-1]) == str(booked)
+    assert str(order.filled) == str(zero + booked)
+    assert str(order.commission) == str(zero + zero)
+    assert str(result.orders["filled"].iloc[-1]) == str(zero + booked)

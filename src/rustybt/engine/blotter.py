@@ -277,7 +277,12 @@ class Blotter:
                     # The default models cost nothing: the fill is the whole remaining
                     # quantity at the reference price (`_fill` with those models,
                     # inline: every order of a cost-free backtest passes here).
-                    quantity = order.quantity - order.filled
+                    # `order.quantity - order.filled`: a whole quantity (exponent 0) of an
+                    # order not yet filled is that difference in value and form already,
+                    # so the order's own object is booked (one Decimal fewer per fill).
+                    quantity = order.quantity
+                    if order.filled is not ZERO or not quantity.same_quantum(ZERO):
+                        quantity = quantity - order.filled
                     # `to_decimal`, inline for the Python float a bar row's `item` gives.
                     ref = Decimal(repr(price)) if type(price) is float else to_decimal(price)
                     if check_cash:
@@ -376,7 +381,9 @@ class Blotter:
             pending[asset] = left
         else:
             pending.pop(asset, None)
-        filled = order.filled + quantity
+        filled = order.filled
+        # ZERO + a whole quantity is that quantity in value and form: share the object.
+        filled = quantity if filled is ZERO and quantity.same_quantum(ZERO) else filled + quantity
         order.filled = filled
         order.fill_value += quantity * price
         if commission is not ZERO or order.commission is not ZERO:
