@@ -6,12 +6,13 @@ from __future__ import annotations
 import gc
 from decimal import Decimal as D
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from rustybt import FunctionStrategy, run_backtest
+from rustybt import FunctionStrategy, Strategy, run_backtest
 from rustybt.assets import Asset
 from rustybt.engine.numbers import order_decimal
 from rustybt.engine.orders import ORDER_COLUMNS, OrderStatus, orders_frame
@@ -171,3 +172,45 @@ def test_bar_labels_boxed_in_blocks_are_the_index_labels(bars: int, zone: str | 
         assert got.tz is expected.tz
     with pytest.raises(IndexError):
         data.timestamp(bars)
+
+
+def test_a_finished_run_is_freed_without_the_cyclic_collector() -> None:
+    """No reference cycle holds a finished run: its orders, context and blotter are
+    freed when it is dropped, not at the next full collection (many runs in one
+    process, as optimisation runs them, keep a flat memory)."""
+    panel = make_panel(open=[[10.0], [11.0], [12.0], [13.0]])
+
+    class Trader(Strategy):
+        def handle_data(self, context: Any, data: Any) -> None:
+            context.order("A", 5 if data.bar % 2 == 0 else -5, time_in_force="day")
+
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        trader = Trader()
+        result = run_backtest(trader, panel, volume_limit=None)
+        gc.collect()
+        kept = {type(o).__name__ for o in gc.garbage}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was_enabled:
+            gc.enable()
+    assert len(result.orders) == 4
+    assert not kept & {"Order", "TradingContext", "Blotter", "Ledger", "Portfolio", "_Run"}
+
+
+def test_a_day_order_after_the_run_is_refused() -> None:
+    """The context keeps working after its run for reads (portfolio, positions), but a
+    day order has no session left to expire in: a clear error, not a crash."""
+    panel = make_panel(open=[[10.0], [11.0]])
+    scripted = Scripted([order_at(0, "A", 5)])
+    run_backtest(scripted.strategy, panel, volume_limit=None)
+    context = scripted.context
+    assert context is not None
+    gc.collect()
+    assert context.portfolio.positions[Asset("A")].amount == 5
+    with pytest.raises(StrategyError, match="after the backtest ended"):
+        context.order("A", 1, time_in_force="day")

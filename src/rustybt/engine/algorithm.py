@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_DOWN, Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from rustybt.assets import Asset
 from rustybt.data.bars import FloatArray
 from rustybt.engine.account import Account
 from rustybt.engine.blotter import Blotter
-from rustybt.engine.configuration import ContextConfiguration
+from rustybt.engine.configuration import ContextConfiguration, asset_by_sid
 from rustybt.engine.controls import Controls, OnError, OrderCheck
 from rustybt.engine.data_portal import AssetLike, BarData
 from rustybt.engine.ledger import Ledger
@@ -51,6 +52,13 @@ def _nan_as_zero(prices: FloatArray, *, copy: bool = True) -> FloatArray:
     if not np.isfinite(zeroed).all():  # an infinity: nan_to_num's largest finite float
         return np.nan_to_num(prices)
     return zeroed
+
+
+def _price_of(data: BarData, asset: Asset) -> float:
+    """The asset's forward-filled price at the current bar (the first bar's before it)."""
+    # ``item`` gives the Python float at once (indexing boxes an np.float64 first).
+    price: float = data._prices.item(max(data.bar, 0), data.column(asset))
+    return price
 
 
 _FRACTION_QUANTUM = Decimal("1e-8")
@@ -102,23 +110,24 @@ class TradingContext(ContextConfiguration):
         zero_prices = _nan_as_zero(data._prices, copy=data.live)
         self._value_prices = zero_prices
         fill_values = blotter.fills.flat  # appended to, never replaced
+        # The portfolio's callables read the data, never this context: a context that
+        # its own portfolio pointed back at would be a reference cycle, and a finished
+        # run's orders would then wait for a full collection instead of being freed
+        # when the run is dropped (many runs in one process: optimisation, notebooks).
         self.portfolio = Portfolio(
             ledger,
             quantities,
             lambda: zero_prices[max(data.bar, 0)],
-            self._price_of,
+            partial(_price_of, data),
             lambda: (data.bar, len(fill_values)),
-            self.sid,  # type: ignore[arg-type]  # sid() raises UnknownSymbol for other types
+            partial(asset_by_sid, data),  # raises UnknownSymbol for keys of other types
             data.last_sale_date,
         )
         self.account = Account(self.portfolio)
 
     # -- prices ------------------------------------------------------------------
     def _price_of(self, asset: Asset) -> float:
-        data = self._data
-        # ``item`` gives the Python float at once (indexing boxes an np.float64 first).
-        price: float = data._prices.item(max(data.bar, 0), data.column(asset))
-        return price
+        return _price_of(self._data, asset)
 
     def get_datetime(self, tz: str | None = None) -> pd.Timestamp:
         """The current bar's time (UTC, or converted to ``tz``)."""

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rustybt.engine.data_portal import AssetLike, BarData
     from rustybt.finance.cancel_policy import CancelPolicy
 
-__all__ = ["ContextConfiguration"]
+__all__ = ["ContextConfiguration", "asset_by_sid"]
 
 _ENVIRONMENT_FIELDS = ("arena", "data_frequency", "start", "end", "capital_base", "platform")
 
@@ -163,13 +163,19 @@ class ContextConfiguration:
     def sid(self, sid: int | str | Asset) -> Asset:
         """An asset by its position in the data (rustybt has no security ids; an
         asset's sid is its column, in the order of ``context.assets``) or symbol."""
-        if isinstance(sid, Asset | str):
-            return self._data.asset(sid)
-        assets = self._data._panel.assets
-        if isinstance(sid, bool) or not isinstance(sid, int) or not 0 <= sid < len(assets):
-            raise UnknownSymbol(
-                f"no asset with sid {sid!r}",
-                context={"sid": sid},
-                hint=f"sids are 0..{len(assets) - 1} (columns of the data); or use symbol()",
-            )
-        return assets[sid]
+        return asset_by_sid(self._data, sid)
+
+
+def asset_by_sid(data: BarData, sid: int | str | Asset) -> Asset:
+    """`ContextConfiguration.sid` given the data (the portfolio resolves its keys with
+    it without holding the context)."""
+    if isinstance(sid, Asset | str):
+        return data.asset(sid)
+    assets = data._panel.assets
+    if isinstance(sid, bool) or not isinstance(sid, int) or not 0 <= sid < len(assets):
+        raise UnknownSymbol(
+            f"no asset with sid {sid!r}",
+            context={"sid": sid},
+            hint=f"sids are 0..{len(assets) - 1} (columns of the data); or use symbol()",
+        )
+    return assets[sid]

@@ -12,9 +12,9 @@ from __future__ import annotations
 import gc
 import math
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -28,6 +28,7 @@ from rustybt.engine.blotter import Blotter
 from rustybt.engine.data_portal import BarData
 from rustybt.engine.execution import CommissionModel, SlippageModel
 from rustybt.engine.failures import USER_EXIT, strategy_failed
+from rustybt.engine.fill_mirror import FillMirror
 from rustybt.engine.ledger import Ledger
 from rustybt.engine.limits import RunLimits, TimeUp
 from rustybt.engine.orders import OrderStatus, orders_frame
@@ -227,6 +228,24 @@ def _watchers(
     return both
 
 
+def _weak_day_order_expiry(run: _Run) -> Callable[[int], int]:
+    """``run._day_order_expiry`` through a weak reference (the context holding it is
+    part of the run: see `FillMirror`). The run outlives every order its strategy
+    places while it runs; afterwards an order has no session to expire in."""
+    ref = weakref.ref(run)
+
+    def expiry(bar: int) -> int:
+        alive = ref()
+        if alive is None:
+            raise StrategyError(
+                "orders cannot be placed after the backtest ended",
+                hint="place orders in handle_data or a scheduled function",
+            )
+        return alive._day_order_expiry(bar)
+
+    return expiry
+
+
 class _Run:
     """One backtest's mutable state; `execute` is the hot loop."""
 
@@ -265,7 +284,12 @@ class _Run:
         self.quantities = np.zeros(len(panel.assets))
         self.cost_basis = np.zeros(len(panel.assets))
         self._assets = list(panel.assets)
-        self.blotter.on_fill = self._mirror_fill
+        # Neither callable holds this run: the blotter and the context are part of it,
+        # and a cycle back to it would keep a finished run (its orders) alive until a
+        # full collection instead of freeing it when it is dropped.
+        self.blotter.on_fill = FillMirror(
+            self._assets, self.ledger, self.quantities, self.cost_basis
+        ).apply
         self.recorder = Recorder(self.layout.session_of_bar, len(self.layout.sessions))
         self.context = TradingContext(
             data=self.data,
@@ -273,7 +297,7 @@ class _Run:
             blotter=self.blotter,
             quantities=self.quantities,
             recorder=self.recorder,
-            day_order_expiry=self._day_order_expiry,
+            day_order_expiry=_weak_day_order_expiry(self),
             params=dict(strategy.params),
         )
         self.context._environment.update(
@@ -294,21 +318,6 @@ class _Run:
         self._starts: list[bool] = []
         self._ends: list[bool] = []
         self.history = panel
-
-    def _mirror_fill(self, column: int, quantity: Decimal) -> None:
-        asset = self._assets[column]
-        position = self.ledger.positions.get(asset)
-        if position is None:
-            self.quantities[column] = 0.0
-            self.cost_basis[column] = 0.0
-        else:
-            # The ledger keeps no zero positions: `average_cost` without its check.
-            held = position.quantity
-            # A whole quantity through int: float(Decimal) goes through a string
-            # (~450 ns), int() ~100 ns; both round correctly, so the same float.
-            whole = int(held)
-            self.quantities[column] = float(whole) if whole == held else float(held)
-            self.cost_basis[column] = float(position.cost / held)
 
     def _day_order_expiry(self, bar: int) -> int:
         """Last bar of the session in which a day order placed at ``bar`` can trade."""
