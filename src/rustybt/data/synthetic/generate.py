@@ -16,7 +16,7 @@ from rustybt.data.bars import BarPanel, FloatArray
 from .calendar import build_index
 from .config import SyntheticConfig
 from .model import AssetParams, Factors, ReturnBlocks, Streams, asset_params, factors
-from .ohlcv import BarBlocks, Bars, BarShape
+from .ohlcv import FACTOR_FIELDS, BarBlocks, Bars, BarShape
 
 __all__ = [
     "BENCHMARK_FIRST_LEVEL",
@@ -44,6 +44,13 @@ THREAD_MIN_ELEMENTS = 4_000_000
 
 #: Blocks whose shocks the worker thread draws in one go (fewer hand-overs).
 SHOCK_BATCH_BLOCKS = 8
+
+#: Batches the worker thread may run ahead of the caller.
+BATCHES_AHEAD = 2
+
+#: The bar factors the worker thread draws besides the shocks (the caller draws
+#: the others): chosen to even out the two threads' work.
+WORKER_FIELDS: tuple[str, ...] = ("open",)
 
 
 @dataclass(frozen=True)
@@ -189,51 +196,85 @@ def _bars(
         if config.benchmark_as_asset
         else None
     )
-    threaded = n_bars * n_assets >= THREAD_MIN_ELEMENTS
-    for rows, shocks in _shocks(returns_of, blocks, threaded=threaded):
+    threaded = n_bars * n_assets >= THREAD_MIN_ELEMENTS and (os.cpu_count() or 1) >= 2
+    ahead = WORKER_FIELDS if threaded and with_index is None else ()
+    own = tuple(name for name in FACTOR_FIELDS if name not in ahead)
+    drawn = _Ahead(returns_of, bars_of, out, ahead, scratch.shape)
+    for rows, shocks in drawn.blocks(blocks, threaded=threaded):
         count = rows.stop - rows.start
         returns_of.fill(rows, shocks, returns[:count], scratch[:count])
         if with_index is None:
-            bars_of.fill(rows, returns[:count], _block(out, rows), scratch[:count])
+            block = _block(out, rows)
+            bars_of.draw_factors(rows, block, scratch[:count], own)
+            bars_of.finish(rows, returns[:count], block, scratch[:count])
         else:
             with_index.fill(bars_of, rows, returns[:count], scratch[:count], out)
     return out
 
 
-def _shocks(
-    returns_of: ReturnBlocks, blocks: list[slice], *, threaded: bool
-) -> Iterator[tuple[slice, FloatArray]]:
-    """Each block with its idiosyncratic shocks, drawn in block order.
+class _Ahead:
+    """Draws the shocks, and the bar factors of ``fields``, of each block in bar order.
 
-    With ``threaded`` (and more than one CPU) a worker thread draws the shocks of
-    the next batch of blocks while the caller computes this one's: numpy draws
-    without holding the GIL, and the Student-t draw is ~40% of the generator's
-    work. Only that thread touches the generator, batch after batch in bar order,
-    and a batch's rows are the rows its blocks would have drawn one by one (the
-    draws fill row-major), so the shocks are the same numbers either way.
+    Threaded (`blocks`), a worker thread draws them a few batches of blocks ahead
+    while the caller computes the current block: numpy draws and computes without
+    holding the GIL, and the Student-t draw alone is ~40% of the generator's work.
+    Each generator is used by one thread only (the shocks' and the ``fields``'
+    generators by the worker, the others by the caller), batch after batch in bar
+    order, and a batch's rows are the rows its blocks would have drawn one by one
+    (the draws fill row-major), so the numbers are the same either way. The
+    worker writes the factors straight into the output rows of its batch, which
+    the caller touches only after the batch is handed over.
     """
-    if not threaded or (os.cpu_count() or 1) < 2 or not blocks:
-        for rows in blocks:
-            yield rows, returns_of.draw_shocks(rows.stop - rows.start)
-        return
-    from concurrent.futures import ThreadPoolExecutor  # only big panels need it
 
-    batches = [
-        blocks[i : i + SHOCK_BATCH_BLOCKS] for i in range(0, len(blocks), SHOCK_BATCH_BLOCKS)
-    ]
+    def __init__(
+        self,
+        returns_of: ReturnBlocks,
+        bars_of: BarBlocks,
+        out: Bars,
+        fields: tuple[str, ...],
+        block_shape: tuple[int, int],
+    ) -> None:
+        self._returns_of = returns_of
+        self._bars_of = bars_of
+        self._out = out
+        self._fields = fields
+        self._scratch = np.empty(block_shape) if fields else None
 
-    def draw(batch: list[slice]) -> FloatArray:
-        return returns_of.draw_shocks(batch[-1].stop - batch[0].start)
+    def blocks(self, blocks: list[slice], *, threaded: bool) -> Iterator[tuple[slice, FloatArray]]:
+        """Each block with its idiosyncratic shocks, its ``fields`` already in ``out``."""
+        if not threaded or not blocks:
+            for rows in blocks:
+                yield rows, self._draw([rows])
+            return
+        from collections import deque  # only big panels need these
+        from concurrent.futures import Future, ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rustybt-synthetic") as pool:
-        pending = pool.submit(draw, batches[0])
-        for position, batch in enumerate(batches):
-            shocks = pending.result()
-            if position + 1 < len(batches):
-                pending = pool.submit(draw, batches[position + 1])
+        batches = [
+            blocks[i : i + SHOCK_BATCH_BLOCKS] for i in range(0, len(blocks), SHOCK_BATCH_BLOCKS)
+        ]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rustybt-synthetic") as pool:
+            # One worker runs the batches in submission order, so each generator
+            # still sees its blocks in bar order.
+            pending: deque[Future[FloatArray]] = deque(
+                pool.submit(self._draw, batch) for batch in batches[:BATCHES_AHEAD]
+            )
+            for position, batch in enumerate(batches):
+                shocks = pending.popleft().result()
+                if position + BATCHES_AHEAD < len(batches):
+                    pending.append(pool.submit(self._draw, batches[position + BATCHES_AHEAD]))
+                for rows in batch:
+                    offset = rows.start - batch[0].start
+                    yield rows, shocks[offset : offset + rows.stop - rows.start]
+
+    def _draw(self, batch: list[slice]) -> FloatArray:
+        shocks = self._returns_of.draw_shocks(batch[-1].stop - batch[0].start)
+        if self._scratch is not None:
             for rows in batch:
-                offset = rows.start - batch[0].start
-                yield rows, shocks[offset : offset + rows.stop - rows.start]
+                count = rows.stop - rows.start
+                self._bars_of.draw_factors(
+                    rows, _block(self._out, rows), self._scratch[:count], self._fields
+                )
+        return shocks
 
 
 class _IndexColumn:
