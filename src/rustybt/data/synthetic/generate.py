@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +16,7 @@ from .calendar import build_index
 from .config import SyntheticConfig
 from .model import AssetParams, Factors, ReturnBlocks, Streams, asset_params, factors
 from .ohlcv import FACTOR_FIELDS, BarBlocks, Bars, BarShape
+from .pipeline import draw_on_two_threads
 
 __all__ = [
     "BENCHMARK_FIRST_LEVEL",
@@ -34,23 +34,21 @@ BENCHMARK_FIRST_LEVEL = 1000.0
 #: stay in a core's L2 cache (1 MB here) between the passes over them.
 BLOCK_ELEMENTS = 16_384
 
-#: From this many bars x assets on, a worker thread draws the Student-t shocks.
-#: Below it the saving is a few ms of wall time for ~30% more CPU (500 x 2,520,
-#: fresh processes, idle second core: 0.13-0.14 s wall either way, 0.18 s CPU
-#: threaded against 0.14-0.16 s), and the thread's own memory (~2 MB: its stack and
-#: malloc arena) would raise the peak of small panels such as 1 x 250,000. At
-#: 2,000 x 2,520 it pays: 0.37-0.39 s wall against 0.64-0.98 s without it.
-THREAD_MIN_ELEMENTS = 4_000_000
+#: From this many bars x assets on, the random draws are shared between the caller
+#: and a worker thread (`draw_on_two_threads`). Measured in fresh processes with an
+#: idle second core: 500 x 2,520 (1.26 M) 0.125 -> 0.085 s wall for 0.125 -> 0.153 s
+#: CPU. Below it, thread start and hand-overs cost more than they save, and the
+#: thread's own memory (~2 MB: its stack and malloc arena) would raise the peak of
+#: small panels such as 1 x 250,000.
+THREAD_MIN_ELEMENTS = 1_000_000
 
-#: Blocks whose shocks the worker thread draws in one go (fewer hand-overs).
+#: Blocks per task of the threads: a batch of blocks is drawn in one go (fewer
+#: hand-overs; the caller steals work at batch boundaries).
 SHOCK_BATCH_BLOCKS = 8
 
-#: Batches the worker thread may run ahead of the caller.
+#: Batches past the caller's that the worker thread may draw (memory: one batch of
+#: shocks each, 1 MB at 8 blocks).
 BATCHES_AHEAD = 2
-
-#: The bar factors the worker thread draws besides the shocks (the caller draws
-#: the others): chosen to even out the two threads' work.
-WORKER_FIELDS: tuple[str, ...] = ("open",)
 
 
 @dataclass(frozen=True)
@@ -197,84 +195,27 @@ def _bars(
         else None
     )
     threaded = n_bars * n_assets >= THREAD_MIN_ELEMENTS and (os.cpu_count() or 1) >= 2
-    ahead = WORKER_FIELDS if threaded and with_index is None else ()
-    own = tuple(name for name in FACTOR_FIELDS if name not in ahead)
-    drawn = _Ahead(returns_of, bars_of, out, ahead, scratch.shape)
-    for rows, shocks in drawn.blocks(blocks, threaded=threaded):
+    # Threaded, every bar field's random factors are drawn with the shocks (on
+    # either thread); the index's column is staged, so it draws its own.
+    drawn = FACTOR_FIELDS if threaded and with_index is None else ()
+    own = tuple(name for name in FACTOR_FIELDS if name not in drawn)
+    shocks_of = (
+        draw_on_two_threads(
+            returns_of, bars_of, out, blocks, drawn, scratch, SHOCK_BATCH_BLOCKS, BATCHES_AHEAD
+        )
+        if threaded
+        else ((rows, returns_of.draw_shocks(rows.stop - rows.start)) for rows in blocks)
+    )
+    for rows, shocks in shocks_of:
         count = rows.stop - rows.start
         returns_of.fill(rows, shocks, returns[:count], scratch[:count])
         if with_index is None:
-            block = _block(out, rows)
+            block = out.block(rows)
             bars_of.draw_factors(rows, block, scratch[:count], own)
             bars_of.finish(rows, returns[:count], block, scratch[:count])
         else:
             with_index.fill(bars_of, rows, returns[:count], scratch[:count], out)
     return out
-
-
-class _Ahead:
-    """Draws the shocks, and the bar factors of ``fields``, of each block in bar order.
-
-    Threaded (`blocks`), a worker thread draws them a few batches of blocks ahead
-    while the caller computes the current block: numpy draws and computes without
-    holding the GIL, and the Student-t draw alone is ~40% of the generator's work.
-    Each generator is used by one thread only (the shocks' and the ``fields``'
-    generators by the worker, the others by the caller), batch after batch in bar
-    order, and a batch's rows are the rows its blocks would have drawn one by one
-    (the draws fill row-major), so the numbers are the same either way. The
-    worker writes the factors straight into the output rows of its batch, which
-    the caller touches only after the batch is handed over.
-    """
-
-    def __init__(
-        self,
-        returns_of: ReturnBlocks,
-        bars_of: BarBlocks,
-        out: Bars,
-        fields: tuple[str, ...],
-        block_shape: tuple[int, int],
-    ) -> None:
-        self._returns_of = returns_of
-        self._bars_of = bars_of
-        self._out = out
-        self._fields = fields
-        self._scratch = np.empty(block_shape) if fields else None
-
-    def blocks(self, blocks: list[slice], *, threaded: bool) -> Iterator[tuple[slice, FloatArray]]:
-        """Each block with its idiosyncratic shocks, its ``fields`` already in ``out``."""
-        if not threaded or not blocks:
-            for rows in blocks:
-                yield rows, self._draw([rows])
-            return
-        from collections import deque  # only big panels need these
-        from concurrent.futures import Future, ThreadPoolExecutor
-
-        batches = [
-            blocks[i : i + SHOCK_BATCH_BLOCKS] for i in range(0, len(blocks), SHOCK_BATCH_BLOCKS)
-        ]
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rustybt-synthetic") as pool:
-            # One worker runs the batches in submission order, so each generator
-            # still sees its blocks in bar order.
-            pending: deque[Future[FloatArray]] = deque(
-                pool.submit(self._draw, batch) for batch in batches[:BATCHES_AHEAD]
-            )
-            for position, batch in enumerate(batches):
-                shocks = pending.popleft().result()
-                if position + BATCHES_AHEAD < len(batches):
-                    pending.append(pool.submit(self._draw, batches[position + BATCHES_AHEAD]))
-                for rows in batch:
-                    offset = rows.start - batch[0].start
-                    yield rows, shocks[offset : offset + rows.stop - rows.start]
-
-    def _draw(self, batch: list[slice]) -> FloatArray:
-        shocks = self._returns_of.draw_shocks(batch[-1].stop - batch[0].start)
-        if self._scratch is not None:
-            for rows in batch:
-                count = rows.stop - rows.start
-                self._bars_of.draw_factors(
-                    rows, _block(self._out, rows), self._scratch[:count], self._fields
-                )
-        return shocks
 
 
 class _IndexColumn:
@@ -306,9 +247,9 @@ class _IndexColumn:
     ) -> None:
         """Write the assets' and the index's bars of ``rows`` into ``out``."""
         count, n_assets = returns.shape
-        block = _block(self._staged, slice(0, count))
+        block = self._staged.block(slice(0, count))
         bars_of.fill(rows, returns, block, scratch)
-        index = _block(self._index, slice(0, count))
+        index = self._index.block(slice(0, count))
         self._bars_of.fill(rows, self._log_returns[rows, None], index, self._scratch[:count])
         for name in ("open", "high", "low", "close"):
             target = getattr(out, name)
@@ -316,16 +257,6 @@ class _IndexColumn:
             target[rows, n_assets:] = getattr(index, name)
         out.volume[rows, :n_assets] = block.volume
         out.volume[rows, n_assets] = block.volume.sum(axis=1)
-
-
-def _block(bars: Bars, rows: slice) -> Bars:
-    return Bars(
-        open=bars.open[rows],
-        high=bars.high[rows],
-        low=bars.low[rows],
-        close=bars.close[rows],
-        volume=bars.volume[rows],
-    )
 
 
 def _index_blocks(config: SyntheticConfig, shared: Factors, streams: Streams) -> BarBlocks:

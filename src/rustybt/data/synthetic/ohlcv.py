@@ -60,6 +60,16 @@ class Bars(NamedTuple):
     close: FloatArray
     volume: FloatArray
 
+    def block(self, rows: slice) -> Bars:
+        """The five arrays' ``rows`` (views)."""
+        return Bars(
+            open=self.open[rows],
+            high=self.high[rows],
+            low=self.low[rows],
+            close=self.close[rows],
+            volume=self.volume[rows],
+        )
+
 
 class BarBlocks:
     """OHLCV from log returns, one block of bars at a time (formulas in the module docstring).
@@ -124,7 +134,7 @@ class BarBlocks:
         ``high`` and ``low``, ``exp(n * G_t - n² / 2)`` in ``volume``; `finish`
         multiplies them by the prices. Each field's generator must see its blocks
         in bar order, but the fields are independent, so different threads may
-        draw different fields (`generate` draws some ahead in a worker thread).
+        draw different fields (see `pipeline.draw_on_two_threads`).
         ``scratch`` has the block's shape and is overwritten.
         """
         if not fields:
