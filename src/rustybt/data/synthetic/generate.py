@@ -35,11 +35,12 @@ BENCHMARK_FIRST_LEVEL = 1000.0
 BLOCK_ELEMENTS = 16_384
 
 #: From this many bars x assets on, the random draws are shared between the caller
-#: and a worker thread (`draw_on_two_threads`). Measured in fresh processes with an
-#: idle second core: 500 x 2,520 (1.26 M) 0.125 -> 0.085 s wall for 0.125 -> 0.153 s
-#: CPU. Below it, thread start and hand-overs cost more than they save, and the
-#: thread's own memory (~2 MB: its stack and malloc arena) would raise the peak of
-#: small panels such as 1 x 250,000.
+#: and a worker thread (`draw_on_two_threads`). 500 x 2,520 (1.26 M), fresh
+#: processes, 2 cores: 0.117-0.121 -> 0.074-0.087 s wall for 0.117-0.121 ->
+#: 0.131-0.160 s CPU (benchmarks/README.md, "Data generation"). Small panels stay on
+#: one thread: the thread's start and hand-overs would cost more than they save,
+#: and its own memory (~2 MB: stack and malloc arena) would raise the peak of
+#: panels such as 1 x 250,000.
 THREAD_MIN_ELEMENTS = 1_000_000
 
 #: Blocks per task of the threads: a batch of blocks is drawn in one go (fewer
