@@ -110,8 +110,11 @@ def test_the_bytes_do_not_depend_on_which_thread_draws(
     # Slowing one side moves the draws to the other: a slow worker leaves the
     # caller most streams, a slow caller leaves them to the worker.
     original = TwoThreadPipeline.__init__
+    built: list[int] = []
 
     def slowed(self: TwoThreadPipeline, run: StreamTask, *args: int) -> None:
+        built.append(args[0])
+
         def run_slowed(stream: int, batch: int, on_worker: bool) -> None:
             if on_worker == (slow_side == "worker"):
                 time.sleep(0.0005)
@@ -121,6 +124,20 @@ def test_the_bytes_do_not_depend_on_which_thread_draws(
 
     monkeypatch.setattr(pipeline.TwoThreadPipeline, "__init__", slowed)
     monkeypatch.setattr(generate, "THREAD_MIN_ELEMENTS", 0)
+    monkeypatch.setattr(generate, "_usable_cpus", lambda: 2)  # even if pinned to one CPU
     monkeypatch.setattr(generate, "BLOCK_ELEMENTS", 2_000)
     monkeypatch.setattr(generate, "SHOCK_BATCH_BLOCKS", 3)
     assert digest_panel(BUILDERS[case]()) == EXPECTED[case]
+    # The shocks and, unless the index is a column, the four bar fields' factors.
+    assert built == [1 if case.startswith("index") else 5]
+
+
+def test_one_usable_cpu_keeps_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generate, "THREAD_MIN_ELEMENTS", 0)
+    monkeypatch.setattr(generate, "_usable_cpus", lambda: 1)
+    before = threading.active_count()
+    started: list[int] = []
+    monkeypatch.setattr(pipeline, "TwoThreadPipeline", lambda *args: started.append(1))
+    assert digest_panel(BUILDERS["50x2520d"]()) == EXPECTED["50x2520d"]
+    assert started == []
+    assert threading.active_count() == before

@@ -195,7 +195,7 @@ def _bars(
         if config.benchmark_as_asset
         else None
     )
-    threaded = n_bars * n_assets >= THREAD_MIN_ELEMENTS and (os.cpu_count() or 1) >= 2
+    threaded = n_bars * n_assets >= THREAD_MIN_ELEMENTS and _usable_cpus() >= 2
     # Threaded, every bar field's random factors are drawn with the shocks (on
     # either thread); the index's column is staged, so it draws its own.
     drawn = FACTOR_FIELDS if threaded and with_index is None else ()
@@ -217,6 +217,14 @@ def _bars(
         else:
             with_index.fill(bars_of, rows, returns[:count], scratch[:count], out)
     return out
+
+
+def _usable_cpus() -> int:
+    """CPUs this process may run on: pinned to one (taskset, a cpuset), the second
+    thread would only add its hand-overs (2,000 x 2,520: 0.475 -> 0.549 s)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux; elsewhere all CPUs count
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class _IndexColumn:
