@@ -263,4 +263,5 @@ def test_block_size_and_worker_thread_do_not_change_a_bit(
     # shocks drawn in the calling thread or by the worker thread.
     monkeypatch.setattr(generate, "BLOCK_ELEMENTS", block_elements)
     monkeypatch.setattr(generate, "THREAD_MIN_ELEMENTS", thread_min_elements)
+    monkeypatch.setattr(generate, "_usable_cpus", lambda: 2)  # threaded even if pinned
     assert digest_panel(BUILDERS[case]()) == EXPECTED[case]

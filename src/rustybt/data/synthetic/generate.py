@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +15,8 @@ from rustybt.data.bars import BarPanel, FloatArray
 from .calendar import build_index
 from .config import SyntheticConfig
 from .model import AssetParams, Factors, ReturnBlocks, Streams, asset_params, factors
-from .ohlcv import BarBlocks, Bars, BarShape
+from .ohlcv import FACTOR_FIELDS, BarBlocks, Bars, BarShape
+from .pipeline import draw_on_two_threads
 
 __all__ = [
     "BENCHMARK_FIRST_LEVEL",
@@ -34,16 +34,22 @@ BENCHMARK_FIRST_LEVEL = 1000.0
 #: stay in a core's L2 cache (1 MB here) between the passes over them.
 BLOCK_ELEMENTS = 16_384
 
-#: From this many bars x assets on, a worker thread draws the Student-t shocks.
-#: Below it the saving is a few ms of wall time for ~30% more CPU (500 x 2,520,
-#: fresh processes, idle second core: 0.13-0.14 s wall either way, 0.18 s CPU
-#: threaded against 0.14-0.16 s), and the thread's own memory (~2 MB: its stack and
-#: malloc arena) would raise the peak of small panels such as 1 x 250,000. At
-#: 2,000 x 2,520 it pays: 0.37-0.39 s wall against 0.64-0.98 s without it.
-THREAD_MIN_ELEMENTS = 4_000_000
+#: From this many bars x assets on, the random draws are shared between the caller
+#: and a worker thread (`draw_on_two_threads`). 500 x 2,520 (1.26 M), fresh
+#: processes, 2 cores: 0.117-0.121 -> 0.074-0.087 s wall for 0.117-0.121 ->
+#: 0.131-0.160 s CPU (benchmarks/README.md, "Data generation"). Small panels stay on
+#: one thread: the thread's start and hand-overs would cost more than they save,
+#: and its own memory (~2 MB: stack and malloc arena) would raise the peak of
+#: panels such as 1 x 250,000.
+THREAD_MIN_ELEMENTS = 1_000_000
 
-#: Blocks whose shocks the worker thread draws in one go (fewer hand-overs).
+#: Blocks per task of the threads: a batch of blocks is drawn in one go (fewer
+#: hand-overs; the caller steals work at batch boundaries).
 SHOCK_BATCH_BLOCKS = 8
+
+#: Batches past the caller's that the worker thread may draw (memory: one batch of
+#: shocks each, 1 MB at 8 blocks).
+BATCHES_AHEAD = 2
 
 
 @dataclass(frozen=True)
@@ -189,51 +195,36 @@ def _bars(
         if config.benchmark_as_asset
         else None
     )
-    threaded = n_bars * n_assets >= THREAD_MIN_ELEMENTS
-    for rows, shocks in _shocks(returns_of, blocks, threaded=threaded):
+    threaded = n_bars * n_assets >= THREAD_MIN_ELEMENTS and _usable_cpus() >= 2
+    # Threaded, every bar field's random factors are drawn with the shocks (on
+    # either thread); the index's column is staged, so it draws its own.
+    drawn = FACTOR_FIELDS if threaded and with_index is None else ()
+    own = tuple(name for name in FACTOR_FIELDS if name not in drawn)
+    shocks_of = (
+        draw_on_two_threads(
+            returns_of, bars_of, out, blocks, drawn, scratch, SHOCK_BATCH_BLOCKS, BATCHES_AHEAD
+        )
+        if threaded
+        else ((rows, returns_of.draw_shocks(rows.stop - rows.start)) for rows in blocks)
+    )
+    for rows, shocks in shocks_of:
         count = rows.stop - rows.start
         returns_of.fill(rows, shocks, returns[:count], scratch[:count])
         if with_index is None:
-            bars_of.fill(rows, returns[:count], _block(out, rows), scratch[:count])
+            block = out.block(rows)
+            bars_of.draw_factors(rows, block, scratch[:count], own)
+            bars_of.finish(rows, returns[:count], block, scratch[:count])
         else:
             with_index.fill(bars_of, rows, returns[:count], scratch[:count], out)
     return out
 
 
-def _shocks(
-    returns_of: ReturnBlocks, blocks: list[slice], *, threaded: bool
-) -> Iterator[tuple[slice, FloatArray]]:
-    """Each block with its idiosyncratic shocks, drawn in block order.
-
-    With ``threaded`` (and more than one CPU) a worker thread draws the shocks of
-    the next batch of blocks while the caller computes this one's: numpy draws
-    without holding the GIL, and the Student-t draw is ~40% of the generator's
-    work. Only that thread touches the generator, batch after batch in bar order,
-    and a batch's rows are the rows its blocks would have drawn one by one (the
-    draws fill row-major), so the shocks are the same numbers either way.
-    """
-    if not threaded or (os.cpu_count() or 1) < 2 or not blocks:
-        for rows in blocks:
-            yield rows, returns_of.draw_shocks(rows.stop - rows.start)
-        return
-    from concurrent.futures import ThreadPoolExecutor  # only big panels need it
-
-    batches = [
-        blocks[i : i + SHOCK_BATCH_BLOCKS] for i in range(0, len(blocks), SHOCK_BATCH_BLOCKS)
-    ]
-
-    def draw(batch: list[slice]) -> FloatArray:
-        return returns_of.draw_shocks(batch[-1].stop - batch[0].start)
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rustybt-synthetic") as pool:
-        pending = pool.submit(draw, batches[0])
-        for position, batch in enumerate(batches):
-            shocks = pending.result()
-            if position + 1 < len(batches):
-                pending = pool.submit(draw, batches[position + 1])
-            for rows in batch:
-                offset = rows.start - batch[0].start
-                yield rows, shocks[offset : offset + rows.stop - rows.start]
+def _usable_cpus() -> int:
+    """CPUs this process may run on: pinned to one (taskset, a cpuset), the second
+    thread would only add its hand-overs (2,000 x 2,520: 0.475 -> 0.549 s)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux; elsewhere all CPUs count
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class _IndexColumn:
@@ -265,9 +256,9 @@ class _IndexColumn:
     ) -> None:
         """Write the assets' and the index's bars of ``rows`` into ``out``."""
         count, n_assets = returns.shape
-        block = _block(self._staged, slice(0, count))
+        block = self._staged.block(slice(0, count))
         bars_of.fill(rows, returns, block, scratch)
-        index = _block(self._index, slice(0, count))
+        index = self._index.block(slice(0, count))
         self._bars_of.fill(rows, self._log_returns[rows, None], index, self._scratch[:count])
         for name in ("open", "high", "low", "close"):
             target = getattr(out, name)
@@ -275,16 +266,6 @@ class _IndexColumn:
             target[rows, n_assets:] = getattr(index, name)
         out.volume[rows, :n_assets] = block.volume
         out.volume[rows, n_assets] = block.volume.sum(axis=1)
-
-
-def _block(bars: Bars, rows: slice) -> Bars:
-    return Bars(
-        open=bars.open[rows],
-        high=bars.high[rows],
-        low=bars.low[rows],
-        close=bars.close[rows],
-        volume=bars.volume[rows],
-    )
 
 
 def _index_blocks(config: SyntheticConfig, shared: Factors, streams: Streams) -> BarBlocks:

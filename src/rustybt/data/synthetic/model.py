@@ -162,7 +162,7 @@ class ReturnBlocks:
         """The unit-variance idiosyncratic shocks ``E`` of the next ``n_bars`` bars.
 
         The costliest draw (Student-t: a normal and a gamma per element), apart from
-        `fill` so that a worker thread can draw the next block meanwhile; blocks
+        `fill` so that another thread can draw the next blocks meanwhile; blocks
         must be drawn in bar order.
         """
         return unit_t(self._idio, self._df, (n_bars, self._n_assets))

@@ -24,7 +24,7 @@ import numpy as np
 
 from rustybt.data.bars import FloatArray
 
-__all__ = ["BarBlocks", "BarGenerators", "BarShape", "Bars"]
+__all__ = ["FACTOR_FIELDS", "BarBlocks", "BarGenerators", "BarShape", "Bars"]
 
 #: The gap, high, low and volume generators (volume None: the caller supplies volume).
 BarGenerators = tuple[
@@ -35,6 +35,9 @@ BarGenerators = tuple[
 #: From this many assets on, the running sum adds whole rows (one numpy call per
 #: bar) instead of calling cumsum (measured crossover: ~150 assets).
 ROW_ADD_MIN_ASSETS = 256
+
+#: The fields whose random factors `BarBlocks.draw_factors` can draw.
+FACTOR_FIELDS: tuple[str, ...] = ("open", "high", "low", "volume")
 
 
 # NamedTuples, not frozen dataclasses: ~0.1 ms to build at import instead of ~1-3 ms.
@@ -56,6 +59,16 @@ class Bars(NamedTuple):
     low: FloatArray
     close: FloatArray
     volume: FloatArray
+
+    def block(self, rows: slice) -> Bars:
+        """The five arrays' ``rows`` (views)."""
+        return Bars(
+            open=self.open[rows],
+            high=self.high[rows],
+            low=self.low[rows],
+            close=self.close[rows],
+            volume=self.volume[rows],
+        )
 
 
 class BarBlocks:
@@ -108,50 +121,65 @@ class BarBlocks:
         ``scratch`` is reused working space. ``out.volume`` is left alone when the
         volume generator is None.
         """
+        self.draw_factors(rows, out, scratch, FACTOR_FIELDS)
+        self.finish(rows, returns, out, scratch)
+
+    def draw_factors(
+        self, rows: slice, out: Bars, scratch: FloatArray, fields: tuple[str, ...]
+    ) -> None:
+        """Write the random factors of ``fields`` of bars ``rows`` into ``out``.
+
+        The factors are the part of a bar that does not depend on the returns:
+        ``exp(gap_scale * s * m_t * N_t)`` in ``open``, the two range extensions in
+        ``high`` and ``low``, ``exp(n * G_t - n² / 2)`` in ``volume``; `finish`
+        multiplies them by the prices. Each field's generator must see its blocks
+        in bar order, but the fields are independent, so different threads may
+        draw different fields (see `pipeline.draw_on_two_threads`).
+        ``scratch`` has the block's shape and is overwritten.
+        """
+        if not fields:
+            return
         shape = self._shape
         local_vol = np.multiply(self._vol_multiplier[rows, None], self._bar_vol, out=scratch)
+        if "open" in fields:
+            gap = self._gap_rng.standard_normal(out=out.open)
+            gap *= local_vol
+            gap *= shape.gap_scale
+            np.exp(gap, out=gap)
+        if "high" in fields:
+            _extension(self._high_rng, local_vol, shape.range_scale, out.high)
+        if "low" in fields:
+            _extension(self._low_rng, local_vol, -shape.range_scale, out.low)
+        if "volume" in fields and self._volume_rng is not None:
+            noise_scale = shape.volume_noise
+            noise = self._volume_rng.standard_normal(out=out.volume)
+            noise *= noise_scale
+            noise -= 0.5 * noise_scale**2
+            np.exp(noise, out=noise)
+
+    def finish(self, rows: slice, returns: FloatArray, out: Bars, scratch: FloatArray) -> None:
+        """Turn the factors `draw_factors` wrote for ``rows`` into the bars, from ``returns``."""
         close = _running_sum(returns, self._running_sum, out.close)
         self._running_sum = close[-1].copy()
         close += self._log_first_price
         np.exp(close, out=close)
-
-        open_ = self._gap_rng.standard_normal(out=out.open)
-        open_ *= local_vol
-        open_ *= shape.gap_scale
-        np.exp(open_, out=open_)
+        open_ = out.open
         open_[0] *= self._previous_close  # the previous close of the first bar
         open_[1:] *= close[:-1]
         self._previous_close = close[-1].copy()
-
         high, low = out.high, out.low
-        _extension(self._high_rng, local_vol, shape.range_scale, high)
-        _extension(self._low_rng, local_vol, -shape.range_scale, low)
-        # local_vol is no longer needed: scratch takes max/min(O, C), then the volume move.
         high *= np.maximum(open_, close, out=scratch)
         low *= np.minimum(open_, close, out=scratch)
         if self._volume_rng is not None:
-            self._volume(self._volume_rng, returns, out.volume, scratch)
-
-    def _volume(
-        self,
-        rng: np.random.Generator,
-        returns: FloatArray,
-        volume: FloatArray,
-        scratch: FloatArray,
-    ) -> None:
-        noise_scale = self._shape.volume_noise
-        noise = rng.standard_normal(out=volume)
-        noise *= noise_scale
-        noise -= 0.5 * noise_scale**2
-        np.exp(noise, out=noise)
-        move = np.subtract(returns, self._expected_return, out=scratch)
-        np.abs(move, out=move)
-        move *= self._move_scale
-        move += 1.0
-        volume *= move
-        volume *= self._volume_scale
-        np.rint(volume, out=volume)
-        np.maximum(volume, 1.0, out=volume)
+            move = np.subtract(returns, self._expected_return, out=scratch)
+            np.abs(move, out=move)
+            move *= self._move_scale
+            move += 1.0
+            volume = out.volume
+            volume *= move
+            volume *= self._volume_scale
+            np.rint(volume, out=volume)
+            np.maximum(volume, 1.0, out=volume)
 
 
 def _running_sum(returns: FloatArray, before: FloatArray | None, out: FloatArray) -> FloatArray:
