@@ -242,20 +242,8 @@ def _row(order: Order) -> tuple[object, ...]:
 # order gives them all as a tuple): the twelve object columns in the frame's order,
 # ``fill_value`` standing where the average price goes, then the two time columns.
 # ``_value_``: an enum member's string without Enum's Python-level ``value`` property.
-_OBJECT_COLUMNS = (
-    "order_id",
-    "symbol",
-    "type",
-    "time_in_force",
-    "quantity",
-    "limit_price",
-    "stop_price",
-    "status",
-    "filled",
-    "average_price",
-    "commission",
-    "reason",
-)
+_TIME_COLUMNS = ("created", "closed")
+_OBJECT_COLUMNS = tuple(name for name in ORDER_COLUMNS if name not in _TIME_COLUMNS)
 _READ = attrgetter(
     "id",
     "asset.symbol",
@@ -304,7 +292,7 @@ def orders_frame(orders: Sequence[Order]) -> pd.DataFrame:
     frame = pd.DataFrame(values[:, :_CREATED], columns=_OBJECT_COLUMNS, copy=False)
     # Copy-on-write: `insert` takes the time columns without copying them.
     with pd.option_context("mode.copy_on_write", True):
-        for name, at in (("created", _CREATED), ("closed", _CLOSED)):
+        for name, at in zip(_TIME_COLUMNS, (_CREATED, _CLOSED), strict=True):
             frame.insert(ORDER_COLUMNS.index(name), name, _stamps(values[:, at]))
     return frame
 
